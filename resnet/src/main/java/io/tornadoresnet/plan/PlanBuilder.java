@@ -1,0 +1,108 @@
+package io.tornadoresnet.plan;
+
+import io.tornadoresnet.tensor.Shape;
+import io.tornadoresnet.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Collects the stages of a plan while a model emits its ops: layers ask it for their output
+ * tensors and add the ops that compute them, stage by stage, in run order.
+ */
+public final class PlanBuilder {
+    private final Mode mode;
+    private final int batch;
+    private final Tensor input;
+    private final int[] labels;
+    private final boolean inputGradient;
+    private final Set<String> names = new HashSet<>();
+    private final List<Stage> stages = new ArrayList<>();
+    private final List<LayerInfo> layers = new ArrayList<>();
+    private String stageName;
+    private List<Op> stageOps;
+
+    /**
+     * @param imageShape    one input image, CxHxW
+     * @param inputGradient whether the backward pass computes the gradient of the input too
+     *                      (for gradient checks; training does not need it)
+     */
+    public PlanBuilder(Mode mode, int batch, Shape imageShape, boolean inputGradient) {
+        if (batch <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batch);
+        }
+        this.mode = mode;
+        this.batch = batch;
+        this.inputGradient = inputGradient;
+        this.input = tensor("input", imageShape.withBatch(batch));
+        this.labels = new int[batch];
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public boolean training() {
+        return mode == Mode.TRAIN;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public Tensor input() {
+        return input;
+    }
+
+    public int[] labels() {
+        return labels;
+    }
+
+    /** Whether the backward pass must produce the gradient of x. */
+    public boolean needsGradient(Tensor x) {
+        return x != input || inputGradient;
+    }
+
+    /** Starts a new stage; the ops added from now on belong to it. */
+    public void stage(String name) {
+        closeStage();
+        stageName = name;
+        stageOps = new ArrayList<>();
+    }
+
+    public void add(Op op) {
+        if (stageOps == null) {
+            throw new IllegalStateException("no stage started");
+        }
+        stageOps.add(op);
+    }
+
+    /** A new tensor of the plan (activation, gradient or saved statistic); names are unique. */
+    public Tensor tensor(String name, Shape shape) {
+        if (!names.add(name)) {
+            throw new IllegalStateException("tensor name used twice in one plan: " + name);
+        }
+        return new Tensor(name, shape);
+    }
+
+    /** A layer-table row: models describe themselves while they emit their forward ops. */
+    public void describe(LayerInfo info) {
+        layers.add(info);
+    }
+
+    public Plan build(Tensor learningRate, Tensor metrics, Tensor logits, Tensor probabilities, Tensor inputGradient,
+                      List<Tensor> modelState) {
+        closeStage();
+        return new Plan(mode, batch, stages, input, labels, learningRate, metrics, logits, probabilities,
+                inputGradient, modelState, layers);
+    }
+
+    private void closeStage() {
+        if (stageOps != null && !stageOps.isEmpty()) {
+            stages.add(new Stage(stageName, stageOps));
+        }
+        stageOps = null;
+    }
+}

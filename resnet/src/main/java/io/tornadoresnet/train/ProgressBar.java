@@ -1,0 +1,56 @@
+package io.tornadoresnet.train;
+
+import java.io.PrintStream;
+
+/**
+ * A one-line progress bar with loss, accuracy, throughput and ETA. On a terminal it redraws in
+ * place; into a file or pipe it prints a line every tenth of the work instead.
+ */
+public final class ProgressBar {
+    private static final int WIDTH = 28;
+    private final PrintStream out;
+    private final boolean interactive;
+    private final String label;
+    private final long total;
+    private final long startNanos = System.nanoTime();
+    private long lastDraw;
+    private int lastDecile = -1;
+
+    public ProgressBar(PrintStream out, boolean interactive, String label, long total) {
+        this.out = out;
+        this.interactive = interactive;
+        this.label = label;
+        this.total = Math.max(1, total);
+    }
+
+    /** Redraws (at most ten times a second on a terminal) after done of total units. */
+    public void update(long done, long images, double loss, double accuracy) {
+        long now = System.nanoTime();
+        int decile = (int) (10 * done / total);
+        boolean finished = done >= total;
+        if (interactive ? !finished && now - lastDraw < 100_000_000L : decile == lastDecile && !finished) {
+            return;
+        }
+        lastDraw = now;
+        lastDecile = decile;
+        double seconds = (now - startNanos) / 1e9;
+        double rate = images / Math.max(seconds, 1e-9);
+        double eta = done == 0 ? 0 : seconds * (total - done) / done;
+        int filled = (int) (WIDTH * done / total);
+        String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
+        String line = String.format("%s [%s] %3d%% loss %.4f acc %5.2f%% %6.0f img/s ETA %s", label, bar,
+                100 * done / total, loss, 100 * accuracy, rate, clock(eta));
+        if (interactive) {
+            out.print("\r" + line + (finished ? "\n" : ""));
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format("%d:%02d", s / 60, s % 60);
+    }
+}
