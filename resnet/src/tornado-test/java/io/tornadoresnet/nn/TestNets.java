@@ -1,0 +1,32 @@
+package io.tornadoresnet.nn;
+
+import io.tornadoresnet.tensor.Shape;
+
+import java.util.List;
+
+/**
+ * Small networks for the tornado conformance suite, built from the same layers as the paper's
+ * nets (this class sits in package nn for ResNet's package-private constructor).
+ */
+public final class TestNets {
+    private TestNets() {
+    }
+
+    /**
+     * A bottleneck ResNet small enough to compile quickly on a CPU OpenCL device: the ImageNet stem
+     * (conv, bn, relu, 3x3/2 max-pool), two stages of one bottleneck block each with projection
+     * shortcuts (the second with stride 2), global average pool and fc. Input 3x16x16.
+     */
+    public static ResNet tinyBottleneck(int classes) {
+        Sequence stem = new Sequence(List.of(
+                new Conv2d("conv1", 3, 16, 3, 1, 1),
+                new BatchNorm2d("bn1", 16),
+                new Relu("relu"),
+                new MaxPool2d("maxpool", 3, 2, 1)));
+        ResidualBlock first = ResidualBlock.bottleneck("layer1.0", 16, 8, 1, Shortcut.B);
+        ResidualBlock second = ResidualBlock.bottleneck("layer2.0", first.outChannels(), 16, 2, Shortcut.B);
+        return new ResNet("tiny-bottleneck", Shape.of(3, 16, 16), classes, Shortcut.B, stem,
+                List.of(new Sequence(List.of(first)), new Sequence(List.of(second))),
+                new Linear("fc", second.outChannels(), classes));
+    }
+}
