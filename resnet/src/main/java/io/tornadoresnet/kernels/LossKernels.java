@@ -40,11 +40,12 @@ public final class LossKernels {
                 sum += e;
             }
             lossPerSample[b] = (float) Math.log(sum) - (logits[base + label] - max);
+            // (softmax - onehot) / n
             float scale = 1f / (sum * (float) n);
             float invN = 1f / (float) n;
             for (int j = 0; j < classes; j++) {
-                float oneHot = j == label ? invN : 0f;
-                gradLogits[base + j] = gradLogits[base + j] * scale - oneHot;
+                float oneHotOverN = j == label ? invN : 0f;
+                gradLogits[base + j] = gradLogits[base + j] * scale - oneHotOverN;
             }
             correctPerSample[b] = best == label ? 1f : 0f;
         }
