@@ -71,11 +71,13 @@ public final class BatchLoader implements AutoCloseable {
     private final Batch[] slots;
     private final Thread worker;
 
+    // The caller's thread's state; the worker reads order and augmentationKey only while a job runs.
     private int epoch = -1;
     private long augmentationKey;
     private int nextBatch;
     private boolean pending;
 
+    // Hand-off of one job (the batch to fill, or -1) to the worker, guarded by lock.
     private final Object lock = new Object();
     private int job = -1;
     private boolean jobDone;
