@@ -46,7 +46,9 @@ public final class Checkpoint {
         metadata.put("model", model.name());
         metadata.put("input", model.imageShape().toString());
         metadata.put("classes", Integer.toString(model.classes()));
-        metadata.put("shortcut", model.shortcut() == Shortcut.NONE ? "A" : model.shortcut().name());
+        if (model.shortcut() != Shortcut.NONE) {
+            metadata.put("shortcut", model.shortcut().name());
+        }
         metadata.putAll(extraMetadata);
         SafeTensors.write(file, tensors, metadata);
     }
