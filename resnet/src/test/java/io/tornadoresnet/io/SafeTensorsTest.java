@@ -2,6 +2,7 @@ package io.tornadoresnet.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,7 +85,7 @@ class SafeTensorsTest {
         Path file = dir.resolve("plain.safetensors");
         SafeTensors.write(file, Map.of("t", Entry.i32(new int[] {1}, 1)), Map.of());
         assertEquals(Map.of(), SafeTensors.read(file).metadata());
-        assertTrue(!Files.readString(file, StandardCharsets.ISO_8859_1).contains(SafeTensors.METADATA_KEY));
+        assertFalse(Files.readString(file, StandardCharsets.ISO_8859_1).contains(SafeTensors.METADATA_KEY));
     }
 
     @Test
