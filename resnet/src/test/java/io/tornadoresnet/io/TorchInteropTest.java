@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tornadoresnet.backend.jvm.JvmBackend;
 import io.tornadoresnet.io.SafeTensors.Contents;
 import io.tornadoresnet.io.SafeTensors.DType;
 import io.tornadoresnet.io.SafeTensors.Entry;
@@ -12,7 +13,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import io.tornadoresnet.nn.ResNet;
+import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.nn.Shortcut;
+import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.tensor.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Random;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +35,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Files moving between PyTorch and this project, through scripts/torch_interop.py. Skipped when
+ * Files and models moving between PyTorch and this project, through scripts/torch_interop.py:
+ * PyTorch's weights give PyTorch's logits here, and weights written here give the same logits in
+ * PyTorch. Skipped when
  * the Python in system property {@code torch.python} (default /usr/bin/python3) cannot import torch.
  */
 class TorchInteropTest {
@@ -123,6 +134,72 @@ class TorchInteropTest {
         Result missing = python("check", "--checkpoint", checkpoint.toString(), "--probe", javaProbe.toString());
         assertEquals(2, missing.exitCode, missing.toString());
         assertTrue(missing.lastLine().contains("missing ['layer1.0.bn1.num_batches_tracked']"), missing.toString());
+    }
+
+    @Test
+    void pytorchWeightsGivePyTorchLogitsHere() throws Exception {
+        for (String[] net : new String[][] {{"resnet20", "3x32x32", "10", "A"}, {"resnet8", "1x16x16", "4", "B"},
+                {"resnet50", "3x32x32", "7", null}}) {
+            Contents checkpoint = export(net[0], net[1], net[2], net[3], 3);
+            Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
+            float[] ours = logits(Checkpoint.model(checkpoint.metadata()), checkpoint, probe.tensors().get("input"));
+            float[] theirs = probe.tensors().get("logits").floats();
+            assertTrue(maxAbsDifference(ours, theirs) < 1e-4, net[0] + ": logits differ by "
+                    + maxAbsDifference(ours, theirs));
+        }
+    }
+
+    @Test
+    void weightsWrittenHereGiveTheSameLogitsInPyTorch() throws Exception {
+        ResNet model = ResNets.create("resnet8", Shape.of(2, 12, 12), 5, Shortcut.B);
+        model.initialize(3);
+        Random random = new Random(4);
+        model.stateDict().forEach((name, t) -> {
+            float[] v = t.data();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += name.endsWith("running_var") ? (float) random.nextDouble() : (float) (0.2 * random.nextGaussian());
+            }
+        });
+        Path checkpoint = dir.resolve("java.safetensors");
+        Checkpoint.save(checkpoint, model, 12, Map.of("epoch", "1"));
+        float[] input = new float[3 * 2 * 12 * 12];
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) random.nextGaussian();
+        }
+        Entry inputEntry = Entry.f32(input, 3, 2, 12, 12);
+        Contents written = SafeTensors.read(checkpoint);
+        float[] logits = logits(Checkpoint.model(written.metadata()), written, inputEntry);
+        Path probe = dir.resolve("java-probe.safetensors");
+        LinkedHashMap<String, Entry> probeTensors = new LinkedHashMap<>();
+        probeTensors.put("input", inputEntry);
+        probeTensors.put("logits", Entry.f32(logits, 3, 5));
+        SafeTensors.write(probe, probeTensors, Map.of());
+        Result r = python("check", "--checkpoint", checkpoint.toString(), "--probe", probe.toString());
+        assertEquals(0, r.exitCode, r.toString());
+        assertEquals("true", field(r.lastLine(), "ok"), r.toString());
+    }
+
+    /** Eval-mode logits of a checkpoint's weights on the JVM backend. */
+    private static float[] logits(ResNet model, Contents checkpoint, Entry input) throws IOException {
+        Checkpoint.restore(model, checkpoint);
+        int batch = (int) input.shape()[0];
+        try (Backend backend = new JvmBackend(2);
+             Backend.Executable inference = backend.compile(model.compileInference(batch))) {
+            Plan plan = inference.plan();
+            System.arraycopy(input.floats(), 0, plan.input().data(), 0, plan.input().size());
+            Arrays.fill(plan.labels(), -1);
+            inference.run();
+            return plan.logits().data().clone();
+        }
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
     }
 
     @Test
