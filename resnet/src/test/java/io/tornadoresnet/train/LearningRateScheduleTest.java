@@ -29,10 +29,13 @@ class LearningRateScheduleTest {
 
     @Test
     void cosineFallsFromBaseToZero() {
-        LearningRateSchedule s = LearningRateSchedule.cosine(0.2, 101, 0);
+        LearningRateSchedule s = LearningRateSchedule.cosine(0.2, 100, 0);
         assertEquals(0.2, s.rate(0), 1e-12);
         assertEquals(0.1, s.rate(50), 1e-12);
-        assertEquals(0.0, s.rate(101), 1e-12);
+        assertEquals(0.0, s.rate(100), 1e-12);
+        LearningRateSchedule warm = LearningRateSchedule.cosine(0.2, 100, 10);
+        assertEquals(0.02, warm.rate(0), 1e-12);
+        assertEquals(0.2, warm.rate(10), 1e-12);
     }
 
     @Test

@@ -38,8 +38,8 @@ class TrainerTest {
 
     private static Recipe recipe(int epochs) {
         return Recipe.defaults("synthetic").with(Map.of("model", "resnet8", "epochs", Integer.toString(epochs),
-                "batch", "32", "lr", "0.05", "schedule", "step", "milestones", "3e", "augment_pad", "1",
-                "augment_flip", "true", "eval_batch", "100", "seed", "5"));
+                "batch", "32", "lr", "0.05", "schedule", "step", "milestones", "3e", "eval_batch", "100",
+                "seed", "5"));
     }
 
     private static Trainer.Result train(Recipe recipe, Path out, Path resume) throws IOException {
