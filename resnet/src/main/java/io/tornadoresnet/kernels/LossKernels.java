@@ -47,8 +47,8 @@ public final class LossKernels {
             float scale = valid / (sum * (float) n);
             float invN = 1f / (float) n;
             for (int j = 0; j < classes; j++) {
-                float oneHot = j == label ? invN : 0f;
-                gradLogits[base + j] = gradLogits[base + j] * scale - oneHot;
+                float oneHotOverN = j == label ? invN : 0f;
+                gradLogits[base + j] = gradLogits[base + j] * scale - oneHotOverN;
             }
             correctPerSample[b] = best == label ? valid : 0f;
         }
