@@ -26,6 +26,9 @@ final class EvalCommand implements Main.Command {
     public int run(Args args, PrintStream out) throws IOException {
         Checkpoints ck = Checkpoints.open(args.string("checkpoint", null));
         String kind = args.string("dataset", ck.recipe().get("dataset"));
+        if (kind.equals(TrainCommand.SYNTHETIC)) {
+            throw new Args.UsageException("this checkpoint was trained on synthetic data: give --dataset and --data");
+        }
         String dataOption = args.string("data", ck.recipe().get("data"));
         Path dir = dataOption == null || dataOption.isBlank() ? Datasets.defaultDir(kind) : Path.of(dataOption);
         int limit = args.integer("limit-test", 0);

@@ -37,7 +37,9 @@ final class PredictCommand implements Main.Command {
             args.rejectUnknown();
             Plan plan = inference.plan();
             for (int i = 0; i < images.size(); i++) {
-                float[] pixels = Images.load(Path.of(images.get(i)), ck.model().imageShape(), resize);
+                Path file = Path.of(images.get(i));
+                float[] pixels = resize > 0 ? Images.load(file, ck.model().imageShape(), resize)
+                        : Images.load(file, ck.model().imageShape());
                 System.arraycopy(pixels, 0, plan.input().data(), i * imageSize, imageSize);
                 plan.labels()[i] = -1;
             }

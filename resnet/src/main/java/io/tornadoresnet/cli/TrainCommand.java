@@ -31,6 +31,8 @@ import java.util.Map;
  */
 final class TrainCommand implements Main.Command {
     static final String DEFAULT_TASK = "tasks/fashion-mnist-resnet20.properties";
+    /** The dataset name a recipe records for a --synthetic run. */
+    static final String SYNTHETIC = "synthetic";
     private static final int SYNTHETIC_TRAIN = 2048;
     private static final int SYNTHETIC_TEST = 512;
 
@@ -62,6 +64,9 @@ final class TrainCommand implements Main.Command {
         });
         recipe = recipe.with(overrides);
         boolean synthetic = args.flag("synthetic");
+        if (synthetic) {
+            recipe = recipe.with("dataset", SYNTHETIC);
+        }
         boolean json = args.flag("json");
         String outOption = args.string("out", null);
         String resumeOption = args.string("resume", null);
