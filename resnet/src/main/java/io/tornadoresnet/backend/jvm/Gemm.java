@@ -25,7 +25,8 @@ public abstract class Gemm {
      * {@code maxK} and width at most {@code maxN} need; larger products still work, in more blocks.
      */
     public static Gemm create(int maxK, int maxN) {
-        return VectorApi.available() ? new VectorGemm(maxK, maxN) : new ScalarGemm();
+        // Through a static factory typed Gemm: verifying this method then needs no VectorGemm class.
+        return VectorApi.available() ? VectorGemm.newInstance(maxK, maxN) : new ScalarGemm();
     }
 
     /** Whether {@link #create()} returns the Vector API implementation. */

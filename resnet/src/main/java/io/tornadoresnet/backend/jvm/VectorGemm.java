@@ -43,6 +43,10 @@ final class VectorGemm extends Gemm {
         this(KC, NC);
     }
 
+    static Gemm newInstance(int maxK, int maxN) {
+        return new VectorGemm(maxK, maxN);
+    }
+
     /** How far past column n a row of B read in place is read. */
     static int overread() {
         return L;

@@ -38,6 +38,11 @@ class GemmTest {
         return out.stream();
     }
 
+    /** The forms with a gathered operand: B of A B, A of A B^T. */
+    static Stream<Arguments> gatheredCases() {
+        return cases().filter(arguments -> arguments.get()[1] != Form.ATB);
+    }
+
     static Gemm implementation(String name) {
         Supplier<Gemm> s = name.equals("vector") ? VectorGemm::new : ScalarGemm::new;
         return s.get();
@@ -94,11 +99,8 @@ class GemmTest {
 
     /** B (or A) read in place through a table of row starts, as ConvRoutine reads a padded image. */
     @ParameterizedTest(name = "{0} gathered {1} m={2} n={3} k={4}")
-    @MethodSource("cases")
+    @MethodSource("gatheredCases")
     void gatheredRowsMatchTripleLoop(String impl, Form form, int m, int n, int k) {
-        if (form == Form.ATB) {
-            return;
-        }
         Gemm gemm = implementation(impl);
         Random random = new Random(17L * m + 3L * n + k);
         boolean gatherB = form == Form.AB;
