@@ -9,11 +9,13 @@ import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
  * [n][k][oh][ow], every output overwritten. Three ways, picked by shape:
  * <ul>
  *   <li>1x1 stride 1: the tensors are the matrices.
- *   <li>stride 1 (the 3x3 convolutions of every ResNet): the image is copied into a zero-padded
- *       {@link PaddedImage}, whose im2col matrix is a table of row offsets read in place by
- *       {@link Gemm#multiplyGathered}. The input gradient is the same kind of convolution, of the
- *       output gradient with the kernel rotated by 180 degrees and in/out channels swapped.
- *   <li>otherwise (strided convolutions): im2col into a buffer, and col2im for the input gradient.
+ *   <li>any other ResNet convolution: the image is copied into a zero-padded {@link PaddedImage}
+ *       (split into phases when strided), whose im2col matrix is a table of row offsets read in place
+ *       by {@link Gemm#multiplyGathered}. At stride 1 the input gradient is the same kind of
+ *       convolution, of the output gradient with the kernel rotated by 180 degrees and in/out channels
+ *       swapped.
+ *   <li>otherwise (the input gradient of strided convolutions, paddings wider than the kernel): im2col
+ *       into a buffer, and col2im for the input gradient.
  * </ul>
  *
  * <p>Work is split over images and, where an image does not fit a core's L2 or there are fewer images
@@ -35,30 +37,35 @@ public final class ConvRoutine {
     private final int taps;
     private final int depth;
     private final boolean pointwise;
-    private final boolean implicit;
+    /** Forward and weight gradient read a {@link PaddedImage} in place. */
+    private final boolean gathered;
+    /** The input gradient reads a {@link PaddedImage} of the output gradient in place (stride 1). */
+    private final boolean gatheredData;
     private final int workers;
     /** Forward and weight gradient: each image is cut into this many bands of output rows. */
     private final int bands;
-    /** Input gradient: each image is cut into this many bands of input rows (implicit) or groups of channels. */
+    /** Input gradient: each image is cut into this many bands of input rows (gathered) or groups of channels. */
     private final int dataTiles;
 
-    /** Stride 1: the input as the forward pass and the weight gradient read it. */
+    /** The input as the forward pass and the weight gradient read it. */
     private final PaddedImage inputImage;
-    /** Stride 1: the output gradient as the input gradient reads it. */
+    /** The output gradient as the input gradient reads it. */
     private final PaddedImage gradientImage;
-    /** Stride 1: weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the input gradient. */
+    /** weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient. */
     private final float[] rotatedWeight;
     private final int inputGridStride;
     private final int gradientGridStride;
 
     private final Gemm[] gemms;
-    /** Per worker: im2col tile (strided) or the padded input (stride 1). */
+    /** Per worker: the padded input. */
     private final float[][] inputBuffers;
-    /** Per worker, stride 1: the padded output gradient. */
+    /** Per worker: the padded output gradient. */
     private final float[][] gradientBuffers;
-    /** Per worker, stride 1: products on the padded grid, before the junk columns are dropped. */
+    /** Per worker: an im2col tile. */
+    private final float[][] columnBuffers;
+    /** Per worker: products on the padded grid, before the junk columns are dropped. */
     private final float[][] grids;
-    /** Per worker, stride 1: the output gradient spread onto the grid, zero in the junk columns. */
+    /** Per worker: the output gradient spread onto the grid, zero in the junk columns. */
     private final float[][] gradientGrids;
     /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k]. */
     private final float[][] weightGradients;
@@ -100,54 +107,62 @@ public final class ConvRoutine {
         this.taps = kh * kw;
         this.depth = c * taps;
         this.pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
-        this.implicit = !pointwise && stride == 1 && pad < kh && pad < kw;
+        this.gathered = !pointwise && PaddedImage.fits(h, w, kh, kw, stride, pad, pad);
+        this.gatheredData = gathered && stride == 1 && pad < kh && pad < kw
+                && PaddedImage.fits(oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
 
         // Enough tiles for the cache budget, and at least one per worker when images are fewer.
         int minTiles = (workers + n - 1) / n;
-        int inputBufferSize;
-        int gradientBufferSize = 0;
-        int gridSize = 0;
-        if (implicit) {
-            inputImage = new PaddedImage(c, h, w, kh, kw, pad, pad);
-            gradientImage = new PaddedImage(k, oh, ow, kh, kw, kh - 1 - pad, kw - 1 - pad);
-            rotatedWeight = new float[c * k * taps];
-            bands = tiles(oh, minTiles, (long) c * inputImage.plane + (long) k * inputImage.gridSize(oh), IMAGE_BUDGET);
-            dataTiles = tiles(h, minTiles, (long) k * gradientImage.plane + (long) c * gradientImage.gridSize(h),
-                    IMAGE_BUDGET);
+        int rowFloats = depth * ow;
+        int channelFloats = taps * pixels;
+        if (gathered) {
+            inputImage = new PaddedImage(c, h, w, kh, kw, stride, pad, pad);
+            bands = tiles(oh, minTiles, (long) c * stride * stride * inputImage.plane
+                    + (long) k * inputImage.gridSize(oh), IMAGE_BUDGET);
             inputGridStride = inputImage.gridSize(ceilDiv(oh, bands));
-            gradientGridStride = gradientImage.gridSize(ceilDiv(h, dataTiles));
-            inputBufferSize = inputImage.size;
-            gradientBufferSize = gradientImage.size;
-            gridSize = Math.max(k * inputGridStride, c * gradientGridStride);
         } else {
             inputImage = null;
+            bands = tiles(oh, minTiles, pointwise ? 0 : (long) rowFloats * oh, COLUMN_BUDGET);
+            inputGridStride = 0;
+        }
+        if (gatheredData) {
+            gradientImage = new PaddedImage(k, oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
+            rotatedWeight = new float[c * k * taps];
+            dataTiles = tiles(h, minTiles, (long) k * gradientImage.plane + (long) c * gradientImage.gridSize(h),
+                    IMAGE_BUDGET);
+            gradientGridStride = gradientImage.gridSize(ceilDiv(h, dataTiles));
+        } else {
             gradientImage = null;
             rotatedWeight = null;
-            inputGridStride = 0;
+            dataTiles = tiles(c, minTiles, pointwise ? 0 : (long) channelFloats * c, COLUMN_BUDGET);
             gradientGridStride = 0;
-            int rowFloats = depth * ow;
-            bands = pointwise ? tiles(oh, minTiles, 0, COLUMN_BUDGET) : tiles(oh, minTiles, (long) rowFloats * oh, COLUMN_BUDGET);
-            int channelFloats = taps * pixels;
-            dataTiles = pointwise ? tiles(c, minTiles, 0, COLUMN_BUDGET) : tiles(c, minTiles, (long) channelFloats * c, COLUMN_BUDGET);
-            inputBufferSize = pointwise ? 0
-                    : Math.max(rowFloats * ceilDiv(oh, bands), channelFloats * ceilDiv(c, dataTiles));
+        }
+        int columnFloats = 0;
+        if (!pointwise && !gathered) {
+            columnFloats = rowFloats * ceilDiv(oh, bands);
+        }
+        if (!pointwise && !gatheredData) {
+            columnFloats = Math.max(columnFloats, channelFloats * ceilDiv(c, dataTiles));
         }
 
         this.gemms = new Gemm[workers];
         this.inputBuffers = new float[workers][];
         this.gradientBuffers = new float[workers][];
+        this.columnBuffers = new float[workers][];
         this.grids = new float[workers][];
         this.gradientGrids = new float[workers][];
         this.weightGradients = new float[workers][];
         for (int t = 0; t < workers; t++) {
             // Packed products: depth c, depth, k (forward, input gradient) or pixels and grid rows (weight
-            // gradient); width pixels, or only k where the stride-1 path reads images in place.
+            // gradient); width pixels or the grid, or only k where every other product reads in place.
             int maxDepth = Math.max(Math.max(depth, k), Math.max(pixels, inputGridStride));
-            gemms[t] = Gemm.create(maxDepth, implicit ? k : Math.max(pixels, k));
-            inputBuffers[t] = new float[inputBufferSize];
-            gradientBuffers[t] = new float[gradientBufferSize];
-            grids[t] = new float[gridSize];
-            gradientGrids[t] = new float[implicit ? k * inputGridStride : 0];
+            int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
+            gemms[t] = Gemm.create(maxDepth, maxWidth);
+            inputBuffers[t] = new float[gathered ? inputImage.size : 0];
+            gradientBuffers[t] = new float[gatheredData ? gradientImage.size : 0];
+            columnBuffers[t] = new float[columnFloats];
+            grids[t] = new float[Math.max(k * inputGridStride, c * gradientGridStride)];
+            gradientGrids[t] = new float[k * inputGridStride];
             weightGradients[t] = new float[depth * k];
         }
     }
@@ -189,7 +204,7 @@ public final class ConvRoutine {
         this.weight = weight;
         this.gradIn = gradIn;
         try {
-            if (implicit) {
+            if (gatheredData) {
                 pool.parallelFor(c, rotateTask);
             }
             pool.parallelFor(n * dataTiles, backwardDataTask);
@@ -228,12 +243,12 @@ public final class ConvRoutine {
     /** Items are (image, band of output rows). */
     private void forwardRange(int from, int to, int worker) {
         Gemm gemm = gemms[worker];
-        float[] buffer = inputBuffers[worker];
         for (int item = from; item < to; item++) {
             int b = item / bands;
             int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
             int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
-            if (implicit) {
+            if (gathered) {
+                float[] buffer = inputBuffers[worker];
                 float[] grid = grids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
                 gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
@@ -247,8 +262,9 @@ public final class ConvRoutine {
             if (pointwise) {
                 gemm.multiply(k, np, c, weight, 0, c, in, b * c * h * w + p0, pixels, out, outOff, pixels, false);
             } else {
-                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, buffer);
-                gemm.multiply(k, np, depth, weight, 0, depth, buffer, 0, np, out, outOff, pixels, false);
+                float[] columns = columnBuffers[worker];
+                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
+                gemm.multiply(k, np, depth, weight, 0, depth, columns, 0, np, out, outOff, pixels, false);
             }
         }
     }
@@ -267,7 +283,7 @@ public final class ConvRoutine {
     }
 
     /**
-     * Items are (image, band of input rows) for stride 1, else (image, group of input channels): a
+     * Items are (image, band of input rows) when gathered, else (image, group of input channels): a
      * group's columns fold into its own channels only.
      */
     private void backwardDataRange(int from, int to, int worker) {
@@ -276,7 +292,7 @@ public final class ConvRoutine {
             int b = item / dataTiles;
             int t0 = item % dataTiles;
             int gradOutOff = b * k * pixels;
-            if (implicit) {
+            if (gatheredData) {
                 int y0 = WorkerPool.rangeStart(h, dataTiles, t0);
                 int y1 = WorkerPool.rangeStart(h, dataTiles, t0 + 1);
                 float[] padded = gradientBuffers[worker];
@@ -294,7 +310,7 @@ public final class ConvRoutine {
                 gemm.multiplyTransposedA(c1 - c0, pixels, k, weight, c0, c, gradOut, gradOutOff, pixels,
                         gradIn, gradInOff, pixels, false);
             } else {
-                float[] columns = inputBuffers[worker];
+                float[] columns = columnBuffers[worker];
                 gemm.multiplyTransposedA((c1 - c0) * taps, pixels, k, weight, c0 * taps, depth, gradOut, gradOutOff,
                         pixels, columns, 0, pixels, false);
                 Im2col.fold(columns, c1 - c0, h, w, kh, kw, stride, pad, oh, ow, gradIn, gradInOff);
@@ -305,14 +321,14 @@ public final class ConvRoutine {
     /** Items as in {@link #forwardRange}; each worker sums its items into its own transposed gradient. */
     private void backwardWeightsRange(int from, int to, int worker) {
         Gemm gemm = gemms[worker];
-        float[] buffer = inputBuffers[worker];
         float[] partial = weightGradients[worker];
         for (int item = from; item < to; item++) {
             int b = item / bands;
             int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
             int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
             boolean accumulate = item > from;
-            if (implicit) {
+            if (gathered) {
+                float[] buffer = inputBuffers[worker];
                 float[] spread = gradientGrids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
                 inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, inputGridStride);
@@ -327,8 +343,9 @@ public final class ConvRoutine {
                 gemm.multiplyTransposedB(c, k, np, in, b * c * h * w + p0, pixels, gradOut, gradOutOff, pixels,
                         partial, 0, k, accumulate);
             } else {
-                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, buffer);
-                gemm.multiplyTransposedB(depth, k, np, buffer, 0, np, gradOut, gradOutOff, pixels,
+                float[] columns = columnBuffers[worker];
+                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
+                gemm.multiplyTransposedB(depth, k, np, columns, 0, np, gradOut, gradOutOff, pixels,
                         partial, 0, k, accumulate);
             }
         }

@@ -197,7 +197,6 @@ final class VectorGemm extends Gemm {
                                float[] c, int cOff, int ldc, boolean accumulate) {
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
-            int stride = Math.max(width, L);
             int panel = bRows == null ? kc * j : bOff + j;
             int cCol = cOff + j;
             int i = 0;
@@ -230,12 +229,14 @@ final class VectorGemm extends Gemm {
             }
             for (; i < m; i++) {
                 int aRow = row(aRows, aOff, aRowStride, i);
-                if (width >= L) {
-                    for (int v = 0; v < width; v += L) {
-                        kernel1x1(kc, a, aRow, aStep, b, bRows, bFrom, panel + v, stride, c, cCol + i * ldc + v, accumulate);
-                    }
+                if (width == 4 * L) {
+                    kernel1x4(kc, a, aRow, aStep, b, bRows, bFrom, panel, c, cCol + i * ldc, accumulate);
+                } else if (width == 2 * L) {
+                    kernel1x2(kc, a, aRow, aStep, b, bRows, bFrom, panel, c, cCol + i * ldc, accumulate);
+                } else if (width == L) {
+                    kernel1x1(kc, a, aRow, aStep, b, bRows, bFrom, panel, c, cCol + i * ldc, accumulate);
                 } else {
-                    kernel1x1(kc, a, aRow, aStep, b, bRows, bFrom, panel, stride, scratch, 0, false);
+                    kernel1x1(kc, a, aRow, aStep, b, bRows, bFrom, panel, scratch, 0, false);
                     copyOut(1, width, c, cCol + i * ldc, ldc, accumulate);
                 }
             }
@@ -253,12 +254,12 @@ final class VectorGemm extends Gemm {
         }
     }
 
-    /** 1 row x 1 vector, for rows left over by the larger kernels; {@code bStride} is the packed panel's width. */
+    /** 1 row x 1 vector, for the rows left over in panels 1 vector wide (or less, padded to 1 vector). */
     private static void kernel1x1(int kc, float[] a, int a0, int aStep, float[] b, int[] bRows, int bFrom, int bBase,
-                                  int bStride, float[] c, int cIdx, boolean accumulate) {
+                                  float[] c, int cIdx, boolean accumulate) {
         FloatVector acc = accumulate ? FloatVector.fromArray(S, c, cIdx) : FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int bi = bRows == null ? bBase + p * bStride : bRows[bFrom + p] + bBase;
+            int bi = bRows == null ? bBase + p * L : bRows[bFrom + p] + bBase;
             acc = FloatVector.broadcast(S, a[a0 + p * aStep]).fma(FloatVector.fromArray(S, b, bi), acc);
         }
         acc.intoArray(c, cIdx);
@@ -471,5 +472,73 @@ final class VectorGemm extends Gemm {
         c50.intoArray(c, c5);
         c60.intoArray(c, c6);
         c70.intoArray(c, c7);
+    }
+
+    /** 1 row x 4 vectors, for the rows a 4-row kernel leaves over in a 4-vector panel. */
+    private static void kernel1x4(int kc, float[] a, int a0, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, boolean accumulate) {
+        int c0 = cIdx;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 4 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + 2 * L);
+        c03.intoArray(c, c0 + 3 * L);
+    }
+
+    /** 1 row x 2 vectors, for the rows a 4-row kernel leaves over in a 2-vector panel. */
+    private static void kernel1x2(int kc, float[] a, int a0, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, boolean accumulate) {
+        int c0 = cIdx;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
     }
 }
