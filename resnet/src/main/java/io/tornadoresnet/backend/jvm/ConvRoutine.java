@@ -3,41 +3,75 @@ package io.tornadoresnet.backend.jvm;
 import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
 
 /**
- * One convolution shape, run on a {@link WorkerPool} as im2col plus matrix products, with the same
- * results (to rounding) as {@code ConvKernels.forward}, {@code backwardData} and
- * {@code backwardWeightsPartial} + {@code ReduceKernels.sumGroups}: input [n][c][h][w], weight
- * [k][c][kh][kw], output [n][k][oh][ow], every output overwritten.
+ * One convolution shape, run on a {@link WorkerPool} as matrix products, with the results (to
+ * rounding) of {@code ConvKernels.forward}, {@code backwardData} and {@code backwardWeightsPartial}
+ * + {@code ReduceKernels.sumGroups}: input [n][c][h][w], weight [k][c][kh][kw], output
+ * [n][k][oh][ow], every output overwritten. Three ways, picked by shape:
+ * <ul>
+ *   <li>1x1 stride 1: the tensors are the matrices.
+ *   <li>any other ResNet convolution: the image is copied into a zero-padded {@link PaddedImage}
+ *       (split into phases when strided), whose im2col matrix is a table of row offsets read in place
+ *       by {@link Gemm#multiplyGathered}. At stride 1 the input gradient is the same kind of
+ *       convolution, of the output gradient with the kernel rotated by 180 degrees and in/out channels
+ *       swapped.
+ *   <li>otherwise (the input gradient of strided convolutions, paddings wider than the kernel): im2col
+ *       into a buffer, and col2im for the input gradient.
+ * </ul>
  *
- * <p>Work is split over images and, within an image, over tiles whose column matrix fits in a core's
- * L2 (it is written once and read by the product right away). Each worker owns its column buffer,
- * its {@link Gemm} and its share of the weight gradient, all allocated here, so the three passes
- * allocate nothing. The weight gradient sums the workers' shares in worker order, so it is
- * bit-identical from run to run for a given number of workers. 1x1 stride-1 convolutions use the
- * tensors as matrices directly.
+ * <p>Work is split over images and, where an image does not fit a core's L2 or there are fewer images
+ * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
+ * its {@link Gemm} and its share of the weight gradient, all allocated here, so a pass allocates
+ * nothing; the shares are added up in worker order, so results are bit-identical from run to run for
+ * a given number of workers.
  *
- * <p>Not thread-safe: one pass at a time (the workspaces are shared by the three passes).
+ * <p>Not thread-safe: one pass at a time (the three passes share the workspaces).
  */
 public final class ConvRoutine {
-    /** Column floats per tile: 256 KiB, a quarter of a Zen 5 core's L2, next to the packed copy. */
+    /** Floats of im2col matrix per tile: 256 KiB, a quarter of a Zen 5 core's L2, beside the packed copy. */
     private static final int COLUMN_BUDGET = 64 * 1024;
+    /** Floats of padded image and output grid per band: 512 KiB, half an L2. */
+    private static final int IMAGE_BUDGET = 128 * 1024;
 
     private final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
     private final int pixels;
     private final int taps;
     private final int depth;
     private final boolean pointwise;
+    /** Forward and weight gradient read a {@link PaddedImage} in place. */
+    private final boolean gathered;
+    /** The input gradient reads a {@link PaddedImage} of the output gradient in place (stride 1). */
+    private final boolean gatheredData;
     private final int workers;
     /** Forward and weight gradient: each image is cut into this many bands of output rows. */
     private final int bands;
-    /** Input gradient: each image is cut into this many groups of input channels. */
-    private final int channelGroups;
+    /** Input gradient: each image is cut into this many bands of input rows (gathered) or groups of channels. */
+    private final int dataTiles;
+
+    /** The input as the forward pass and the weight gradient read it. */
+    private final PaddedImage inputImage;
+    /** The output gradient as the input gradient reads it. */
+    private final PaddedImage gradientImage;
+    /** weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient. */
+    private final float[] rotatedWeight;
+    private final int inputGridStride;
+    private final int gradientGridStride;
 
     private final Gemm[] gemms;
-    private final float[][] columns;
+    /** Per worker: the padded input. */
+    private final float[][] inputBuffers;
+    /** Per worker: the padded output gradient. */
+    private final float[][] gradientBuffers;
+    /** Per worker: an im2col tile. */
+    private final float[][] columnBuffers;
+    /** Per worker: products on the padded grid, before the junk columns are dropped. */
+    private final float[][] grids;
+    /** Per worker: the output gradient spread onto the grid, zero in the junk columns. */
+    private final float[][] gradientGrids;
     /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k]. */
     private final float[][] weightGradients;
 
     private final RangeTask forwardTask = this::forwardRange;
+    private final RangeTask rotateTask = this::rotateRange;
     private final RangeTask backwardDataTask = this::backwardDataRange;
     private final RangeTask backwardWeightsTask = this::backwardWeightsRange;
     private final RangeTask sumWeightGradientsTask = this::sumWeightGradientsRange;
@@ -73,30 +107,74 @@ public final class ConvRoutine {
         this.taps = kh * kw;
         this.depth = c * taps;
         this.pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
+        this.gathered = !pointwise && PaddedImage.fits(h, w, kh, kw, stride, pad, pad);
+        this.gatheredData = gathered && stride == 1 && pad < kh && pad < kw
+                && PaddedImage.fits(oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
 
-        // Enough tiles for the L2 budget, and at least one per worker when there are fewer images.
+        // Enough tiles for the cache budget, and at least one per worker when images are fewer.
         int minTiles = (workers + n - 1) / n;
         int rowFloats = depth * ow;
-        this.bands = Math.min(oh, Math.max(minTiles, tiles((long) rowFloats * oh)));
         int channelFloats = taps * pixels;
-        this.channelGroups = Math.min(c, Math.max(minTiles, tiles((long) channelFloats * c)));
-        int maxBandRows = (oh + bands - 1) / bands;
-        int maxGroupChannels = (c + channelGroups - 1) / channelGroups;
-        int columnFloats = pointwise ? 0 : Math.max(rowFloats * maxBandRows, channelFloats * maxGroupChannels);
+        if (gathered) {
+            inputImage = new PaddedImage(c, h, w, kh, kw, stride, pad, pad);
+            bands = tiles(oh, minTiles, (long) c * stride * stride * inputImage.plane
+                    + (long) k * inputImage.gridSize(oh), IMAGE_BUDGET);
+            inputGridStride = inputImage.gridSize(ceilDiv(oh, bands));
+        } else {
+            inputImage = null;
+            bands = tiles(oh, minTiles, pointwise ? 0 : (long) rowFloats * oh, COLUMN_BUDGET);
+            inputGridStride = 0;
+        }
+        if (gatheredData) {
+            gradientImage = new PaddedImage(k, oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
+            rotatedWeight = new float[c * k * taps];
+            dataTiles = tiles(h, minTiles, (long) k * gradientImage.plane + (long) c * gradientImage.gridSize(h),
+                    IMAGE_BUDGET);
+            gradientGridStride = gradientImage.gridSize(ceilDiv(h, dataTiles));
+        } else {
+            gradientImage = null;
+            rotatedWeight = null;
+            dataTiles = tiles(c, minTiles, pointwise ? 0 : (long) channelFloats * c, COLUMN_BUDGET);
+            gradientGridStride = 0;
+        }
+        int columnFloats = 0;
+        if (!pointwise && !gathered) {
+            columnFloats = rowFloats * ceilDiv(oh, bands);
+        }
+        if (!pointwise && !gatheredData) {
+            columnFloats = Math.max(columnFloats, channelFloats * ceilDiv(c, dataTiles));
+        }
 
         this.gemms = new Gemm[workers];
-        this.columns = new float[workers][];
+        this.inputBuffers = new float[workers][];
+        this.gradientBuffers = new float[workers][];
+        this.columnBuffers = new float[workers][];
+        this.grids = new float[workers][];
+        this.gradientGrids = new float[workers][];
         this.weightGradients = new float[workers][];
         for (int t = 0; t < workers; t++) {
-            // Depths: depth (forward), k (input gradient), pixels (weight gradient); widths: pixels or k.
-            gemms[t] = Gemm.create(Math.max(depth, Math.max(k, pixels)), Math.max(pixels, k));
-            columns[t] = new float[columnFloats];
+            // Packed products: depth c, depth, k (forward, input gradient) or pixels and grid rows (weight
+            // gradient); width pixels or the grid, or only k where every other product reads in place.
+            int maxDepth = Math.max(Math.max(depth, k), Math.max(pixels, inputGridStride));
+            int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
+            gemms[t] = Gemm.create(maxDepth, maxWidth);
+            inputBuffers[t] = new float[gathered ? inputImage.size : 0];
+            gradientBuffers[t] = new float[gatheredData ? gradientImage.size : 0];
+            columnBuffers[t] = new float[columnFloats];
+            grids[t] = new float[Math.max(k * inputGridStride, c * gradientGridStride)];
+            gradientGrids[t] = new float[k * inputGridStride];
             weightGradients[t] = new float[depth * k];
         }
     }
 
-    private static int tiles(long floats) {
-        return (int) Math.min(Integer.MAX_VALUE, (floats + COLUMN_BUDGET - 1) / COLUMN_BUDGET);
+    /** Tiles of a dimension of {@code extent}: enough for {@code floats} to fit {@code budget} per tile. */
+    private static int tiles(int extent, int minTiles, long floats, int budget) {
+        long forBudget = (floats + budget - 1) / budget;
+        return (int) Math.min(extent, Math.max(minTiles, forBudget));
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     /** The parallelism this routine was built for. */
@@ -126,7 +204,10 @@ public final class ConvRoutine {
         this.weight = weight;
         this.gradIn = gradIn;
         try {
-            pool.parallelFor(n * channelGroups, backwardDataTask);
+            if (gatheredData) {
+                pool.parallelFor(c, rotateTask);
+            }
+            pool.parallelFor(n * dataTiles, backwardDataTask);
         } finally {
             this.gradOut = null;
             this.weight = null;
@@ -162,40 +243,77 @@ public final class ConvRoutine {
     /** Items are (image, band of output rows). */
     private void forwardRange(int from, int to, int worker) {
         Gemm gemm = gemms[worker];
-        float[] cols = columns[worker];
         for (int item = from; item < to; item++) {
             int b = item / bands;
             int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
             int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
+            if (gathered) {
+                float[] buffer = inputBuffers[worker];
+                float[] grid = grids[worker];
+                inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
+                gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
+                        buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
+                inputImage.extract(grid, inputGridStride, k, oy0, oy1, out, b * k * pixels);
+                continue;
+            }
             int p0 = oy0 * ow;
             int np = (oy1 - oy0) * ow;
             int outOff = b * k * pixels + p0;
             if (pointwise) {
                 gemm.multiply(k, np, c, weight, 0, c, in, b * c * h * w + p0, pixels, out, outOff, pixels, false);
             } else {
-                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, cols);
-                gemm.multiply(k, np, depth, weight, 0, depth, cols, 0, np, out, outOff, pixels, false);
+                float[] columns = columnBuffers[worker];
+                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
+                gemm.multiply(k, np, depth, weight, 0, depth, columns, 0, np, out, outOff, pixels, false);
             }
         }
     }
 
-    /** Items are (image, group of input channels): a group's columns fold into its own channels only. */
+    /** Input channels [from, to) of the rotated kernel. */
+    private void rotateRange(int from, int to, int worker) {
+        for (int ci = from; ci < to; ci++) {
+            for (int co = 0; co < k; co++) {
+                int src = (co * c + ci) * taps;
+                int dst = (ci * k + co) * taps + taps - 1;
+                for (int t = 0; t < taps; t++) {
+                    rotatedWeight[dst - t] = weight[src + t];
+                }
+            }
+        }
+    }
+
+    /**
+     * Items are (image, band of input rows) when gathered, else (image, group of input channels): a
+     * group's columns fold into its own channels only.
+     */
     private void backwardDataRange(int from, int to, int worker) {
         Gemm gemm = gemms[worker];
-        float[] cols = columns[worker];
         for (int item = from; item < to; item++) {
-            int b = item / channelGroups;
-            int c0 = WorkerPool.rangeStart(c, channelGroups, item % channelGroups);
-            int c1 = WorkerPool.rangeStart(c, channelGroups, item % channelGroups + 1);
+            int b = item / dataTiles;
+            int t0 = item % dataTiles;
             int gradOutOff = b * k * pixels;
+            if (gatheredData) {
+                int y0 = WorkerPool.rangeStart(h, dataTiles, t0);
+                int y1 = WorkerPool.rangeStart(h, dataTiles, t0 + 1);
+                float[] padded = gradientBuffers[worker];
+                float[] grid = grids[worker];
+                gradientImage.load(gradOut, gradOutOff, y0, y1, padded);
+                gemm.multiplyGathered(c, gradientImage.gridSize(y1 - y0), k * taps, rotatedWeight, 0, k * taps,
+                        padded, gradientImage.taps, y0 * gradientImage.rowStride, grid, 0, gradientGridStride, false);
+                gradientImage.extract(grid, gradientGridStride, c, y0, y1, gradIn, b * c * h * w);
+                continue;
+            }
+            int c0 = WorkerPool.rangeStart(c, dataTiles, t0);
+            int c1 = WorkerPool.rangeStart(c, dataTiles, t0 + 1);
             int gradInOff = (b * c + c0) * h * w;
             if (pointwise) {
                 gemm.multiplyTransposedA(c1 - c0, pixels, k, weight, c0, c, gradOut, gradOutOff, pixels,
                         gradIn, gradInOff, pixels, false);
             } else {
+                float[] columns = columnBuffers[worker];
                 gemm.multiplyTransposedA((c1 - c0) * taps, pixels, k, weight, c0 * taps, depth, gradOut, gradOutOff,
-                        pixels, cols, 0, pixels, false);
-                Im2col.fold(cols, c1 - c0, h, w, kh, kw, stride, pad, oh, ow, gradIn, gradInOff);
+                        pixels, columns, 0, pixels, false);
+                Im2col.fold(columns, c1 - c0, h, w, kh, kw, stride, pad, oh, ow, gradIn, gradInOff);
             }
         }
     }
@@ -203,22 +321,31 @@ public final class ConvRoutine {
     /** Items as in {@link #forwardRange}; each worker sums its items into its own transposed gradient. */
     private void backwardWeightsRange(int from, int to, int worker) {
         Gemm gemm = gemms[worker];
-        float[] cols = columns[worker];
         float[] partial = weightGradients[worker];
         for (int item = from; item < to; item++) {
             int b = item / bands;
             int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
             int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
+            boolean accumulate = item > from;
+            if (gathered) {
+                float[] buffer = inputBuffers[worker];
+                float[] spread = gradientGrids[worker];
+                inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
+                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, inputGridStride);
+                gemm.multiplyTransposedBGathered(depth, k, inputImage.gridSize(oy1 - oy0), buffer, inputImage.taps,
+                        oy0 * inputImage.rowStride, spread, 0, inputGridStride, partial, 0, k, accumulate);
+                continue;
+            }
             int p0 = oy0 * ow;
             int np = (oy1 - oy0) * ow;
             int gradOutOff = b * k * pixels + p0;
-            boolean accumulate = item > from;
             if (pointwise) {
                 gemm.multiplyTransposedB(c, k, np, in, b * c * h * w + p0, pixels, gradOut, gradOutOff, pixels,
                         partial, 0, k, accumulate);
             } else {
-                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, cols);
-                gemm.multiplyTransposedB(depth, k, np, cols, 0, np, gradOut, gradOutOff, pixels,
+                float[] columns = columnBuffers[worker];
+                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
+                gemm.multiplyTransposedB(depth, k, np, columns, 0, np, gradOut, gradOutOff, pixels,
                         partial, 0, k, accumulate);
             }
         }

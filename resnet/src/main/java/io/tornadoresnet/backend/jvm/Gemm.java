@@ -25,7 +25,8 @@ public abstract class Gemm {
      * {@code maxK} and width at most {@code maxN} need; larger products still work, in more blocks.
      */
     public static Gemm create(int maxK, int maxN) {
-        return VectorApi.available() ? new VectorGemm(maxK, maxN) : new ScalarGemm();
+        // Through a static factory typed Gemm: verifying this method then needs no VectorGemm class.
+        return VectorApi.available() ? VectorGemm.newInstance(maxK, maxN) : new ScalarGemm();
     }
 
     /** Whether {@link #create()} returns the Vector API implementation. */
@@ -50,6 +51,30 @@ public abstract class Gemm {
                                              float[] a, int aOff, int lda,
                                              float[] b, int bOff, int ldb,
                                              float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * C[m][n] (+)= A[m][k] B, where row p of B is read in place from {@code b[bOff + bRows[p]]} on: the
+     * im2col matrix of a stride-1 convolution as offsets into a padded image, never materialised.
+     * Each row of B may be read up to {@link #overread()} floats past its column n.
+     */
+    abstract void multiplyGathered(int m, int n, int k,
+                                   float[] a, int aOff, int lda,
+                                   float[] b, int[] bRows, int bOff,
+                                   float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * C[m][n] (+)= A B^T, with B stored as [n][k] and row i of A read in place from
+     * {@code a[aOff + aRows[i]]} on; rows of A are read exactly.
+     */
+    abstract void multiplyTransposedBGathered(int m, int n, int k,
+                                              float[] a, int[] aRows, int aOff,
+                                              float[] b, int bOff, int ldb,
+                                              float[] c, int cOff, int ldc, boolean accumulate);
+
+    /** How many floats past column n {@link #multiplyGathered} may read from a row of B. */
+    static int overread() {
+        return VectorApi.available() ? VectorGemm.overread() : 0;
+    }
 
     /** Zeroes C[m][n]; what an empty product (k = 0) overwrites C with. */
     static void clear(float[] c, int cOff, int ldc, int m, int n) {

@@ -11,21 +11,65 @@ final class ScalarGemm extends Gemm {
     @Override
     public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc, boolean accumulate) {
-        run(m, n, k, a, aOff, lda, 1, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(m, n, k, a, aOff, lda, 1, b, null, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     @Override
     public void multiplyTransposedA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate) {
-        run(m, n, k, a, aOff, 1, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        run(m, n, k, a, aOff, 1, lda, b, null, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
-    /** Dot products along the rows of A and B, four columns of C at a time to reuse each load of A. */
     @Override
     public void multiplyTransposedB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate) {
+        dots(m, n, k, a, null, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    void multiplyGathered(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows, int bOff,
+                          float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, aOff, lda, 1, b, bRows, bOff, 0, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    void multiplyTransposedBGathered(int m, int n, int k, float[] a, int[] aRows, int aOff, float[] b, int bOff,
+                                     int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        dots(m, n, k, a, aRows, aOff, 0, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * C (+)= A B: element (i, p) of A is {@code a[aOff + i * aRowStride + p * aStep]}; row p of B starts
+     * at {@code bOff + p * ldb}, or at {@code bOff + bRows[p]}.
+     */
+    private static void run(int m, int n, int k, float[] a, int aOff, int aRowStride, int aStep,
+                            float[] b, int[] bRows, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!accumulate) {
+            clear(c, cOff, ldc, m, n);
+        }
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int p1 = Math.min(k, p0 + KC);
+            for (int i = 0; i < m; i++) {
+                int cRow = cOff + i * ldc;
+                for (int p = p0; p < p1; p++) {
+                    float x = a[aOff + i * aRowStride + p * aStep];
+                    int bRow = bOff + (bRows == null ? p * ldb : bRows[p]);
+                    for (int j = 0; j < n; j++) {
+                        c[cRow + j] += x * b[bRow + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * C (+)= A B^T as dot products along rows of A (from {@code aOff + i * lda}, or {@code aOff + aRows[i]})
+     * and of B, four columns of C at a time to reuse each element of A.
+     */
+    private static void dots(int m, int n, int k, float[] a, int[] aRows, int aOff, int lda,
+                             float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         for (int i = 0; i < m; i++) {
-            int aRow = aOff + i * lda;
+            int aRow = aOff + (aRows == null ? i * lda : aRows[i]);
             int cRow = cOff + i * ldc;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
@@ -56,27 +100,6 @@ final class ScalarGemm extends Gemm {
                     s += a[aRow + p] * b[bRow + p];
                 }
                 c[cRow + j] = accumulate ? c[cRow + j] + s : s;
-            }
-        }
-    }
-
-    /** Element (i, p) of A is {@code a[aOff + i * rowStride + p * stepStride]}; B is [k][n]. */
-    private static void run(int m, int n, int k, float[] a, int aOff, int rowStride, int stepStride,
-                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (!accumulate) {
-            clear(c, cOff, ldc, m, n);
-        }
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int p1 = Math.min(k, p0 + KC);
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * ldc;
-                for (int p = p0; p < p1; p++) {
-                    float x = a[aOff + i * rowStride + p * stepStride];
-                    int bRow = bOff + p * ldb;
-                    for (int j = 0; j < n; j++) {
-                        c[cRow + j] += x * b[bRow + j];
-                    }
-                }
             }
         }
     }

@@ -30,6 +30,9 @@ class ConvRoutineTest {
             {2, 2, 13, 13, 3, 5, 5, 3, 2},   // 5x5 stride 3
             {2, 3, 1, 1, 4, 3, 3, 1, 1},     // a single pixel: every tap but the centre reads padding
             {1, 2, 6, 5, 1, 3, 3, 1, 0},     // no padding, one output channel
+            {2, 3, 5, 6, 4, 3, 3, 1, 2},     // padding 2: no junk columns on the padded grid
+            {2, 3, 6, 7, 5, 3, 1, 1, 0},     // 3x1 kernel
+            {2, 3, 4, 4, 2, 1, 1, 1, 1},     // 1x1 with padding: the im2col path at stride 1
     };
 
     static Stream<Arguments> cases() {

@@ -38,6 +38,11 @@ class GemmTest {
         return out.stream();
     }
 
+    /** The forms with a gathered operand: B of A B, A of A B^T. */
+    static Stream<Arguments> gatheredCases() {
+        return cases().filter(arguments -> arguments.get()[1] != Form.ATB);
+    }
+
     static Gemm implementation(String name) {
         Supplier<Gemm> s = name.equals("vector") ? VectorGemm::new : ScalarGemm::new;
         return s.get();
@@ -88,6 +93,57 @@ class GemmTest {
                 }
                 assertEquals(expected, c[idx], 1e-5 * magnitude + 1e-6,
                         () -> form + " accumulate=" + accumulate + " at (" + i + ", " + j + ")");
+            }
+        }
+    }
+
+    /** B (or A) read in place through a table of row starts, as ConvRoutine reads a padded image. */
+    @ParameterizedTest(name = "{0} gathered {1} m={2} n={3} k={4}")
+    @MethodSource("gatheredCases")
+    void gatheredRowsMatchTripleLoop(String impl, Form form, int m, int n, int k) {
+        Gemm gemm = implementation(impl);
+        Random random = new Random(17L * m + 3L * n + k);
+        boolean gatherB = form == Form.AB;
+        int rows = gatherB ? k : m;
+        int length = gatherB ? n : k;
+        // Row starts in random order, some overlapping, over a pool that ends a row plus the overread away.
+        int pool = 2 * rows + length + 40;
+        float[] table = randomArray(random, pool + length + Gemm.overread());
+        int[] starts = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            starts[r] = random.nextInt(pool);
+        }
+        int tableOff = 3;
+        int lda = k + 1;
+        int ldb = k + 2;
+        float[] other = randomArray(random, (gatherB ? m * lda : n * ldb) + 1);
+        int ldc = n + 1;
+        float[] c0 = randomArray(random, m * ldc);
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] c = c0.clone();
+            if (gatherB) {
+                gemm.multiplyGathered(m, n, k, other, 1, lda, table, starts, tableOff, c, 0, ldc, accumulate);
+            } else {
+                gemm.multiplyTransposedBGathered(m, n, k, table, starts, tableOff, other, 1, ldb, c, 0, ldc, accumulate);
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double expected = accumulate ? c0[i * ldc + j] : 0.0;
+                    double magnitude = Math.abs(expected);
+                    for (int p = 0; p < k; p++) {
+                        double x = gatherB ? other[1 + i * lda + p] : table[tableOff + starts[i] + p];
+                        double y = gatherB ? table[tableOff + starts[p] + j] : other[1 + j * ldb + p];
+                        expected += x * y;
+                        magnitude += Math.abs(x * y);
+                    }
+                    int ii = i;
+                    int jj = j;
+                    assertEquals(expected, c[i * ldc + j], 1e-5 * magnitude + 1e-6,
+                            () -> "accumulate=" + accumulate + " at (" + ii + ", " + jj + ")");
+                }
+                if (n < ldc) {
+                    assertEquals(c0[i * ldc + n], c[i * ldc + n], "column n of row " + i + " changed");
+                }
             }
         }
     }
