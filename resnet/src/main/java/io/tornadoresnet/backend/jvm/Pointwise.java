@@ -4,8 +4,8 @@ import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
 import io.tornadoresnet.plan.Op;
 
 /**
- * Multi-threaded, vectorised routines for the memory-bound ops (ReLU, residual add, batch norm)
- * with the kernels' semantics. Without the Vector API the backend runs these ops as their kernels.
+ * Multi-threaded, vectorised routines for the memory-bound ops (ReLU, residual add, batch norm,
+ * the option-A shortcut's gradient) with the kernels' semantics. Without the Vector API the backend runs these ops as their kernels.
  * Batch norm splits its statistics by channel and its element-wise passes by (image, channel)
  * plane; each channel's statistics are summed in a fixed order, so results do not depend on the
  * thread timing. Every task is built once, when the plan is compiled: a step allocates nothing.
@@ -34,6 +34,9 @@ final class Pointwise {
             RangeTask task = (from, to, worker) -> VectorPointwise.add(x, y, out, from, to);
             return () -> pool.parallelFor(out.length, task);
         }
+        if (op instanceof Op.ShortcutABackward b) {
+            return shortcutBackward(b, pool);
+        }
         if (op instanceof Op.BatchNormTrain b) {
             return batchNormTrain(b, pool);
         }
@@ -44,6 +47,33 @@ final class Pointwise {
             return batchNormBackward(b, pool);
         }
         return null;
+    }
+
+    /**
+     * The option-A shortcut's gradient, one input plane at a time: zero, then the strided pixels
+     * from the output gradient's channel padLow further on.
+     */
+    private static Runnable shortcutBackward(Op.ShortcutABackward b, WorkerPool pool) {
+        Op.ShortcutA f = b.forward();
+        float[] gradOut = b.gradOut().data(), gradIn = b.gradIn().data();
+        int c = f.c(), h = f.h(), w = f.w(), k = f.k(), oh = f.oh(), ow = f.ow(), stride = f.stride();
+        int padLow = f.padLow();
+        RangeTask task = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int img = plane / c;
+                int ch = plane % c;
+                int in = plane * h * w;
+                java.util.Arrays.fill(gradIn, in, in + h * w, 0f);
+                int out = (img * k + ch + padLow) * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        gradIn[in + oy * stride * w + ox * stride] = gradOut[out + oy * ow + ox];
+                    }
+                }
+            }
+        };
+        int planes = f.n() * c;
+        return () -> pool.parallelFor(planes, task);
     }
 
     /** Statistics as BatchNormKernels (two passes: mean, then squared deviations), then normalise. */
