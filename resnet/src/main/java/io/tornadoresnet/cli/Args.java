@@ -81,9 +81,10 @@ final class Args {
         }
     }
 
-    boolean has(String name) {
-        known.add(name);
-        return values.containsKey(name) || flags.contains(name);
+    /** Gives an option a value unless the command line gave one (e.g. a recipe's default). */
+    Args withDefault(String name, String value) {
+        values.putIfAbsent(name, value);
+        return this;
     }
 
     List<String> positional() {

@@ -20,6 +20,9 @@ public final class Main {
 
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
+        c.put("train", new TrainCommand());
+        c.put("eval", new EvalCommand());
+        c.put("predict", new PredictCommand());
         c.put("bench", new BenchCommand());
         c.put("info", new InfoCommand());
         return c;

@@ -17,6 +17,8 @@ public final class LossKernels {
      * logits [n][classes], labels [n] -> gradLogits [n][classes], lossPerSample [n], correctPerSample [n]:
      * {@code loss[b] = logsumexp(logits[b]) - logits[b][label]}, {@code gradLogits = (softmax - onehot) / n}
      * (the gradient of the batch mean), {@code correct[b] = 1} if the first maximum is the label, else 0.
+     * A negative label marks a padding row (the unused end of a fixed-size batch): its loss, gradient
+     * and correct count are 0, and n stays the divisor.
      */
     public static void softmaxCrossEntropy(float[] logits, int[] labels, float[] gradLogits, float[] lossPerSample,
                                            float[] correctPerSample, int n, int classes) {
@@ -39,15 +41,16 @@ public final class LossKernels {
                 gradLogits[base + j] = e;
                 sum += e;
             }
-            lossPerSample[b] = (float) Math.log(sum) - (logits[base + label] - max);
-            // (softmax - onehot) / n
-            float scale = 1f / (sum * (float) n);
+            float valid = label >= 0 ? 1f : 0f;
+            int target = label >= 0 ? label : 0;
+            lossPerSample[b] = valid * ((float) Math.log(sum) - (logits[base + target] - max));
+            float scale = valid / (sum * (float) n);
             float invN = 1f / (float) n;
             for (int j = 0; j < classes; j++) {
                 float oneHotOverN = j == label ? invN : 0f;
                 gradLogits[base + j] = gradLogits[base + j] * scale - oneHotOverN;
             }
-            correctPerSample[b] = best == label ? 1f : 0f;
+            correctPerSample[b] = best == label ? valid : 0f;
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * Draws training curves to a PNG in the style of the paper's Figure 6: one panel per quantity,
- * epochs along x, training curves dashed and test curves bold. Runs headless (java.awt only).
+ * epochs along x, training curves dashed and test curves bold, a dot per epoch. Runs headless
+ * (java.awt only).
  */
 public final class CurvePlot {
     private static final int PANEL_W = 560;
@@ -131,6 +132,14 @@ public final class CurvePlot {
                 }
             }
             g.draw(path);
+            for (int i = 0; i < s.x().length; i++) {
+                if (Double.isFinite(s.y()[i])) {
+                    double px = x0 + (s.x()[i] - xMin) / (xMax - xMin) * w;
+                    double py = y0 - (Math.min(s.y()[i], yMax) - yMin) / (yMax - yMin) * h;
+                    int r = s.dashed() ? 2 : 3;
+                    g.fillOval((int) Math.round(px) - r, (int) Math.round(py) - r, 2 * r, 2 * r);
+                }
+            }
             int lx = x0 + w - 150;
             g.drawLine(lx, legendY - 4, lx + 28, legendY - 4);
             g.setColor(Color.BLACK);

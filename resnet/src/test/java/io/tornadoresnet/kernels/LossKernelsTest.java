@@ -51,6 +51,23 @@ class LossKernelsTest {
     }
 
     @Test
+    void paddingRowsWithNegativeLabelsAddNothing() {
+        float[] logits = {1, 2, 3, 9, 0, 0};
+        Result padded = crossEntropy(logits, new int[] {2, -1}, 3);
+        Result alone = crossEntropy(Arrays.copyOf(logits, 3), new int[] {2}, 3);
+        assertEquals(alone.loss()[0], padded.loss()[0], 1e-7);
+        assertExactly(new float[] {0f, 0f}, new float[] {padded.loss()[1], padded.correct()[1]}, "padding row");
+        assertExactly(new float[] {0f, 0f, 0f}, Arrays.copyOfRange(padded.grad(), 3, 6), "padding gradient");
+        for (int j = 0; j < 3; j++) {
+            assertEquals(alone.grad()[j] / 2, padded.grad()[j], 1e-7, "n stays the divisor");
+        }
+        float[] metrics = poisoned(2);
+        LossKernels.batchMetrics(padded.loss(), padded.correct(), metrics, 2);
+        assertEquals(alone.loss()[0] / 2, metrics[0], 1e-7);
+        assertEquals(1f, metrics[1]);
+    }
+
+    @Test
     void gradientMatchesFiniteDifferencesOfTheMeanLoss() {
         int n = 4;
         int classes = 5;

@@ -36,7 +36,8 @@ class ParameterCountTest {
     void plainNetsHaveTheSameParametersAsOptionA() {
         assertEquals(ResNets.create("resnet56", Shape.of(1, 28, 28), 10).parameterCount(),
                 ResNets.create("plain56", Shape.of(1, 28, 28), 10).parameterCount());
-        assertEquals(ResNets.create("resnet34", Shape.of(3, 224, 224), 1000).parameterCount() - 3 * (128 * 64 + 256),
+        long projections = (64 * 128 + 2 * 128) + (128 * 256 + 2 * 256) + (256 * 512 + 2 * 512);
+        assertEquals(ResNets.create("resnet34", Shape.of(3, 224, 224), 1000).parameterCount() - projections,
                 ResNets.create("plain34", Shape.of(3, 224, 224), 1000).parameterCount(),
                 "plain34 lacks the three projection shortcuts");
     }

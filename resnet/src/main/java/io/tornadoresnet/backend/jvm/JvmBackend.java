@@ -1,6 +1,7 @@
 package io.tornadoresnet.backend.jvm;
 
 import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.ConvGeometry;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
@@ -8,20 +9,27 @@ import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs plans on the JVM's cores. Tensors live in their own float[]s, so there is nothing to copy
- * to or from a device. Each op runs as its kernels, on the calling thread.
+ * to or from a device. Convolutions run as im2col plus a blocked GEMM spread over a worker pool
+ * ({@link ConvRoutine}), ReLU, residual adds and batch norm as vectorised loops over the same pool
+ * ({@link Pointwise}); the small ops (pooling, the head, the loss, the optimizer) run as their
+ * kernels on the calling thread.
  */
 public final class JvmBackend implements Backend {
     private final int threads;
+    private final WorkerPool pool;
 
     public JvmBackend(int threads) {
         if (threads <= 0) {
             throw new IllegalArgumentException("threads must be positive, got " + threads);
         }
         this.threads = threads;
+        this.pool = new WorkerPool(threads);
     }
 
     /** One thread per available core. */
@@ -41,11 +49,17 @@ public final class JvmBackend implements Backend {
 
     @Override
     public Executable compile(Plan plan) {
+        Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
         List<Runnable> steps = new ArrayList<>();
         for (Stage stage : plan.stages()) {
             for (Op op : stage.ops()) {
-                for (KernelCall call : op.lower(Tensor::new)) {
-                    steps.add(call::run);
+                Runnable fast = fastRoutine(op, convolutions);
+                if (fast != null) {
+                    steps.add(fast);
+                } else {
+                    for (KernelCall call : op.lower(Tensor::new)) {
+                        steps.add(call::run);
+                    }
                 }
             }
         }
@@ -77,7 +91,34 @@ public final class JvmBackend implements Backend {
         };
     }
 
+    /** A faster routine with the kernels' results for this op, or null to run its kernels. */
+    private Runnable fastRoutine(Op op, Map<ConvGeometry, ConvRoutine> convolutions) {
+        if (op instanceof Op.ConvForward f) {
+            ConvRoutine r = routine(f.g(), convolutions);
+            float[] in = f.in().data(), weight = f.weight().data(), out = f.out().data();
+            return () -> r.forward(in, weight, out, pool);
+        }
+        if (op instanceof Op.ConvBackwardData d) {
+            ConvRoutine r = routine(d.g(), convolutions);
+            float[] gradOut = d.gradOut().data(), weight = d.weight().data(), gradIn = d.gradIn().data();
+            return () -> r.backwardData(gradOut, weight, gradIn, pool);
+        }
+        if (op instanceof Op.ConvBackwardWeights b) {
+            ConvRoutine r = routine(b.g(), convolutions);
+            float[] in = b.in().data(), gradOut = b.gradOut().data(), gradWeight = b.gradWeight().data();
+            return () -> r.backwardWeights(in, gradOut, gradWeight, pool);
+        }
+        return Pointwise.routine(op, pool);
+    }
+
+    /** Convolutions of one shape share a routine (and its workspaces): ops run one at a time. */
+    private ConvRoutine routine(ConvGeometry g, Map<ConvGeometry, ConvRoutine> convolutions) {
+        return convolutions.computeIfAbsent(g, x -> new ConvRoutine(x.n(), x.c(), x.h(), x.w(), x.k(), x.kh(), x.kw(),
+                x.stride(), x.pad(), x.oh(), x.ow(), threads));
+    }
+
     @Override
     public void close() {
+        pool.close();
     }
 }

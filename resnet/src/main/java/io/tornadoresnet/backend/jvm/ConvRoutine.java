@@ -1,0 +1,366 @@
+package io.tornadoresnet.backend.jvm;
+
+import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
+
+/**
+ * One convolution shape, run on a {@link WorkerPool} as matrix products, with the results (to
+ * rounding) of {@code ConvKernels.forward}, {@code backwardData} and {@code backwardWeightsPartial}
+ * + {@code ReduceKernels.sumGroups}: input [n][c][h][w], weight [k][c][kh][kw], output
+ * [n][k][oh][ow], every output overwritten. Three ways, picked by shape:
+ * <ul>
+ *   <li>1x1 stride 1: the tensors are the matrices.
+ *   <li>any other ResNet convolution: the image is copied into a zero-padded {@link PaddedImage}
+ *       (split into phases when strided), whose im2col matrix is a table of row offsets read in place
+ *       by {@link Gemm#multiplyGathered}. At stride 1 the input gradient is the same kind of
+ *       convolution, of the output gradient with the kernel rotated by 180 degrees and in/out channels
+ *       swapped.
+ *   <li>otherwise (the input gradient of strided convolutions, paddings wider than the kernel): im2col
+ *       into a buffer, and col2im for the input gradient.
+ * </ul>
+ *
+ * <p>Work is split over images and, where an image does not fit a core's L2 or there are fewer images
+ * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
+ * its {@link Gemm} and its share of the weight gradient, all allocated here, so a pass allocates
+ * nothing; the shares are added up in worker order, so results are bit-identical from run to run for
+ * a given number of workers.
+ *
+ * <p>Not thread-safe: one pass at a time (the three passes share the workspaces).
+ */
+public final class ConvRoutine {
+    /** Floats of im2col matrix per tile: 256 KiB, a quarter of a Zen 5 core's L2, beside the packed copy. */
+    private static final int COLUMN_BUDGET = 64 * 1024;
+    /** Floats of padded image and output grid per band: 512 KiB, half an L2. */
+    private static final int IMAGE_BUDGET = 128 * 1024;
+
+    private final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
+    private final int pixels;
+    private final int taps;
+    private final int depth;
+    private final boolean pointwise;
+    /** Forward and weight gradient read a {@link PaddedImage} in place. */
+    private final boolean gathered;
+    /** The input gradient reads a {@link PaddedImage} of the output gradient in place (stride 1). */
+    private final boolean gatheredData;
+    private final int workers;
+    /** Forward and weight gradient: each image is cut into this many bands of output rows. */
+    private final int bands;
+    /** Input gradient: each image is cut into this many bands of input rows (gathered) or groups of channels. */
+    private final int dataTiles;
+
+    /** The input as the forward pass and the weight gradient read it. */
+    private final PaddedImage inputImage;
+    /** The output gradient as the input gradient reads it. */
+    private final PaddedImage gradientImage;
+    /** weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient. */
+    private final float[] rotatedWeight;
+    private final int inputGridStride;
+    private final int gradientGridStride;
+
+    private final Gemm[] gemms;
+    /** Per worker: the padded input. */
+    private final float[][] inputBuffers;
+    /** Per worker: the padded output gradient. */
+    private final float[][] gradientBuffers;
+    /** Per worker: an im2col tile. */
+    private final float[][] columnBuffers;
+    /** Per worker: products on the padded grid, before the junk columns are dropped. */
+    private final float[][] grids;
+    /** Per worker: the output gradient spread onto the grid, zero in the junk columns. */
+    private final float[][] gradientGrids;
+    /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k]. */
+    private final float[][] weightGradients;
+
+    private final RangeTask forwardTask = this::forwardRange;
+    private final RangeTask rotateTask = this::rotateRange;
+    private final RangeTask backwardDataTask = this::backwardDataRange;
+    private final RangeTask backwardWeightsTask = this::backwardWeightsRange;
+    private final RangeTask sumWeightGradientsTask = this::sumWeightGradientsRange;
+
+    // The arguments of the pass in progress, read by the workers.
+    private float[] in, weight, out, gradOut, gradIn, gradWeight;
+    private int activeWorkers;
+
+    /** Workspaces for {@code workers} workers: the parallelism of the pools this routine will run on. */
+    public ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
+                       int workers) {
+        if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || kh <= 0 || kw <= 0 || stride <= 0 || pad < 0
+                || workers <= 0) {
+            throw new IllegalArgumentException("invalid convolution shape or worker count");
+        }
+        if (oh != (h + 2 * pad - kh) / stride + 1 || ow != (w + 2 * pad - kw) / stride + 1 || oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("output " + oh + "x" + ow + " does not match input " + h + "x" + w
+                    + ", kernel " + kh + "x" + kw + ", stride " + stride + ", pad " + pad);
+        }
+        this.n = n;
+        this.c = c;
+        this.h = h;
+        this.w = w;
+        this.k = k;
+        this.kh = kh;
+        this.kw = kw;
+        this.stride = stride;
+        this.pad = pad;
+        this.oh = oh;
+        this.ow = ow;
+        this.workers = workers;
+        this.pixels = oh * ow;
+        this.taps = kh * kw;
+        this.depth = c * taps;
+        this.pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
+        this.gathered = !pointwise && PaddedImage.fits(h, w, kh, kw, stride, pad, pad);
+        this.gatheredData = gathered && stride == 1 && pad < kh && pad < kw
+                && PaddedImage.fits(oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
+
+        // Enough tiles for the cache budget, and at least one per worker when images are fewer.
+        int minTiles = (workers + n - 1) / n;
+        int rowFloats = depth * ow;
+        int channelFloats = taps * pixels;
+        if (gathered) {
+            inputImage = new PaddedImage(c, h, w, kh, kw, stride, pad, pad);
+            bands = tiles(oh, minTiles, (long) c * stride * stride * inputImage.plane
+                    + (long) k * inputImage.gridSize(oh), IMAGE_BUDGET);
+            inputGridStride = inputImage.gridSize(ceilDiv(oh, bands));
+        } else {
+            inputImage = null;
+            bands = tiles(oh, minTiles, pointwise ? 0 : (long) rowFloats * oh, COLUMN_BUDGET);
+            inputGridStride = 0;
+        }
+        if (gatheredData) {
+            gradientImage = new PaddedImage(k, oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
+            rotatedWeight = new float[c * k * taps];
+            dataTiles = tiles(h, minTiles, (long) k * gradientImage.plane + (long) c * gradientImage.gridSize(h),
+                    IMAGE_BUDGET);
+            gradientGridStride = gradientImage.gridSize(ceilDiv(h, dataTiles));
+        } else {
+            gradientImage = null;
+            rotatedWeight = null;
+            dataTiles = tiles(c, minTiles, pointwise ? 0 : (long) channelFloats * c, COLUMN_BUDGET);
+            gradientGridStride = 0;
+        }
+        int columnFloats = 0;
+        if (!pointwise && !gathered) {
+            columnFloats = rowFloats * ceilDiv(oh, bands);
+        }
+        if (!pointwise && !gatheredData) {
+            columnFloats = Math.max(columnFloats, channelFloats * ceilDiv(c, dataTiles));
+        }
+
+        this.gemms = new Gemm[workers];
+        this.inputBuffers = new float[workers][];
+        this.gradientBuffers = new float[workers][];
+        this.columnBuffers = new float[workers][];
+        this.grids = new float[workers][];
+        this.gradientGrids = new float[workers][];
+        this.weightGradients = new float[workers][];
+        for (int t = 0; t < workers; t++) {
+            // Packed products: depth c, depth, k (forward, input gradient) or pixels and grid rows (weight
+            // gradient); width pixels or the grid, or only k where every other product reads in place.
+            int maxDepth = Math.max(Math.max(depth, k), Math.max(pixels, inputGridStride));
+            int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
+            gemms[t] = Gemm.create(maxDepth, maxWidth);
+            inputBuffers[t] = new float[gathered ? inputImage.size : 0];
+            gradientBuffers[t] = new float[gatheredData ? gradientImage.size : 0];
+            columnBuffers[t] = new float[columnFloats];
+            grids[t] = new float[Math.max(k * inputGridStride, c * gradientGridStride)];
+            gradientGrids[t] = new float[k * inputGridStride];
+            weightGradients[t] = new float[depth * k];
+        }
+    }
+
+    /** Tiles of a dimension of {@code extent}: enough for {@code floats} to fit {@code budget} per tile. */
+    private static int tiles(int extent, int minTiles, long floats, int budget) {
+        long forBudget = (floats + budget - 1) / budget;
+        return (int) Math.min(extent, Math.max(minTiles, forBudget));
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** The parallelism this routine was built for. */
+    public int workers() {
+        return workers;
+    }
+
+    /** in [n][c][h][w], weight [k][c][kh][kw] -> out [n][k][oh][ow]. */
+    public void forward(float[] in, float[] weight, float[] out, WorkerPool pool) {
+        checkPool(pool);
+        this.in = in;
+        this.weight = weight;
+        this.out = out;
+        try {
+            pool.parallelFor(n * bands, forwardTask);
+        } finally {
+            this.in = null;
+            this.weight = null;
+            this.out = null;
+        }
+    }
+
+    /** gradOut [n][k][oh][ow], weight [k][c][kh][kw] -> gradIn [n][c][h][w]. */
+    public void backwardData(float[] gradOut, float[] weight, float[] gradIn, WorkerPool pool) {
+        checkPool(pool);
+        this.gradOut = gradOut;
+        this.weight = weight;
+        this.gradIn = gradIn;
+        try {
+            if (gatheredData) {
+                pool.parallelFor(c, rotateTask);
+            }
+            pool.parallelFor(n * dataTiles, backwardDataTask);
+        } finally {
+            this.gradOut = null;
+            this.weight = null;
+            this.gradIn = null;
+        }
+    }
+
+    /** in [n][c][h][w], gradOut [n][k][oh][ow] -> gradWeight [k][c][kh][kw], summed over the batch. */
+    public void backwardWeights(float[] in, float[] gradOut, float[] gradWeight, WorkerPool pool) {
+        checkPool(pool);
+        this.in = in;
+        this.gradOut = gradOut;
+        this.gradWeight = gradWeight;
+        try {
+            int items = n * bands;
+            pool.parallelFor(items, backwardWeightsTask);
+            activeWorkers = Math.min(workers, items);
+            pool.parallelFor(depth, sumWeightGradientsTask);
+        } finally {
+            this.in = null;
+            this.gradOut = null;
+            this.gradWeight = null;
+        }
+    }
+
+    private void checkPool(WorkerPool pool) {
+        if (pool.parallelism() != workers) {
+            throw new IllegalArgumentException("routine built for " + workers + " workers, pool has "
+                    + pool.parallelism());
+        }
+    }
+
+    /** Items are (image, band of output rows). */
+    private void forwardRange(int from, int to, int worker) {
+        Gemm gemm = gemms[worker];
+        for (int item = from; item < to; item++) {
+            int b = item / bands;
+            int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
+            int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
+            if (gathered) {
+                float[] buffer = inputBuffers[worker];
+                float[] grid = grids[worker];
+                inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
+                gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
+                        buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
+                inputImage.extract(grid, inputGridStride, k, oy0, oy1, out, b * k * pixels);
+                continue;
+            }
+            int p0 = oy0 * ow;
+            int np = (oy1 - oy0) * ow;
+            int outOff = b * k * pixels + p0;
+            if (pointwise) {
+                gemm.multiply(k, np, c, weight, 0, c, in, b * c * h * w + p0, pixels, out, outOff, pixels, false);
+            } else {
+                float[] columns = columnBuffers[worker];
+                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
+                gemm.multiply(k, np, depth, weight, 0, depth, columns, 0, np, out, outOff, pixels, false);
+            }
+        }
+    }
+
+    /** Input channels [from, to) of the rotated kernel. */
+    private void rotateRange(int from, int to, int worker) {
+        for (int ci = from; ci < to; ci++) {
+            for (int co = 0; co < k; co++) {
+                int src = (co * c + ci) * taps;
+                int dst = (ci * k + co) * taps + taps - 1;
+                for (int t = 0; t < taps; t++) {
+                    rotatedWeight[dst - t] = weight[src + t];
+                }
+            }
+        }
+    }
+
+    /**
+     * Items are (image, band of input rows) when gathered, else (image, group of input channels): a
+     * group's columns fold into its own channels only.
+     */
+    private void backwardDataRange(int from, int to, int worker) {
+        Gemm gemm = gemms[worker];
+        for (int item = from; item < to; item++) {
+            int b = item / dataTiles;
+            int t0 = item % dataTiles;
+            int gradOutOff = b * k * pixels;
+            if (gatheredData) {
+                int y0 = WorkerPool.rangeStart(h, dataTiles, t0);
+                int y1 = WorkerPool.rangeStart(h, dataTiles, t0 + 1);
+                float[] padded = gradientBuffers[worker];
+                float[] grid = grids[worker];
+                gradientImage.load(gradOut, gradOutOff, y0, y1, padded);
+                gemm.multiplyGathered(c, gradientImage.gridSize(y1 - y0), k * taps, rotatedWeight, 0, k * taps,
+                        padded, gradientImage.taps, y0 * gradientImage.rowStride, grid, 0, gradientGridStride, false);
+                gradientImage.extract(grid, gradientGridStride, c, y0, y1, gradIn, b * c * h * w);
+                continue;
+            }
+            int c0 = WorkerPool.rangeStart(c, dataTiles, t0);
+            int c1 = WorkerPool.rangeStart(c, dataTiles, t0 + 1);
+            int gradInOff = (b * c + c0) * h * w;
+            if (pointwise) {
+                gemm.multiplyTransposedA(c1 - c0, pixels, k, weight, c0, c, gradOut, gradOutOff, pixels,
+                        gradIn, gradInOff, pixels, false);
+            } else {
+                float[] columns = columnBuffers[worker];
+                gemm.multiplyTransposedA((c1 - c0) * taps, pixels, k, weight, c0 * taps, depth, gradOut, gradOutOff,
+                        pixels, columns, 0, pixels, false);
+                Im2col.fold(columns, c1 - c0, h, w, kh, kw, stride, pad, oh, ow, gradIn, gradInOff);
+            }
+        }
+    }
+
+    /** Items as in {@link #forwardRange}; each worker sums its items into its own transposed gradient. */
+    private void backwardWeightsRange(int from, int to, int worker) {
+        Gemm gemm = gemms[worker];
+        float[] partial = weightGradients[worker];
+        for (int item = from; item < to; item++) {
+            int b = item / bands;
+            int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
+            int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
+            boolean accumulate = item > from;
+            if (gathered) {
+                float[] buffer = inputBuffers[worker];
+                float[] spread = gradientGrids[worker];
+                inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
+                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, inputGridStride);
+                gemm.multiplyTransposedBGathered(depth, k, inputImage.gridSize(oy1 - oy0), buffer, inputImage.taps,
+                        oy0 * inputImage.rowStride, spread, 0, inputGridStride, partial, 0, k, accumulate);
+                continue;
+            }
+            int p0 = oy0 * ow;
+            int np = (oy1 - oy0) * ow;
+            int gradOutOff = b * k * pixels + p0;
+            if (pointwise) {
+                gemm.multiplyTransposedB(c, k, np, in, b * c * h * w + p0, pixels, gradOut, gradOutOff, pixels,
+                        partial, 0, k, accumulate);
+            } else {
+                float[] columns = columnBuffers[worker];
+                Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
+                gemm.multiplyTransposedB(depth, k, np, columns, 0, np, gradOut, gradOutOff, pixels,
+                        partial, 0, k, accumulate);
+            }
+        }
+    }
+
+    /** gradWeight[co][j] = sum over workers, in worker order, of their [j][co]; split over j. */
+    private void sumWeightGradientsRange(int from, int to, int worker) {
+        for (int j = from; j < to; j++) {
+            for (int co = 0; co < k; co++) {
+                float sum = weightGradients[0][j * k + co];
+                for (int t = 1; t < activeWorkers; t++) {
+                    sum += weightGradients[t][j * k + co];
+                }
+                gradWeight[co * depth + j] = sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.tornadoresnet.backend.jvm;
+
+/**
+ * Single-threaded single-precision matrix multiplication over row-major {@code float[]} matrices
+ * given as (array, offset, leading dimension), the three forms a convolution needs:
+ * {@code C = A B} (forward), {@code C = A^T B} (input gradient) and {@code C = A B^T} (weight
+ * gradient). With {@code accumulate} the product is added to C, otherwise C is overwritten.
+ *
+ * <p>An instance owns its packing buffers: give each thread its own. {@link #create()} picks the
+ * Vector API implementation when the {@code jdk.incubator.vector} module is present, plain loops
+ * otherwise.
+ */
+public abstract class Gemm {
+
+    Gemm() {
+    }
+
+    /** The fastest implementation this JVM allows, with packing buffers for products of any size. */
+    public static Gemm create() {
+        return create(Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #create()}, with packing buffers no larger than products with depth at most
+     * {@code maxK} and width at most {@code maxN} need; larger products still work, in more blocks.
+     */
+    public static Gemm create(int maxK, int maxN) {
+        // Through a static factory typed Gemm: verifying this method then needs no VectorGemm class.
+        return VectorApi.available() ? VectorGemm.newInstance(maxK, maxN) : new ScalarGemm();
+    }
+
+    /** Whether {@link #create()} returns the Vector API implementation. */
+    public static boolean vectorized() {
+        return VectorApi.available();
+    }
+
+    /** C[m][n] (+)= A[m][k] B[k][n]. */
+    public abstract void multiply(int m, int n, int k,
+                                  float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc, boolean accumulate);
+
+    /** C[m][n] (+)= A^T B, with A stored as [k][m] and B as [k][n]. */
+    public abstract void multiplyTransposedA(int m, int n, int k,
+                                             float[] a, int aOff, int lda,
+                                             float[] b, int bOff, int ldb,
+                                             float[] c, int cOff, int ldc, boolean accumulate);
+
+    /** C[m][n] (+)= A B^T, with A stored as [m][k] and B as [n][k]. */
+    public abstract void multiplyTransposedB(int m, int n, int k,
+                                             float[] a, int aOff, int lda,
+                                             float[] b, int bOff, int ldb,
+                                             float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * C[m][n] (+)= A[m][k] B, where row p of B is read in place from {@code b[bOff + bRows[p]]} on: the
+     * im2col matrix of a stride-1 convolution as offsets into a padded image, never materialised.
+     * Each row of B may be read up to {@link #overread()} floats past its column n.
+     */
+    abstract void multiplyGathered(int m, int n, int k,
+                                   float[] a, int aOff, int lda,
+                                   float[] b, int[] bRows, int bOff,
+                                   float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * C[m][n] (+)= A B^T, with B stored as [n][k] and row i of A read in place from
+     * {@code a[aOff + aRows[i]]} on; rows of A are read exactly.
+     */
+    abstract void multiplyTransposedBGathered(int m, int n, int k,
+                                              float[] a, int[] aRows, int aOff,
+                                              float[] b, int bOff, int ldb,
+                                              float[] c, int cOff, int ldc, boolean accumulate);
+
+    /** How many floats past column n {@link #multiplyGathered} may read from a row of B. */
+    static int overread() {
+        return VectorApi.available() ? VectorGemm.overread() : 0;
+    }
+
+    /** Zeroes C[m][n]; what an empty product (k = 0) overwrites C with. */
+    static void clear(float[] c, int cOff, int ldc, int m, int n) {
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.tornadoresnet.backend.jvm;
+
+import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
+import io.tornadoresnet.plan.Op;
+
+/**
+ * Multi-threaded, vectorised routines for the memory-bound ops (ReLU, residual add, batch norm,
+ * the option-A shortcut's gradient) with the kernels' semantics. Without the Vector API the backend runs these ops as their kernels.
+ * Batch norm splits its statistics by channel and its element-wise passes by (image, channel)
+ * plane; each channel's statistics are summed in a fixed order, so results do not depend on the
+ * thread timing. Every task is built once, when the plan is compiled: a step allocates nothing.
+ */
+final class Pointwise {
+    private Pointwise() {
+    }
+
+    /** A routine for op on the pool, or null where there is none (or no Vector API). */
+    static Runnable routine(Op op, WorkerPool pool) {
+        if (!VectorApi.available()) {
+            return null;
+        }
+        if (op instanceof Op.Relu r) {
+            float[] x = r.x().data(), y = r.y().data();
+            RangeTask task = (from, to, worker) -> VectorPointwise.relu(x, y, from, to);
+            return () -> pool.parallelFor(x.length, task);
+        }
+        if (op instanceof Op.ReluBackward r) {
+            float[] y = r.y().data(), gradOut = r.gradOut().data(), gradIn = r.gradIn().data();
+            RangeTask task = (from, to, worker) -> VectorPointwise.reluBackward(y, gradOut, gradIn, from, to);
+            return () -> pool.parallelFor(y.length, task);
+        }
+        if (op instanceof Op.Add a) {
+            float[] x = a.a().data(), y = a.b().data(), out = a.out().data();
+            RangeTask task = (from, to, worker) -> VectorPointwise.add(x, y, out, from, to);
+            return () -> pool.parallelFor(out.length, task);
+        }
+        if (op instanceof Op.ShortcutABackward b) {
+            return shortcutBackward(b, pool);
+        }
+        if (op instanceof Op.BatchNormTrain b) {
+            return batchNormTrain(b, pool);
+        }
+        if (op instanceof Op.BatchNormInfer b) {
+            return batchNormInfer(b, pool);
+        }
+        if (op instanceof Op.BatchNormBackward b) {
+            return batchNormBackward(b, pool);
+        }
+        return null;
+    }
+
+    /**
+     * The option-A shortcut's gradient, one input plane at a time: zero, then the strided pixels
+     * from the output gradient's channel padLow further on.
+     */
+    private static Runnable shortcutBackward(Op.ShortcutABackward b, WorkerPool pool) {
+        Op.ShortcutA f = b.forward();
+        float[] gradOut = b.gradOut().data(), gradIn = b.gradIn().data();
+        int c = f.c(), h = f.h(), w = f.w(), k = f.k(), oh = f.oh(), ow = f.ow(), stride = f.stride();
+        int padLow = f.padLow();
+        RangeTask task = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int img = plane / c;
+                int ch = plane % c;
+                int in = plane * h * w;
+                java.util.Arrays.fill(gradIn, in, in + h * w, 0f);
+                int out = (img * k + ch + padLow) * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        gradIn[in + oy * stride * w + ox * stride] = gradOut[out + oy * ow + ox];
+                    }
+                }
+            }
+        };
+        int planes = f.n() * c;
+        return () -> pool.parallelFor(planes, task);
+    }
+
+    /** Statistics as BatchNormKernels (two passes: mean, then squared deviations), then normalise. */
+    private static Runnable batchNormTrain(Op.BatchNormTrain b, WorkerPool pool) {
+        int n = b.n(), c = b.c(), hw = b.hw();
+        float[] x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
+        float[] runningMean = b.runningMean().data(), runningVar = b.runningVar().data();
+        float[] gamma = b.gamma().data(), beta = b.beta().data(), y = b.y().data();
+        float m = (float) n * hw;
+        float momentum = b.momentum();
+        RangeTask statistics = (from, to, worker) -> {
+            for (int ch = from; ch < to; ch++) {
+                float sum = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    sum += VectorPointwise.sum(x, base, base + hw);
+                }
+                float mu = sum / m;
+                float squares = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    squares += VectorPointwise.squaredDeviations(x, mu, base, base + hw);
+                }
+                float var = squares / m;
+                mean[ch] = mu;
+                invStd[ch] = (float) (1.0 / Math.sqrt(var + b.eps()));
+                float unbiased = m > 1 ? var * m / (m - 1) : var;
+                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mu;
+                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * unbiased;
+            }
+        };
+        RangeTask normalize = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int ch = plane % c;
+                float scale = invStd[ch] * gamma[ch];
+                VectorPointwise.scaleShift(x, scale, beta[ch] - mean[ch] * scale, y, plane * hw, plane * hw + hw);
+            }
+        };
+        return () -> {
+            pool.parallelFor(c, statistics);
+            pool.parallelFor(n * c, normalize);
+        };
+    }
+
+    private static Runnable batchNormInfer(Op.BatchNormInfer b, WorkerPool pool) {
+        float[] mean = b.runningMean().data(), var = b.runningVar().data();
+        float[] x = b.x().data(), gamma = b.gamma().data(), beta = b.beta().data(), y = b.y().data();
+        int c = b.c(), hw = b.hw(), planes = b.n() * c;
+        float eps = b.eps();
+        RangeTask task = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int ch = plane % c;
+                float scale = (float) (gamma[ch] / Math.sqrt(var[ch] + eps));
+                VectorPointwise.scaleShift(x, scale, beta[ch] - mean[ch] * scale, y, plane * hw, plane * hw + hw);
+            }
+        };
+        return () -> pool.parallelFor(planes, task);
+    }
+
+    /**
+     * gradGamma = sum(dy * xhat), gradBeta = sum(dy), and
+     * gradIn = gamma * invStd / m * (m * dy - gradBeta - xhat * gradGamma), folded into
+     * gradIn = dy * a + (x - mean) * slope + offset per channel.
+     */
+    private static Runnable batchNormBackward(Op.BatchNormBackward b, WorkerPool pool) {
+        int n = b.n(), c = b.c(), hw = b.hw();
+        float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
+        float[] gamma = b.gamma().data(), gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
+        float[] gradIn = b.gradIn().data();
+        float m = (float) n * hw;
+        float[][] sums = new float[pool.parallelism()][2];
+        RangeTask reduce = (from, to, worker) -> {
+            float[] s = sums[worker];
+            for (int ch = from; ch < to; ch++) {
+                s[0] = 0;
+                s[1] = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    VectorPointwise.gradientSums(gradOut, x, mean[ch], base, base + hw, s);
+                }
+                gradBeta[ch] = s[0];
+                gradGamma[ch] = s[1] * invStd[ch];
+            }
+        };
+        RangeTask input = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int ch = plane % c;
+                float a = gamma[ch] * invStd[ch];
+                float k = a / m;
+                float slope = -k * invStd[ch] * gradGamma[ch];
+                float offset = -k * gradBeta[ch];
+                VectorPointwise.batchNormInputGradient(gradOut, x, mean[ch], a, slope, offset, gradIn, plane * hw,
+                        plane * hw + hw);
+            }
+        };
+        return () -> {
+            pool.parallelFor(c, reduce);
+            pool.parallelFor(n * c, input);
+        };
+    }
+}

@@ -1,0 +1,544 @@
+package io.tornadoresnet.backend.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SGEMM with the Vector API, organised as in BLIS/GotoBLAS. B is copied, one block of at most
+ * {@code KC} x {@code NC} at a time, into panels a few vectors wide, so that the innermost loop reads
+ * B contiguously whatever its layout (this is also where {@code B^T} is transposed); a panel ({@code KC}
+ * rows of 4 vectors: 64 KiB with AVX-512) stays in the 1 MiB L2 of a Zen core while every row block of
+ * A sweeps over it. A is not copied: the micro-kernels broadcast its elements straight from memory, each
+ * row from its own base index, along a step stride, which reads A, its transpose and the rows of a
+ * padded image alike. B given as a table of row starts (an implicit im2col) is read in place, unpacked.
+ *
+ * <p>The micro-kernels keep a tile of C in registers (AVX-512 has 32 vector registers: 16
+ * accumulators, 4 B vectors and a broadcast) and do one fma per accumulator per step, enough
+ * independent chains to cover the latency of two fma pipes. They are written out by hand, one local
+ * per accumulator, because C2 keeps only locals in registers. Panel widths go down from 4 vectors to 2
+ * and 1; the last columns, fewer than a vector, are computed as a full vector into a scratch tile
+ * (reading B past column n: zeros when packed, {@link #overread()} floats in place) and copied out.
+ */
+final class VectorGemm extends Gemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Depth of a packed block: deeper means fewer passes over C, shallower keeps a panel in cache. */
+    private static final int KC = 256;
+    /** Width of a packed block, a multiple of every panel width; KC x NC floats is 512 KiB. */
+    private static final int NC = 512;
+
+    private final int blockDepth;
+    private final int blockWidth;
+    private final float[] packed;
+    private final float[] scratch = new float[8 * L];
+
+    /** Blocks of at most KC x NC, smaller when every product is smaller (see {@link Gemm#create(int, int)}). */
+    VectorGemm(int maxK, int maxN) {
+        this.blockDepth = Math.max(1, Math.min(KC, maxK));
+        this.blockWidth = (int) Math.min(NC, ((long) Math.max(1, maxN) + 4 * L - 1) / (4 * L) * (4 * L));
+        this.packed = new float[blockDepth * blockWidth];
+    }
+
+    VectorGemm() {
+        this(KC, NC);
+    }
+
+    static Gemm newInstance(int maxK, int maxN) {
+        return new VectorGemm(maxK, maxN);
+    }
+
+    /** How far past column n a row of B read in place is read. */
+    static int overread() {
+        return L;
+    }
+
+    @Override
+    public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, null, aOff, lda, 1, b, null, bOff, ldb, false, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void multiplyTransposedA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, null, aOff, 1, lda, b, null, bOff, ldb, false, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void multiplyTransposedB(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, null, aOff, lda, 1, b, null, bOff, ldb, true, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    void multiplyGathered(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows, int bOff,
+                          float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, null, aOff, lda, 1, b, bRows, bOff, 0, false, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    void multiplyTransposedBGathered(int m, int n, int k, float[] a, int[] aRows, int aOff, float[] b, int bOff,
+                                     int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, aRows, aOff, 0, 1, b, null, bOff, ldb, true, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * Row i of A starts at {@code aOff + i * aRowStride}, or at {@code aOff + aRows[i]}, and steps by
+     * {@code aStep}. B is [k][n] from {@code bOff} with leading dimension ldb, or [n][k] when
+     * {@code bTransposed}, or, with {@code bRows}, row p starts at {@code bOff + bRows[p]}.
+     */
+    private void run(int m, int n, int k, float[] a, int[] aRows, int aOff, int aRowStride, int aStep,
+                     float[] b, int[] bRows, int bOff, int ldb, boolean bTransposed,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            if (!accumulate) {
+                clear(c, cOff, ldc, m, n);
+            }
+            return;
+        }
+        // Equal blocks: k = 288 becomes 2 x 144 rather than 256 + 32.
+        int blocks = (k + blockDepth - 1) / blockDepth;
+        int width = bRows == null ? blockWidth : n;
+        for (int j0 = 0; j0 < n; j0 += width) {
+            int nc = Math.min(width, n - j0);
+            for (int block = 0; block < blocks; block++) {
+                int p0 = (int) ((long) k * block / blocks);
+                int kc = (int) ((long) k * (block + 1) / blocks) - p0;
+                boolean add = accumulate || block > 0;
+                int aBlock = aOff + p0 * aStep;
+                if (bRows != null) {
+                    multiplyBlock(m, nc, kc, a, aRows, aBlock, aRowStride, aStep, b, bRows, p0, bOff + j0,
+                            c, cOff + j0, ldc, add);
+                    continue;
+                }
+                if (bTransposed) {
+                    packTransposed(b, bOff + j0 * ldb + p0, ldb, kc, nc);
+                } else {
+                    pack(b, bOff + p0 * ldb + j0, ldb, kc, nc);
+                }
+                multiplyBlock(m, nc, kc, a, aRows, aBlock, aRowStride, aStep, packed, null, 0, 0,
+                        c, cOff + j0, ldc, add);
+            }
+        }
+    }
+
+    /** Width of the next panel when {@code remaining} columns are left: 4, 2 or 1 vectors, or the rest. */
+    private static int panelWidth(int remaining) {
+        if (remaining >= 4 * L) {
+            return 4 * L;
+        }
+        if (remaining >= 2 * L) {
+            return 2 * L;
+        }
+        return Math.min(remaining, L);
+    }
+
+    /** Copies B[kc][nc] (row-major, from {@code src}) into panels; the panel at column j starts at kc * j. */
+    private void pack(float[] b, int src, int ldb, int kc, int nc) {
+        for (int j = 0; j < nc; ) {
+            int width = panelWidth(nc - j);
+            int dst = kc * j;
+            if (width >= L) {
+                for (int p = 0; p < kc; p++) {
+                    int from = src + p * ldb + j;
+                    int to = dst + p * width;
+                    for (int v = 0; v < width; v += L) {
+                        FloatVector.fromArray(S, b, from + v).intoArray(packed, to + v);
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int from = src + p * ldb + j;
+                    int to = dst + p * L;
+                    for (int jj = 0; jj < L; jj++) {
+                        packed[to + jj] = jj < width ? b[from + jj] : 0f;
+                    }
+                }
+            }
+            j += width;
+        }
+    }
+
+    /** As {@link #pack} for B stored transposed, [nc][kc] from {@code src}. */
+    private void packTransposed(float[] b, int src, int ldb, int kc, int nc) {
+        for (int j = 0; j < nc; ) {
+            int width = panelWidth(nc - j);
+            int stored = Math.max(width, L);
+            int dst = kc * j;
+            for (int jj = 0; jj < stored; jj++) {
+                int from = src + (j + jj) * ldb;
+                if (jj < width) {
+                    for (int p = 0; p < kc; p++) {
+                        packed[dst + p * stored + jj] = b[from + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        packed[dst + p * stored + jj] = 0f;
+                    }
+                }
+            }
+            j += width;
+        }
+    }
+
+    private static int row(int[] aRows, int aOff, int aRowStride, int i) {
+        return aRows == null ? aOff + i * aRowStride : aOff + aRows[i];
+    }
+
+    /**
+     * C[m][nc] (+)= A[m][kc] B[kc][nc]; B is either the packed block ({@code bRows} null, panel at
+     * column j from kc * j) or read in place (row p from {@code bOff + bRows[bFrom + p]}).
+     */
+    private void multiplyBlock(int m, int nc, int kc, float[] a, int[] aRows, int aOff, int aRowStride, int aStep,
+                               float[] b, int[] bRows, int bFrom, int bOff,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int j = 0; j < nc; ) {
+            int width = panelWidth(nc - j);
+            int panel = bRows == null ? kc * j : bOff + j;
+            int cCol = cOff + j;
+            int i = 0;
+            if (width == 4 * L) {
+                for (; i + 4 <= m; i += 4) {
+                    kernel4x4(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
+                            row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3), aStep,
+                            b, bRows, bFrom, panel, c, cCol + i * ldc, ldc, accumulate);
+                }
+            } else if (width == 2 * L) {
+                for (; i + 4 <= m; i += 4) {
+                    kernel4x2(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
+                            row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3), aStep,
+                            b, bRows, bFrom, panel, c, cCol + i * ldc, ldc, accumulate);
+                }
+            } else {
+                // One vector, or fewer columns computed as one vector into the scratch tile and copied out.
+                boolean partial = width < L;
+                for (; i + 8 <= m; i += 8) {
+                    kernel8x1(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
+                            row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3),
+                            row(aRows, aOff, aRowStride, i + 4), row(aRows, aOff, aRowStride, i + 5),
+                            row(aRows, aOff, aRowStride, i + 6), row(aRows, aOff, aRowStride, i + 7), aStep,
+                            b, bRows, bFrom, panel,
+                            partial ? scratch : c, partial ? 0 : cCol + i * ldc, partial ? L : ldc, accumulate && !partial);
+                    if (partial) {
+                        copyOut(8, width, c, cCol + i * ldc, ldc, accumulate);
+                    }
+                }
+            }
+            for (; i < m; i++) {
+                int aRow = row(aRows, aOff, aRowStride, i);
+                if (width == 4 * L) {
+                    kernel1x4(kc, a, aRow, aStep, b, bRows, bFrom, panel, c, cCol + i * ldc, accumulate);
+                } else if (width == 2 * L) {
+                    kernel1x2(kc, a, aRow, aStep, b, bRows, bFrom, panel, c, cCol + i * ldc, accumulate);
+                } else if (width == L) {
+                    kernel1x1(kc, a, aRow, aStep, b, bRows, bFrom, panel, c, cCol + i * ldc, accumulate);
+                } else {
+                    kernel1x1(kc, a, aRow, aStep, b, bRows, bFrom, panel, scratch, 0, false);
+                    copyOut(1, width, c, cCol + i * ldc, ldc, accumulate);
+                }
+            }
+            j += width;
+        }
+    }
+
+    /** Copies (or adds) the first {@code width} columns of {@code rows} rows of the scratch tile into C. */
+    private void copyOut(int rows, int width, float[] c, int cIdx, int ldc, boolean accumulate) {
+        for (int r = 0; r < rows; r++) {
+            for (int jj = 0; jj < width; jj++) {
+                int at = cIdx + r * ldc + jj;
+                c[at] = accumulate ? c[at] + scratch[r * L + jj] : scratch[r * L + jj];
+            }
+        }
+    }
+
+    /** 1 row x 1 vector, for the rows left over in panels 1 vector wide (or less, padded to 1 vector). */
+    private static void kernel1x1(int kc, float[] a, int a0, int aStep, float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, boolean accumulate) {
+        FloatVector acc = accumulate ? FloatVector.fromArray(S, c, cIdx) : FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bRows == null ? bBase + p * L : bRows[bFrom + p] + bBase;
+            acc = FloatVector.broadcast(S, a[a0 + p * aStep]).fma(FloatVector.fromArray(S, b, bi), acc);
+        }
+        acc.intoArray(c, cIdx);
+    }
+
+    /** 4 rows x 4 vectors: 16 accumulators; per step 4 loads and 4 broadcasts feed 16 fma. */
+    private static void kernel4x4(int kc, float[] a, int a0, int a1, int a2, int a3, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, int ldc, boolean accumulate) {
+        int c0 = cIdx;
+        int c1 = cIdx + ldc;
+        int c2 = cIdx + 2 * ldc;
+        int c3 = cIdx + 3 * ldc;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * L) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector c12 = accumulate ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c13 = accumulate ? FloatVector.fromArray(S, c, c1 + 3 * L) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector c22 = accumulate ? FloatVector.fromArray(S, c, c2 + 2 * L) : FloatVector.zero(S);
+        FloatVector c23 = accumulate ? FloatVector.fromArray(S, c, c2 + 3 * L) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        FloatVector c32 = accumulate ? FloatVector.fromArray(S, c, c3 + 2 * L) : FloatVector.zero(S);
+        FloatVector c33 = accumulate ? FloatVector.fromArray(S, c, c3 + 3 * L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 4 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + 2 * L);
+        c03.intoArray(c, c0 + 3 * L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c12.intoArray(c, c1 + 2 * L);
+        c13.intoArray(c, c1 + 3 * L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c22.intoArray(c, c2 + 2 * L);
+        c23.intoArray(c, c2 + 3 * L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
+        c32.intoArray(c, c3 + 2 * L);
+        c33.intoArray(c, c3 + 3 * L);
+    }
+
+    /** 4 rows x 2 vectors, for panels 2 vectors wide. */
+    private static void kernel4x2(int kc, float[] a, int a0, int a1, int a2, int a3, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, int ldc, boolean accumulate) {
+        int c0 = cIdx;
+        int c1 = cIdx + ldc;
+        int c2 = cIdx + 2 * ldc;
+        int c3 = cIdx + 3 * ldc;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
+    }
+
+    /** 8 rows x 1 vector, for panels 1 vector wide: 8 accumulators still cover the fma latency. */
+    private static void kernel8x1(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, int ldc, boolean accumulate) {
+        int c0 = cIdx;
+        int c1 = cIdx + ldc;
+        int c2 = cIdx + 2 * ldc;
+        int c3 = cIdx + 3 * ldc;
+        int c4 = cIdx + 4 * ldc;
+        int c5 = cIdx + 5 * ldc;
+        int c6 = cIdx + 6 * ldc;
+        int c7 = cIdx + 7 * ldc;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, c, c4) : FloatVector.zero(S);
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, c, c5) : FloatVector.zero(S);
+        FloatVector c60 = accumulate ? FloatVector.fromArray(S, c, c6) : FloatVector.zero(S);
+        FloatVector c70 = accumulate ? FloatVector.fromArray(S, c, c7) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30);
+                FloatVector x4 = FloatVector.broadcast(S, a[a4 + ap]);
+                c40 = x4.fma(b0, c40);
+                FloatVector x5 = FloatVector.broadcast(S, a[a5 + ap]);
+                c50 = x5.fma(b0, c50);
+                FloatVector x6 = FloatVector.broadcast(S, a[a6 + ap]);
+                c60 = x6.fma(b0, c60);
+                FloatVector x7 = FloatVector.broadcast(S, a[a7 + ap]);
+                c70 = x7.fma(b0, c70);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30);
+                FloatVector x4 = FloatVector.broadcast(S, a[a4 + ap]);
+                c40 = x4.fma(b0, c40);
+                FloatVector x5 = FloatVector.broadcast(S, a[a5 + ap]);
+                c50 = x5.fma(b0, c50);
+                FloatVector x6 = FloatVector.broadcast(S, a[a6 + ap]);
+                c60 = x6.fma(b0, c60);
+                FloatVector x7 = FloatVector.broadcast(S, a[a7 + ap]);
+                c70 = x7.fma(b0, c70);
+            }
+        }
+        c00.intoArray(c, c0);
+        c10.intoArray(c, c1);
+        c20.intoArray(c, c2);
+        c30.intoArray(c, c3);
+        c40.intoArray(c, c4);
+        c50.intoArray(c, c5);
+        c60.intoArray(c, c6);
+        c70.intoArray(c, c7);
+    }
+
+    /** 1 row x 4 vectors, for the rows a 4-row kernel leaves over in a 4-vector panel. */
+    private static void kernel1x4(int kc, float[] a, int a0, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, boolean accumulate) {
+        int c0 = cIdx;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 4 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + 2 * L);
+        c03.intoArray(c, c0 + 3 * L);
+    }
+
+    /** 1 row x 2 vectors, for the rows a 4-row kernel leaves over in a 2-vector panel. */
+    private static void kernel1x2(int kc, float[] a, int a0, int aStep,
+                                  float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, boolean accumulate) {
+        int c0 = cIdx;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+    }
+}

@@ -1,0 +1,126 @@
+package io.tornadoresnet.backend.jvm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API loops behind {@link Pointwise}: each works on a range of one array, so that the
+ * worker pool can split it. Loaded only when {@link VectorApi#available()}. Sums run in the
+ * vector's lanes and are added up at the end, so their rounding differs from the kernels' serial
+ * sums by float round-off only.
+ */
+final class VectorPointwise {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VectorPointwise() {
+    }
+
+    /** y = max(x, 0), keeping NaN as PyTorch does. */
+    static void relu(float[] x, float[] y, int from, int to) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector.fromArray(S, x, i).max(0f).intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] = Math.max(x[i], 0f);
+        }
+    }
+
+    /** gradIn = y > 0 ? gradOut : 0. */
+    static void reluBackward(float[] y, float[] gradOut, float[] gradIn, int from, int to) {
+        int i = from;
+        FloatVector zero = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            VectorMask<Float> positive = FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromArray(S, gradOut, i), positive).intoArray(gradIn, i);
+        }
+        for (; i < to; i++) {
+            gradIn[i] = y[i] > 0f ? gradOut[i] : 0f;
+        }
+    }
+
+    static void add(float[] a, float[] b, float[] out, int from, int to) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            out[i] = a[i] + b[i];
+        }
+    }
+
+    static float sum(float[] x, int from, int to) {
+        int i = from;
+        FloatVector acc = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, x, i));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            s += x[i];
+        }
+        return s;
+    }
+
+    static float squaredDeviations(float[] x, float mean, int from, int to) {
+        int i = from;
+        FloatVector acc = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, x, i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            float d = x[i] - mean;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** y = x * scale + shift. */
+    static void scaleShift(float[] x, float scale, float shift, float[] y, int from, int to) {
+        int i = from;
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector.fromArray(S, x, i).fma(scale, shift).intoArray(y, i);
+        }
+        for (; i < to; i++) {
+            y[i] = x[i] * scale + shift;
+        }
+    }
+
+    /** Adds sum(gradOut) to sums[0] and sum(gradOut * (x - mean)) to sums[1]. */
+    static void gradientSums(float[] gradOut, float[] x, float mean, int from, int to, float[] sums) {
+        int i = from;
+        FloatVector dy = FloatVector.zero(S);
+        FloatVector dyx = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gradOut, i);
+            dy = dy.add(g);
+            dyx = FloatVector.fromArray(S, x, i).sub(mean).fma(g, dyx);
+        }
+        float a = dy.reduceLanes(VectorOperators.ADD);
+        float b = dyx.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            a += gradOut[i];
+            b += gradOut[i] * (x[i] - mean);
+        }
+        sums[0] += a;
+        sums[1] += b;
+    }
+
+    /** gradIn = gradOut * a + (x - mean) * b + c: batch norm's input gradient with its constants folded. */
+    static void batchNormInputGradient(float[] gradOut, float[] x, float mean, float a, float b, float c,
+                                       float[] gradIn, int from, int to) {
+        int i = from;
+        FloatVector va = FloatVector.broadcast(S, a);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector centered = FloatVector.fromArray(S, x, i).sub(mean);
+            FloatVector.fromArray(S, gradOut, i).fma(va, centered.fma(b, c)).intoArray(gradIn, i);
+        }
+        for (; i < to; i++) {
+            gradIn[i] = gradOut[i] * a + ((x[i] - mean) * b + c);
+        }
+    }
+}

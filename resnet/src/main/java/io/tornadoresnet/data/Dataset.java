@@ -1,0 +1,30 @@
+package io.tornadoresnet.data;
+
+import io.tornadoresnet.tensor.Shape;
+import java.util.List;
+
+/**
+ * A labelled image-classification data set. Implementations keep their pixels compactly in
+ * memory and are read-only, so that any thread may read any image at any time.
+ */
+public interface Dataset {
+
+    /** Number of images. */
+    int size();
+
+    /** Shape of one image, channels x height x width. */
+    Shape imageShape();
+
+    /** Class names, indexed by label. */
+    List<String> classNames();
+
+    default int numClasses() {
+        return classNames().size();
+    }
+
+    /** Label of image {@code i}, in {@code 0 .. numClasses()-1}. */
+    int label(int i);
+
+    /** Writes image {@code i} as C*H*W floats in [0,1] (CHW order) to {@code dst[offset..]}. */
+    void image(int i, float[] dst, int offset);
+}

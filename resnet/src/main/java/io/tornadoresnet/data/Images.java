@@ -1,0 +1,185 @@
+package io.tornadoresnet.data;
+
+import io.tornadoresnet.tensor.Shape;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Decodes image files (PNG, JPEG and whatever else {@link ImageIO} reads) to a fixed CxHxW:
+ * the shorter side is resized to {@code resize} pixels (antialiased bilinear, as torchvision's
+ * {@code Resize}), the centre HxW is cropped (top-left rounded down), and the colours are converted
+ * to C channels: gray is replicated to RGB, RGB becomes luma (0.299 R + 0.587 G + 0.114 B) for
+ * C = 1, alpha is dropped. Values are rounded to 8 bits, so that a file gives the same floats here
+ * as in an {@link ImageFolder} data set.
+ */
+public final class Images {
+
+    private Images() {
+    }
+
+    /** Loads one image as C*H*W floats in [0,1], resizing its shorter side to max(H, W). */
+    public static float[] load(Path file, Shape shape) throws IOException {
+        return load(file, shape, Math.max(shape.dim(1), shape.dim(2)));
+    }
+
+    /** Loads one image as C*H*W floats in [0,1], resizing its shorter side to {@code resize}. */
+    public static float[] load(Path file, Shape shape, int resize) throws IOException {
+        checkTarget(shape, resize);
+        byte[] pixels = new byte[shape.size()];
+        decode(file, shape, resize, pixels, 0);
+        float[] image = new float[pixels.length];
+        Pixels.toUnit(pixels, 0, image, 0, pixels.length);
+        return image;
+    }
+
+    /** Fails unless {@code shape} is 1xHxW or 3xHxW and {@code resize} covers the crop. */
+    static void checkTarget(Shape shape, int resize) {
+        if (shape.rank() != 3 || (shape.dim(0) != 1 && shape.dim(0) != 3)) {
+            throw new IllegalArgumentException("image shape must be 1xHxW or 3xHxW, not " + shape);
+        }
+        if (resize < Math.max(shape.dim(1), shape.dim(2))) {
+            throw new IllegalArgumentException("resize " + resize + " is smaller than the " + shape.dim(1) + "x"
+                    + shape.dim(2) + " crop");
+        }
+    }
+
+    /** Decodes {@code file} to C*H*W bytes at {@code dst[offset..]}. */
+    static void decode(Path file, Shape shape, int resize, byte[] dst, int offset) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        if (img == null) {
+            throw new IOException(file + ": not an image format ImageIO can decode");
+        }
+        int channels = shape.dim(0);
+        int h = img.getHeight();
+        int w = img.getWidth();
+        int rh = h <= w ? resize : (int) ((long) resize * h / w);
+        int rw = h <= w ? (int) ((long) resize * w / h) : resize;
+        float[] resized = resize(planes(img, channels), channels, h, w, rh, rw);
+        int outH = shape.dim(1);
+        int outW = shape.dim(2);
+        int top = (rh - outH) / 2;
+        int left = (rw - outW) / 2;
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < outH; y++) {
+                int src = (c * rh + top + y) * rw + left;
+                int out = offset + (c * outH + y) * outW;
+                for (int x = 0; x < outW; x++) {
+                    dst[out + x] = (byte) Math.max(0, Math.min(255, Math.round(resized[src + x])));
+                }
+            }
+        }
+    }
+
+    /** The image as {@code channels} planes of floats in [0,255]. */
+    private static float[] planes(BufferedImage img, int channels) {
+        int h = img.getHeight();
+        int w = img.getWidth();
+        int plane = h * w;
+        float[] out = new float[channels * plane];
+        ColorModel cm = img.getColorModel();
+        if (cm.getNumColorComponents() == 1) {
+            // Gray: read the samples themselves; getRGB would apply a linear-to-sRGB curve.
+            Raster raster = img.getRaster();
+            float scale = 255f / ((1 << cm.getComponentSize(0)) - 1);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    float v = raster.getSample(x, y, 0) * scale;
+                    for (int c = 0; c < channels; c++) {
+                        out[c * plane + y * w + x] = v;
+                    }
+                }
+            }
+            return out;
+        }
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int p = 0; p < plane; p++) {
+            int r = (argb[p] >> 16) & 0xFF;
+            int g = (argb[p] >> 8) & 0xFF;
+            int b = argb[p] & 0xFF;
+            if (channels == 1) {
+                out[p] = 0.299f * r + 0.587f * g + 0.114f * b;
+            } else {
+                out[p] = r;
+                out[plane + p] = g;
+                out[2 * plane + p] = b;
+            }
+        }
+        return out;
+    }
+
+    /** Separable resampling of {@code channels} planes from h x w to outH x outW. */
+    private static float[] resize(float[] src, int channels, int h, int w, int outH, int outW) {
+        if (h == outH && w == outW) {
+            return src;
+        }
+        Filter fx = Filter.of(w, outW);
+        Filter fy = Filter.of(h, outH);
+        float[] rows = new float[channels * h * outW];
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < h; y++) {
+                int in = (c * h + y) * w;
+                int out = (c * h + y) * outW;
+                for (int x = 0; x < outW; x++) {
+                    rows[out + x] = fx.apply(src, in, 1, x);
+                }
+            }
+        }
+        float[] out = new float[channels * outH * outW];
+        for (int c = 0; c < channels; c++) {
+            for (int y = 0; y < outH; y++) {
+                for (int x = 0; x < outW; x++) {
+                    out[(c * outH + y) * outW + x] = fy.apply(rows, c * h * outW + x, outW, y);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Triangle-filter weights for resampling n inputs to m outputs, widened by the scale factor when
+     * shrinking (antialiasing), pixel centres at i + 0.5 (PIL's and torchvision's convention).
+     */
+    private record Filter(int taps, int[] first, float[] weights) {
+
+        static Filter of(int n, int m) {
+            double scale = (double) n / m;
+            double support = Math.max(scale, 1.0);
+            int taps = (int) Math.ceil(2 * support) + 2;
+            int[] first = new int[m];
+            float[] weights = new float[m * taps];
+            for (int o = 0; o < m; o++) {
+                double center = (o + 0.5) * scale;
+                int lo = Math.max(0, (int) Math.floor(center - support));
+                int hi = Math.min(n, (int) Math.ceil(center + support));
+                double sum = 0;
+                double[] w = new double[hi - lo];
+                for (int i = lo; i < hi; i++) {
+                    w[i - lo] = Math.max(0, 1 - Math.abs((i + 0.5 - center) / support));
+                    sum += w[i - lo];
+                }
+                first[o] = lo;
+                for (int k = 0; k < w.length; k++) {
+                    weights[o * taps + k] = (float) (w[k] / sum);
+                }
+            }
+            return new Filter(taps, first, weights);
+        }
+
+        /** Output {@code o} from the inputs at {@code data[base + i * stride]}. */
+        float apply(float[] data, int base, int stride, int o) {
+            float sum = 0;
+            int start = base + first[o] * stride;
+            for (int k = 0; k < taps; k++) {
+                float wk = weights[o * taps + k];
+                if (wk != 0) {
+                    sum += wk * data[start + k * stride];
+                }
+            }
+            return sum;
+        }
+    }
+}

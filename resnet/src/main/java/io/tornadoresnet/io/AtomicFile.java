@@ -1,0 +1,62 @@
+package io.tornadoresnet.io;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes a file so that readers see either the old content or the complete new one: the body
+ * goes to a temporary file in the same directory, is forced to disk, and is then renamed over
+ * the target. If the body throws, the target is untouched and the temporary file is deleted.
+ */
+public final class AtomicFile {
+    private AtomicFile() {}
+
+    /** Writes the whole content of a file to the channel it is given. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    /** Replaces (or creates) {@code target} with what {@code body} writes, atomically. */
+    public static void write(Path target, Body body) throws IOException {
+        Path file = target.toAbsolutePath();
+        Path dir = file.getParent();
+        String tmpName = "." + file.getFileName() + "." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".tmp";
+        Path tmp = dir.resolve(tmpName);
+        try {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                body.writeTo(out);
+                out.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        syncDirectory(dir);
+    }
+
+    /** Makes the rename durable; platforms that cannot open a directory (Windows) skip this. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // not supported here: the rename is still atomic, only its durability is up to the OS
+        }
+    }
+}

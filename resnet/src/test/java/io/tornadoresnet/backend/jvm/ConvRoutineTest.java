@@ -1,0 +1,190 @@
+package io.tornadoresnet.backend.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tornadoresnet.kernels.ConvKernels;
+import io.tornadoresnet.kernels.ReduceKernels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConvRoutineTest {
+
+    /** n, c, h, w, k, kh, kw, stride, pad. */
+    private static final int[][] SHAPES = {
+            {3, 5, 7, 7, 6, 1, 1, 1, 0},     // 1x1 stride 1: no im2col
+            {2, 4, 8, 8, 8, 1, 1, 2, 0},     // 1x1 stride 2 (ResNet-50 downsample)
+            {5, 3, 9, 11, 7, 3, 3, 1, 1},    // 3x3, odd non-square image, batch above the workers
+            {3, 4, 9, 9, 8, 3, 3, 2, 1},     // 3x3 stride 2
+            {2, 3, 20, 18, 8, 7, 7, 2, 3},   // 7x7 stride 2 pad 3 (the ImageNet stem)
+            {1, 16, 8, 8, 16, 3, 3, 1, 1},   // batch 1
+            {2, 16, 32, 32, 16, 3, 3, 1, 1}, // ResNet-20 stage 1: several bands and channel groups
+            {2, 2, 13, 13, 3, 5, 5, 3, 2},   // 5x5 stride 3
+            {2, 3, 1, 1, 4, 3, 3, 1, 1},     // a single pixel: every tap but the centre reads padding
+            {1, 2, 6, 5, 1, 3, 3, 1, 0},     // no padding, one output channel
+            {2, 3, 5, 6, 4, 3, 3, 1, 2},     // padding 2: no junk columns on the padded grid
+            {2, 3, 6, 7, 5, 3, 1, 1, 0},     // 3x1 kernel
+            {2, 3, 4, 4, 2, 1, 1, 1, 1},     // 1x1 with padding: the im2col path at stride 1
+    };
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : SHAPES) {
+            for (int workers : new int[] {1, 2, 3}) {
+                out.add(Arguments.of(workers, s));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "workers={0} shape={1}")
+    @MethodSource("cases")
+    void matchesTheKernels(int workers, int[] s) {
+        Conv conv = new Conv(s);
+        Random random = new Random(Arrays.hashCode(s));
+        float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
+        float[] weight = uniform(random, conv.k * conv.depth());
+        float[] gradOut = uniform(random, conv.n * conv.k * conv.oh * conv.ow);
+
+        float[] out = conv.forwardKernel(in, weight);
+        float[] gradIn = conv.backwardDataKernel(gradOut, weight);
+        float[] gradWeight = conv.backwardWeightsKernel(in, gradOut);
+
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            ConvRoutine routine = conv.routine(workers);
+            float[] actualOut = poisoned(out.length);
+            float[] actualGradIn = poisoned(gradIn.length);
+            float[] actualGradWeight = poisoned(gradWeight.length);
+            // Twice: the second pass must overwrite, not add to, what the first left behind.
+            for (int pass = 0; pass < 2; pass++) {
+                routine.forward(in, weight, actualOut, pool);
+                routine.backwardData(gradOut, weight, actualGradIn, pool);
+                routine.backwardWeights(in, gradOut, actualGradWeight, pool);
+            }
+            assertClose(out, actualOut, conv.depth(), "forward");
+            assertClose(gradIn, actualGradIn, conv.k * conv.kh * conv.kw, "backwardData");
+            assertClose(gradWeight, actualGradWeight, conv.n * conv.oh * conv.ow, "backwardWeights");
+        }
+    }
+
+    @Test
+    void sameWorkersGiveTheSameBits() {
+        Conv conv = new Conv(new int[] {6, 16, 16, 16, 32, 3, 3, 2, 1});
+        Random random = new Random(5);
+        float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
+        float[] weight = uniform(random, conv.k * conv.depth());
+        float[] gradOut = uniform(random, conv.n * conv.k * conv.oh * conv.ow);
+        float[][] first = null;
+        for (int run = 0; run < 3; run++) {
+            try (WorkerPool pool = new WorkerPool(2)) {
+                ConvRoutine routine = conv.routine(2);
+                float[] out = new float[conv.n * conv.k * conv.oh * conv.ow];
+                float[] gradIn = new float[in.length];
+                float[] gradWeight = new float[weight.length];
+                routine.forward(in, weight, out, pool);
+                routine.backwardData(gradOut, weight, gradIn, pool);
+                routine.backwardWeights(in, gradOut, gradWeight, pool);
+                float[][] results = {out, gradIn, gradWeight};
+                if (first == null) {
+                    first = results;
+                } else {
+                    for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(first[i], results[i], "result " + i + " of run " + run);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsInconsistentShapesAndPools() {
+        assertThrows(IllegalArgumentException.class, () -> new ConvRoutine(1, 3, 8, 8, 4, 3, 3, 1, 1, 7, 8, 1));
+        assertThrows(IllegalArgumentException.class, () -> new ConvRoutine(1, 3, 8, 8, 4, 3, 3, 1, 1, 8, 8, 0));
+        ConvRoutine routine = new ConvRoutine(1, 3, 8, 8, 4, 3, 3, 1, 1, 8, 8, 2);
+        try (WorkerPool pool = new WorkerPool(3)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> routine.forward(new float[192], new float[108], new float[256], pool));
+        }
+    }
+
+    /** The shape of a test convolution, with the kernels' results as the reference. */
+    static final class Conv {
+        final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
+
+        Conv(int[] s) {
+            n = s[0];
+            c = s[1];
+            h = s[2];
+            w = s[3];
+            k = s[4];
+            kh = s[5];
+            kw = s[6];
+            stride = s[7];
+            pad = s[8];
+            oh = (h + 2 * pad - kh) / stride + 1;
+            ow = (w + 2 * pad - kw) / stride + 1;
+        }
+
+        int depth() {
+            return c * kh * kw;
+        }
+
+        ConvRoutine routine(int workers) {
+            return new ConvRoutine(n, c, h, w, k, kh, kw, stride, pad, oh, ow, workers);
+        }
+
+        float[] forwardKernel(float[] in, float[] weight) {
+            float[] out = new float[n * k * oh * ow];
+            ConvKernels.forward(in, weight, out, n, c, h, w, k, kh, kw, stride, pad, oh, ow);
+            return out;
+        }
+
+        float[] backwardDataKernel(float[] gradOut, float[] weight) {
+            float[] gradIn = new float[n * c * h * w];
+            ConvKernels.backwardData(gradOut, weight, gradIn, n, c, h, w, k, kh, kw, stride, pad, oh, ow);
+            return gradIn;
+        }
+
+        float[] backwardWeightsKernel(float[] in, float[] gradOut) {
+            int groups = Math.min(n, 4);
+            float[] partial = new float[groups * k * depth()];
+            ConvKernels.backwardWeightsPartial(in, gradOut, partial, n, c, h, w, k, kh, kw, stride, pad, oh, ow, groups);
+            float[] gradWeight = new float[k * depth()];
+            ReduceKernels.sumGroups(partial, gradWeight, groups, k * depth());
+            return gradWeight;
+        }
+    }
+
+    /** Within float rounding of a sum of {@code terms} products of numbers in [-1, 1). */
+    static void assertClose(float[] expected, float[] actual, int terms, String what) {
+        double tolerance = 1e-6 * terms;
+        for (int i = 0; i < expected.length; i++) {
+            double diff = Math.abs(expected[i] - actual[i]);
+            int index = i;
+            assertTrue(diff <= tolerance, () -> what + " differs at " + index + ": expected " + expected[index]
+                    + ", got " + actual[index]);
+        }
+    }
+
+    static float[] uniform(Random random, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = random.nextFloat() * 2f - 1f;
+        }
+        return x;
+    }
+
+    static float[] poisoned(int size) {
+        float[] x = new float[size];
+        Arrays.fill(x, Float.NaN);
+        return x;
+    }
+}

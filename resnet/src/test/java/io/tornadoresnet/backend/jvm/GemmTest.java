@@ -1,0 +1,165 @@
+package io.tornadoresnet.backend.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class GemmTest {
+
+    enum Form { AB, ATB, ABT }
+
+    /** Sizes around the vector length (16 floats with AVX-512) and the block sizes (256 deep, 512 wide). */
+    static Stream<Arguments> cases() {
+        int[][] sizes = {
+                {1, 1, 1}, {1, 17, 3}, {2, 5, 7}, {3, 16, 2}, {3, 33, 9}, {4, 64, 16}, {5, 31, 1},
+                {7, 65, 13}, {8, 16, 144}, {9, 48, 30}, {13, 100, 5}, {16, 1024, 144}, {17, 15, 257},
+                {6, 600, 20}, {11, 130, 600}, {64, 64, 576}, {144, 16, 64}, {33, 47, 0},
+        };
+        List<Arguments> out = new ArrayList<>();
+        for (String impl : new String[] {"vector", "scalar"}) {
+            if (impl.equals("vector") && !VectorApi.available()) {
+                continue;
+            }
+            for (Form form : Form.values()) {
+                for (int[] s : sizes) {
+                    out.add(Arguments.of(impl, form, s[0], s[1], s[2]));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /** The forms with a gathered operand: B of A B, A of A B^T. */
+    static Stream<Arguments> gatheredCases() {
+        return cases().filter(arguments -> arguments.get()[1] != Form.ATB);
+    }
+
+    static Gemm implementation(String name) {
+        Supplier<Gemm> s = name.equals("vector") ? VectorGemm::new : ScalarGemm::new;
+        return s.get();
+    }
+
+    @ParameterizedTest(name = "{0} {1} m={2} n={3} k={4}")
+    @MethodSource("cases")
+    void matchesTripleLoop(String impl, Form form, int m, int n, int k) {
+        Gemm gemm = implementation(impl);
+        Random random = new Random(31L * m + 7L * n + k);
+        // Offsets and leading dimensions larger than the rows, as for sub-matrices of a bigger buffer.
+        int aRows = form == Form.ATB ? k : m;
+        int aCols = form == Form.ATB ? m : k;
+        int bRows = form == Form.ABT ? n : k;
+        int bCols = form == Form.ABT ? k : n;
+        int lda = aCols + 3;
+        int ldb = bCols + 5;
+        int ldc = n + 2;
+        int aOff = 7;
+        int bOff = 11;
+        int cOff = 5;
+        float[] a = randomArray(random, aOff + aRows * lda);
+        float[] b = randomArray(random, bOff + bRows * ldb);
+        float[] c0 = randomArray(random, cOff + m * ldc + 4);
+
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] c = c0.clone();
+            switch (form) {
+                case AB -> gemm.multiply(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+                case ATB -> gemm.multiplyTransposedA(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+                case ABT -> gemm.multiplyTransposedB(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            }
+            for (int idx = 0; idx < c.length; idx++) {
+                int rel = idx - cOff;
+                int i = rel >= 0 ? rel / ldc : -1;
+                int j = rel >= 0 ? rel % ldc : -1;
+                if (i < 0 || i >= m || j >= n) {
+                    assertEquals(c0[idx], c[idx], "element outside C changed at " + idx);
+                    continue;
+                }
+                double expected = accumulate ? c0[idx] : 0.0;
+                double magnitude = Math.abs(expected);
+                for (int p = 0; p < k; p++) {
+                    double x = form == Form.ATB ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    double y = form == Form.ABT ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    expected += x * y;
+                    magnitude += Math.abs(x * y);
+                }
+                assertEquals(expected, c[idx], 1e-5 * magnitude + 1e-6,
+                        () -> form + " accumulate=" + accumulate + " at (" + i + ", " + j + ")");
+            }
+        }
+    }
+
+    /** B (or A) read in place through a table of row starts, as ConvRoutine reads a padded image. */
+    @ParameterizedTest(name = "{0} gathered {1} m={2} n={3} k={4}")
+    @MethodSource("gatheredCases")
+    void gatheredRowsMatchTripleLoop(String impl, Form form, int m, int n, int k) {
+        Gemm gemm = implementation(impl);
+        Random random = new Random(17L * m + 3L * n + k);
+        boolean gatherB = form == Form.AB;
+        int rows = gatherB ? k : m;
+        int length = gatherB ? n : k;
+        // Row starts in random order, some overlapping, over a pool that ends a row plus the overread away.
+        int pool = 2 * rows + length + 40;
+        float[] table = randomArray(random, pool + length + Gemm.overread());
+        int[] starts = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            starts[r] = random.nextInt(pool);
+        }
+        int tableOff = 3;
+        int lda = k + 1;
+        int ldb = k + 2;
+        float[] other = randomArray(random, (gatherB ? m * lda : n * ldb) + 1);
+        int ldc = n + 1;
+        float[] c0 = randomArray(random, m * ldc);
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] c = c0.clone();
+            if (gatherB) {
+                gemm.multiplyGathered(m, n, k, other, 1, lda, table, starts, tableOff, c, 0, ldc, accumulate);
+            } else {
+                gemm.multiplyTransposedBGathered(m, n, k, table, starts, tableOff, other, 1, ldb, c, 0, ldc, accumulate);
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double expected = accumulate ? c0[i * ldc + j] : 0.0;
+                    double magnitude = Math.abs(expected);
+                    for (int p = 0; p < k; p++) {
+                        double x = gatherB ? other[1 + i * lda + p] : table[tableOff + starts[i] + p];
+                        double y = gatherB ? table[tableOff + starts[p] + j] : other[1 + j * ldb + p];
+                        expected += x * y;
+                        magnitude += Math.abs(x * y);
+                    }
+                    int ii = i;
+                    int jj = j;
+                    assertEquals(expected, c[i * ldc + j], 1e-5 * magnitude + 1e-6,
+                            () -> "accumulate=" + accumulate + " at (" + ii + ", " + jj + ")");
+                }
+                if (n < ldc) {
+                    assertEquals(c0[i * ldc + n], c[i * ldc + n], "column n of row " + i + " changed");
+                }
+            }
+        }
+    }
+
+    @Test
+    void createPicksTheVectorApiWhenPresent() {
+        assertEquals(VectorApi.available(), Gemm.create() instanceof VectorGemm);
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "the tests run with --add-modules jdk.incubator.vector");
+    }
+
+    static float[] randomArray(Random random, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = random.nextFloat() * 2f - 1f;
+        }
+        return x;
+    }
+}

@@ -1,0 +1,290 @@
+package io.tornadoresnet.io;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tornadoresnet.backend.jvm.JvmBackend;
+import io.tornadoresnet.io.SafeTensors.Contents;
+import io.tornadoresnet.io.SafeTensors.DType;
+import io.tornadoresnet.io.SafeTensors.Entry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import io.tornadoresnet.nn.ResNet;
+import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.nn.Shortcut;
+import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.tensor.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files and models moving between PyTorch and this project, through scripts/torch_interop.py:
+ * PyTorch's weights give PyTorch's logits here, and weights written here give the same logits in
+ * PyTorch. Skipped when
+ * the Python in system property {@code torch.python} (default /usr/bin/python3) cannot import torch.
+ */
+class TorchInteropTest {
+    private static final Path PYTHON = Paths.get(System.getProperty("torch.python", "/usr/bin/python3"));
+    private static Path script;
+    /** Why the tests cannot run here, or null when they can. */
+    private static String missing;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void findPyTorch() throws IOException, InterruptedException {
+        if (!Files.isExecutable(PYTHON)) {
+            missing = PYTHON + " not found";
+        } else if (run(List.of(PYTHON.toString(), "-c", "import torch")).exitCode != 0) {
+            missing = PYTHON + " cannot import torch";
+        } else {
+            script = findScript();
+        }
+    }
+
+    /** Skips each test (rather than the class, which surefire would count as no tests) with the reason. */
+    @BeforeEach
+    void needsPyTorch() {
+        Assumptions.assumeTrue(missing == null, () -> "skipped: " + missing);
+    }
+
+    @Test
+    void readsACifarCheckpointExportedByPyTorch() throws Exception {
+        Contents checkpoint = export("resnet20", "3x32x32", "10", "A", 2);
+        Map<String, Entry> t = checkpoint.tensors();
+        assertEquals(Map.of("format", "tornado-resnet", "model", "resnet20", "input", "3x32x32", "classes", "10",
+                "shortcut", "A", "params", "269722", "seed", "7"), checkpoint.metadata());
+        List<String> names = List.copyOf(t.keySet());
+        assertEquals(List.of("conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                "bn1.num_batches_tracked", "layer1.0.conv1.weight"), names.subList(0, 7));
+        assertEquals(List.of("fc.weight", "fc.bias"), names.subList(names.size() - 2, names.size()));
+        assertEquals(116, t.size());
+        assertArrayEquals(new long[] {16, 3, 3, 3}, t.get("conv1.weight").shape());
+        assertArrayEquals(new long[] {64, 64, 3, 3}, t.get("layer3.2.conv2.weight").shape());
+        assertArrayEquals(new long[] {10, 64}, t.get("fc.weight").shape());
+        Entry tracked = t.get("layer2.1.bn1.num_batches_tracked");
+        assertEquals(DType.I64, tracked.dtype());
+        assertArrayEquals(new long[0], tracked.shape());
+        assertTrue(tracked.longs()[0] > 0, "num_batches_tracked is set");
+        for (float v : t.get("layer3.2.bn2.running_var").floats()) {
+            assertTrue(v > 0, "running variance is positive");
+        }
+        assertEquals(269_722, parameterCount(t));
+
+        Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
+        assertArrayEquals(new long[] {2, 3, 32, 32}, probe.tensors().get("input").shape());
+        assertArrayEquals(new long[] {2, 10}, probe.tensors().get("logits").shape());
+    }
+
+    @Test
+    void readsImageNetFamilyNames() throws Exception {
+        Map<String, Entry> t = export("resnet18", "1x32x32", "5", null, 1).tensors();
+        assertArrayEquals(new long[] {64, 1, 7, 7}, t.get("conv1.weight").shape());
+        assertArrayEquals(new long[] {128, 64, 1, 1}, t.get("layer2.0.downsample.0.weight").shape());
+        assertArrayEquals(new long[] {128}, t.get("layer2.0.downsample.1.running_var").shape());
+        assertArrayEquals(new long[] {512, 512, 3, 3}, t.get("layer4.1.conv2.weight").shape());
+        assertArrayEquals(new long[] {5, 512}, t.get("fc.weight").shape());
+        assertEquals(11_689_512 - 1000 * 513 + 5 * 513 - 2 * 64 * 49, parameterCount(t));
+    }
+
+    @Test
+    void pytorchChecksWhatJavaWrites() throws Exception {
+        Contents exported = export("resnet20", "3x32x32", "10", "B", 3);
+        Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
+        assertTrue(exported.tensors().containsKey("layer3.0.downsample.0.weight"));
+
+        // Java's writer, plus optimizer state that PyTorch must ignore
+        LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>(exported.tensors());
+        tensors.put("optimizer.momentum.fc.bias", Entry.f32(new float[10], 10));
+        Path checkpoint = dir.resolve("java.safetensors");
+        Path javaProbe = dir.resolve("java-probe.safetensors");
+        SafeTensors.write(checkpoint, tensors, exported.metadata());
+        SafeTensors.write(javaProbe, probe.tensors(), probe.metadata());
+        Result ok = python("check", "--checkpoint", checkpoint.toString(), "--probe", javaProbe.toString());
+        assertEquals(0, ok.exitCode, ok.toString());
+        assertEquals("true", field(ok.lastLine(), "ok"), ok.toString());
+        assertEquals("0.0", field(ok.lastLine(), "max_abs_diff"), ok.toString());
+
+        tensors.get("fc.bias").floats()[3] += 0.01f;
+        SafeTensors.write(checkpoint, tensors, exported.metadata());
+        Result off = python("check", "--checkpoint", checkpoint.toString(), "--probe", javaProbe.toString());
+        assertEquals(1, off.exitCode, off.toString());
+        assertEquals("false", field(off.lastLine(), "ok"), off.toString());
+
+        tensors.remove("layer1.0.bn1.num_batches_tracked");
+        SafeTensors.write(checkpoint, tensors, exported.metadata());
+        Result missing = python("check", "--checkpoint", checkpoint.toString(), "--probe", javaProbe.toString());
+        assertEquals(2, missing.exitCode, missing.toString());
+        assertTrue(missing.lastLine().contains("missing ['layer1.0.bn1.num_batches_tracked']"), missing.toString());
+    }
+
+    @Test
+    void pytorchWeightsGivePyTorchLogitsHere() throws Exception {
+        for (String[] net : new String[][] {{"resnet20", "3x32x32", "10", "A"}, {"resnet8", "1x16x16", "4", "B"},
+                {"resnet50", "3x32x32", "7", null}}) {
+            Contents checkpoint = export(net[0], net[1], net[2], net[3], 3);
+            Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
+            float[] ours = logits(Checkpoint.model(checkpoint.metadata()), checkpoint, probe.tensors().get("input"));
+            float[] theirs = probe.tensors().get("logits").floats();
+            // 1e-4 absolute; for the 50-layer net, whose float round-off grows with the logits'
+            // size, 1e-4 of the largest logit
+            double scale = net[0].equals("resnet50") ? maxAbsDifference(theirs, new float[theirs.length]) : 1;
+            assertTrue(maxAbsDifference(ours, theirs) < 1e-4 * Math.max(1, scale), net[0] + ": logits differ by "
+                    + maxAbsDifference(ours, theirs) + " (largest logit " + scale + ")");
+        }
+    }
+
+    @Test
+    void weightsWrittenHereGiveTheSameLogitsInPyTorch() throws Exception {
+        ResNet model = ResNets.create("resnet8", Shape.of(2, 12, 12), 5, Shortcut.B);
+        model.initialize(3);
+        Random random = new Random(4);
+        model.stateDict().forEach((name, t) -> {
+            float[] v = t.data();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += name.endsWith("running_var") ? (float) random.nextDouble() : (float) (0.2 * random.nextGaussian());
+            }
+        });
+        Path checkpoint = dir.resolve("java.safetensors");
+        Checkpoint.save(checkpoint, model, 12, Map.of("epoch", "1"));
+        float[] input = new float[3 * 2 * 12 * 12];
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) random.nextGaussian();
+        }
+        Entry inputEntry = Entry.f32(input, 3, 2, 12, 12);
+        Contents written = SafeTensors.read(checkpoint);
+        float[] logits = logits(Checkpoint.model(written.metadata()), written, inputEntry);
+        Path probe = dir.resolve("java-probe.safetensors");
+        LinkedHashMap<String, Entry> probeTensors = new LinkedHashMap<>();
+        probeTensors.put("input", inputEntry);
+        probeTensors.put("logits", Entry.f32(logits, 3, 5));
+        SafeTensors.write(probe, probeTensors, Map.of());
+        Result r = python("check", "--checkpoint", checkpoint.toString(), "--probe", probe.toString());
+        assertEquals(0, r.exitCode, r.toString());
+        assertEquals("true", field(r.lastLine(), "ok"), r.toString());
+    }
+
+    /** Eval-mode logits of a checkpoint's weights on the JVM backend. */
+    private static float[] logits(ResNet model, Contents checkpoint, Entry input) throws IOException {
+        Checkpoint.restore(model, checkpoint);
+        int batch = (int) input.shape()[0];
+        try (Backend backend = new JvmBackend(2);
+             Backend.Executable inference = backend.compile(model.compileInference(batch))) {
+            Plan plan = inference.plan();
+            System.arraycopy(input.floats(), 0, plan.input().data(), 0, plan.input().size());
+            Arrays.fill(plan.labels(), -1);
+            inference.run();
+            return plan.logits().data().clone();
+        }
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
+    void parameterCountsMatchTorchvision() throws Exception {
+        assertAll(
+                () -> assertEquals("11689512", params("resnet18", "3x224x224", "1000")),
+                () -> assertEquals("25557032", params("resnet50", "3x224x224", "1000")),
+                () -> assertEquals("269722", params("resnet20", "3x32x32", "10")));
+    }
+
+    /** Runs export into {@link #dir} (seed 7) and reads the checkpoint back. */
+    private Contents export(String model, String input, String classes, String shortcut, int batch) throws Exception {
+        List<String> args = new ArrayList<>(List.of("export", "--model", model, "--input", input, "--classes", classes,
+                "--seed", "7", "--batch", Integer.toString(batch),
+                "--checkpoint", dir.resolve("checkpoint.safetensors").toString(),
+                "--probe", dir.resolve("probe.safetensors").toString()));
+        if (shortcut != null) {
+            args.addAll(List.of("--shortcut", shortcut));
+        }
+        Result r = python(args.toArray(String[]::new));
+        assertEquals(0, r.exitCode, r.toString());
+        return SafeTensors.read(dir.resolve("checkpoint.safetensors"));
+    }
+
+    private String params(String model, String input, String classes) throws Exception {
+        Result r = python("params", "--model", model, "--input", input, "--classes", classes);
+        assertEquals(0, r.exitCode, r.toString());
+        return field(r.lastLine(), "params");
+    }
+
+    /** Learnable parameters: everything but batch-norm running statistics. */
+    private static long parameterCount(Map<String, Entry> tensors) {
+        return tensors.entrySet().stream()
+                .filter(e -> !e.getKey().matches(".*\\.(running_mean|running_var|num_batches_tracked)"))
+                .mapToLong(e -> e.getValue().size())
+                .sum();
+    }
+
+    /** A scalar field of the flat JSON line the script prints. */
+    private static String field(String json, String key) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\": ([^,}]+)").matcher(json);
+        assertTrue(m.find(), "no " + key + " in " + json);
+        return m.group(1).trim();
+    }
+
+    private Result python(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(PYTHON.toString(), script.toString()));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    private record Result(int exitCode, String stdout, String stderr) {
+        String lastLine() {
+            String[] lines = stdout.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+    }
+
+    private static Result run(List<String> command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("torch-interop", ".out");
+        Path err = Files.createTempFile("torch-interop", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException("timed out: " + command);
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** scripts/torch_interop.py in the nearest directory above the working directory that has it. */
+    private static Path findScript() {
+        for (Path d = Paths.get("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path candidate = d.resolve("scripts").resolve("torch_interop.py");
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("scripts/torch_interop.py not found above " + Paths.get("").toAbsolutePath());
+    }
+}

@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""PyTorch side of tornado-resnet's checkpoints: the same ResNets, built from a checkpoint's metadata.
+
+Checkpoints and probes are safetensors files (read and written here with the standard library,
+little-endian, no safetensors package). Checkpoint metadata (all strings):
+  format   "tornado-resnet"
+  model    resnet<6n+2> / plain<6n+2> (CIFAR family, paper section 4.2), or
+           resnet18/34/50/101/152 / plain18/... (ImageNet family, torchvision's layout);
+           18, 34, 50, 101 and 152 always name the ImageNet family
+  input    "CxHxW", e.g. "3x32x32"
+  classes  e.g. "10"
+  shortcut "A" (zero-padding identity, the default) or "B" (projection) for CIFAR-family resnets;
+           absent for plain nets; ImageNet-family resnets always use B (the key may be absent)
+  params   optional: the parameter count, checked by `check` when present
+Tensors are the model's state dict under PyTorch's names (F32; num_batches_tracked I64 scalars);
+tensors named "optimizer.*" are ignored. A probe holds "input" [N][C][H][W] and "logits" [N][K].
+
+Usage (each command prints one JSON line last; errors print {"error": ...} and exit 2):
+  torch_interop.py export --model M --input CxHxW --classes K [--shortcut A|B] --seed S
+                          --checkpoint OUT --probe OUT [--batch 4]
+  torch_interop.py check --checkpoint F --probe P [--tolerance 1e-4]   (exit 1 when over tolerance)
+  torch_interop.py params --model M --input CxHxW --classes K [--shortcut A|B]
+"""
+import argparse
+import json
+import re
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+FORMAT = "tornado-resnet"
+DTYPES = {"F32": torch.float32, "I64": torch.int64, "I32": torch.int32}
+DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
+DTYPE_BYTES = {"F32": 4, "I64": 8, "I32": 4}
+IMAGENET = {18: ("basic", [2, 2, 2, 2]), 34: ("basic", [3, 4, 6, 3]), 50: ("bottleneck", [3, 4, 6, 3]),
+            101: ("bottleneck", [3, 4, 23, 3]), 152: ("bottleneck", [3, 8, 36, 3])}
+
+
+class InteropError(Exception):
+    """A bad argument, file or checkpoint: reported as {"error": ...}."""
+
+
+# ---------------------------------------------------------------------------------------------
+# safetensors
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Writes an ordered dict of tensors (F32/I64/I32) and a str->str metadata dict."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    for name, t in tensors.items():
+        t = t.detach().cpu().contiguous()
+        if t.dtype not in DTYPE_NAMES:
+            raise InteropError(f"tensor {name}: unsupported dtype {t.dtype}")
+        data = bytearray(t.numel() * t.element_size())
+        if data:
+            torch.frombuffer(data, dtype=t.dtype).copy_(t.reshape(-1))
+        header[name] = {"dtype": DTYPE_NAMES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def read_safetensors(path):
+    """Returns (dict of tensors in header order, metadata dict), validating the layout."""
+    with open(path, "rb") as f:
+        raw = bytearray(f.read())
+    if len(raw) < 8:
+        raise InteropError(f"{path}: truncated, {len(raw)} bytes")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if 8 + n > len(raw):
+        raise InteropError(f"{path}: header of {n} bytes runs past the end of the file ({len(raw)} bytes)")
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise InteropError(f"{path}: duplicate key in header")
+        return dict(pairs)
+
+    try:
+        header = json.loads(raw[8:8 + n].decode("utf-8"), object_pairs_hook=no_duplicates)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InteropError(f"{path}: bad header: {e}")
+    if not isinstance(header, dict):
+        raise InteropError(f"{path}: header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    data = memoryview(raw)[8 + n:]
+    tensors, spans = {}, []
+    for name, spec in header.items():
+        try:
+            dtype, shape, (begin, end) = DTYPES.get(spec["dtype"]), spec["shape"], spec["data_offsets"]
+        except (KeyError, TypeError, ValueError):
+            raise InteropError(f"{path}: tensor {name}: malformed header entry {spec!r}")
+        if dtype is None:
+            raise InteropError(f"{path}: tensor {name}: unsupported dtype {spec['dtype']}")
+        count = 1
+        for d in shape:
+            count *= d
+        if end - begin != count * DTYPE_BYTES[spec["dtype"]]:
+            raise InteropError(f"{path}: tensor {name}: shape {shape} does not match data_offsets {[begin, end]}")
+        spans.append((begin, end, name))
+    expected = 0
+    for begin, end, name in sorted(spans):
+        if begin != expected:
+            raise InteropError(f"{path}: tensor {name}: data_offsets overlap or leave a gap")
+        expected = end
+    if expected != len(data):
+        raise InteropError(f"{path}: data section is {len(data)} bytes, header describes {expected}")
+    for (begin, end, name) in spans:
+        dtype, shape = DTYPES[header[name]["dtype"]], header[name]["shape"]
+        if begin == end:
+            tensors[name] = torch.empty(shape, dtype=dtype)
+        else:
+            tensors[name] = torch.frombuffer(data[begin:end], dtype=dtype).clone().reshape(shape)
+    return tensors, metadata
+
+
+# ---------------------------------------------------------------------------------------------
+# models
+
+
+def conv3x3(cin, cout, stride=1):
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+
+
+def conv1x1(cin, cout, stride=1):
+    return nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convs. shortcut: "A" (subsample + zero channels), "B" (projection when the shape
+    changes, identity otherwise) or None (a plain net: no shortcut at all)."""
+    expansion = 1
+
+    def __init__(self, cin, planes, stride, shortcut):
+        super().__init__()
+        self.conv1 = conv3x3(cin, planes, stride)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = conv3x3(planes, planes)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = projection(cin, planes, stride, shortcut)
+        self.shortcut, self.stride, self.pad = shortcut, stride, planes - cin
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.shortcut is not None:
+            out = out + shortcut_branch(self, x)
+        return self.relu(out)
+
+
+class Bottleneck(nn.Module):
+    """1x1 reduce, 3x3 (carrying the stride, torchvision v1.5), 1x1 expand by 4."""
+    expansion = 4
+
+    def __init__(self, cin, planes, stride, shortcut):
+        super().__init__()
+        out = planes * self.expansion
+        self.conv1 = conv1x1(cin, planes)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = conv3x3(planes, planes, stride)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = conv1x1(planes, out)
+        self.bn3 = nn.BatchNorm2d(out)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = projection(cin, out, stride, shortcut)
+        self.shortcut, self.stride, self.pad = shortcut, stride, out - cin
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        if self.shortcut is not None:
+            out = out + shortcut_branch(self, x)
+        return self.relu(out)
+
+
+def projection(cin, cout, stride, shortcut):
+    """Option B's conv1x1 + BN when the shape changes; None otherwise."""
+    if shortcut == "B" and (stride != 1 or cin != cout):
+        return nn.Sequential(conv1x1(cin, cout, stride), nn.BatchNorm2d(cout))
+    return None
+
+
+def shortcut_branch(block, x):
+    """The shortcut branch of a block with a shortcut."""
+    if block.downsample is not None:
+        return block.downsample(x)
+    if block.shortcut == "A":
+        s = x[:, :, ::block.stride, ::block.stride] if block.stride != 1 else x
+        return F.pad(s, (0, 0, 0, 0, block.pad // 2, block.pad - block.pad // 2)) if block.pad else s
+    return x
+
+
+class ResNet(nn.Module):
+    """CIFAR family (3x3 stem, three stages of 16/32/64) or ImageNet family (7x7/2 stem and max
+    pool, four stages of 64..512 x expansion), with torchvision's module names."""
+
+    def __init__(self, spec):
+        super().__init__()
+        block, layers, shortcut_kind = spec.block, spec.layers, spec.shortcut
+        cin = spec.channels
+        if spec.imagenet:
+            width = 64
+            self.conv1 = nn.Conv2d(cin, width, 7, stride=2, padding=3, bias=False)
+            self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+            planes = [64, 128, 256, 512]
+        else:
+            width = 16
+            self.conv1 = conv3x3(cin, width)
+            self.maxpool = None
+            planes = [16, 32, 64]
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        for i, (p, count) in enumerate(zip(planes, layers)):
+            blocks = []
+            for j in range(count):
+                stride = 2 if i > 0 and j == 0 else 1
+                blocks.append(block(width, p, stride, shortcut_kind))
+                width = p * block.expansion
+            setattr(self, f"layer{i + 1}", nn.Sequential(*blocks))
+        self.num_layers = len(layers)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(width, spec.classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        if self.maxpool is not None:
+            x = self.maxpool(x)
+        for i in range(self.num_layers):
+            x = getattr(self, f"layer{i + 1}")(x)
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+class Spec:
+    """A model named by checkpoint metadata: family, blocks per stage, shortcut, input, classes."""
+
+    def __init__(self, model, input_shape, classes, shortcut=None):
+        m = re.fullmatch(r"(resnet|plain)(\d+)", model or "")
+        if not m:
+            raise InteropError(f"unknown model {model!r}: expected resnetN or plainN")
+        residual, depth = m.group(1) == "resnet", int(m.group(2))
+        self.imagenet = depth in IMAGENET
+        if self.imagenet:
+            kind, self.layers = IMAGENET[depth]
+            self.block = BasicBlock if kind == "basic" else Bottleneck
+        elif depth >= 8 and (depth - 2) % 6 == 0:
+            self.block, self.layers = BasicBlock, [(depth - 2) // 6] * 3
+        else:
+            raise InteropError(f"model {model}: depth must be 6n+2 (CIFAR) or one of {sorted(IMAGENET)} (ImageNet)")
+        if shortcut not in (None, "A", "B"):
+            raise InteropError(f"shortcut must be A or B, not {shortcut!r}")
+        if shortcut is not None and not residual:
+            raise InteropError(f"model {model}: a plain net has no shortcut")
+        if shortcut == "A" and self.imagenet:
+            raise InteropError(f"model {model}: the ImageNet family uses projection shortcuts (B) only")
+        if not residual:
+            self.shortcut = None
+        elif self.imagenet:
+            self.shortcut = "B"
+        else:
+            self.shortcut = shortcut or "A"
+        dims = re.fullmatch(r"(\d+)x(\d+)x(\d+)", input_shape or "")
+        if not dims or 0 in map(int, dims.groups()):
+            raise InteropError(f"input must look like 3x32x32, not {input_shape!r}")
+        self.channels, self.height, self.width = map(int, dims.groups())
+        if not (classes or "").isdigit() or int(classes) < 1:
+            raise InteropError(f"classes must be a positive integer, not {classes!r}")
+        self.classes = int(classes)
+        self.model, self.input = model, input_shape
+        self.residual_cifar = residual and not self.imagenet
+
+    @staticmethod
+    def from_metadata(metadata):
+        if metadata.get("format") != FORMAT:
+            raise InteropError(f"checkpoint metadata format is {metadata.get('format')!r}, not {FORMAT!r}")
+        return Spec(metadata.get("model"), metadata.get("input"), metadata.get("classes"), metadata.get("shortcut"))
+
+    def metadata(self):
+        md = {"format": FORMAT, "model": self.model, "input": self.input, "classes": str(self.classes)}
+        if self.residual_cifar:
+            md["shortcut"] = self.shortcut
+        return md
+
+
+def param_count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+def export(args):
+    spec = Spec(args.model, args.input, args.classes, args.shortcut)
+    torch.manual_seed(args.seed)
+    model = ResNet(spec)
+    randomise_batch_norm(model, spec)
+    model.eval()
+    x = torch.randn(args.batch, spec.channels, spec.height, spec.width)
+    with torch.no_grad():
+        logits = model(x)
+    metadata = dict(spec.metadata(), params=str(param_count(model)), seed=str(args.seed))
+    write_safetensors(args.checkpoint, model.state_dict(), metadata)
+    write_safetensors(args.probe, {"input": x, "logits": logits})
+    return {"checkpoint": args.checkpoint, "probe": args.probe, "model": spec.model,
+            "params": param_count(model), "tensors": len(model.state_dict()),
+            "logits_max_abs": logits.abs().max().item()}
+
+
+def randomise_batch_norm(model, spec):
+    """Gives every BN a random affine transform, then running statistics measured on random
+    batches (so activations stay normalised even in deep nets) and perturbed, and a random
+    num_batches_tracked: a check that ignores or mixes up any of them fails."""
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    with torch.no_grad():
+        for bn in bns:
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.normal_(0.0, 0.2)
+            bn.momentum = None  # cumulative average over the calibration batches
+        model.train()
+        for _ in range(2):
+            model(torch.randn(8, spec.channels, spec.height, spec.width))
+        for bn in bns:
+            bn.momentum = 0.1
+            bn.running_mean.add_(torch.randn_like(bn.running_mean) * 0.1)
+            bn.running_var.mul_(torch.empty_like(bn.running_var).uniform_(0.8, 1.25))
+            bn.num_batches_tracked.fill_(int(torch.randint(1, 100000, ())))
+
+
+def check(args):
+    tensors, metadata = read_safetensors(args.checkpoint)
+    spec = Spec.from_metadata(metadata)
+    model = ResNet(spec)
+    state = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:  # checked here: load_state_dict lets num_batches_tracked go missing
+        raise InteropError(f"checkpoint does not fit {spec.model}: missing {missing}, unexpected {unexpected}")
+    for name, t in state.items():
+        if t.dtype != expected[name].dtype:
+            raise InteropError(f"{name}: checkpoint dtype {DTYPE_NAMES[t.dtype]}, model needs {DTYPE_NAMES[expected[name].dtype]}")
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise InteropError(f"checkpoint does not fit {spec.model}: {e}")
+    params = param_count(model)
+    if "params" in metadata and metadata["params"] != str(params):
+        raise InteropError(f"checkpoint metadata says {metadata['params']} parameters, {spec.model} built here has {params}")
+
+    probe, _ = read_safetensors(args.probe)
+    x, want = probe.get("input"), probe.get("logits")
+    if x is None or want is None:
+        raise InteropError(f"{args.probe}: needs tensors 'input' and 'logits'")
+    if x.dtype != torch.float32 or list(x.shape[1:]) != [spec.channels, spec.height, spec.width] or x.dim() != 4:
+        raise InteropError(f"probe input {list(x.shape)} does not fit input {spec.input}")
+    model.eval()
+    with torch.no_grad():
+        got = model(x)
+    if got.shape != want.shape:
+        raise InteropError(f"logits shape {list(got.shape)}, probe has {list(want.shape)}")
+    diff = (got - want.float()).abs().max().item() if got.numel() else 0.0
+    return {"max_abs_diff": diff, "ok": diff <= args.tolerance, "tolerance": args.tolerance,
+            "params": params, "model": spec.model}
+
+
+def params(args):
+    spec = Spec(args.model, args.input, args.classes, args.shortcut)
+    return {"params": param_count(ResNet(spec))}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_args(p):
+        p.add_argument("--model", required=True)
+        p.add_argument("--input", required=True, help="CxHxW, e.g. 3x32x32")
+        p.add_argument("--classes", required=True)
+        p.add_argument("--shortcut", choices=["A", "B"])
+
+    p = sub.add_parser("export", help="random model -> checkpoint + probe")
+    model_args(p)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--probe", required=True)
+    p.add_argument("--batch", type=int, default=4)
+    p.set_defaults(run=export)
+    p = sub.add_parser("check", help="checkpoint + probe -> max |logits difference|")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--probe", required=True)
+    p.add_argument("--tolerance", type=float, default=1e-4)
+    p.set_defaults(run=check)
+    p = sub.add_parser("params", help="parameter count of a model")
+    model_args(p)
+    p.set_defaults(run=params)
+    args = parser.parse_args(argv)
+
+    if sys.byteorder != "little":
+        raise SystemExit("safetensors data is little-endian; this script runs on little-endian machines only")
+    try:
+        result = args.run(args)
+    except (InteropError, OSError) as e:
+        print(json.dumps({"error": str(e)}))
+        return 2
+    print(json.dumps(result))
+    return 0 if result.get("ok", True) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
