@@ -14,19 +14,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class Conformance {
     /** One kernel call: rounding only. */
     static final double KERNEL_TOL = 1e-4;
-    /** One training step of a whole network from the same state, compared tensor by tensor after the step. */
-    static final double STEP_TOL = 1e-3;
     /**
-     * 20 steps: each step alone agrees to ~5e-7, but once rounding moves a pre-activation across
-     * zero, a ReLU (or an argmax) takes the other branch and that difference is carried on by the
-     * momentum. Measured on ResNet-20 (PoCL): 20-step losses agree to 1e-4, weights and running
+     * One training step from the same state, against the plain kernels on the JVM (the same code):
+     * measured at most 6e-7 on ResNet-20 and the bottleneck net (PoCL).
+     */
+    static final double STEP_TOL = 1e-5;
+    /**
+     * One step, or one inference, against the JVM backend, whose blocked and vectorised routines
+     * sum in another order than the kernels: through batch norm's backward (a difference of sums)
+     * conv1's weight gradient differs by up to 1.4e-3 (scaled) on ResNet-20 at batch 8, between the
+     * JVM backend and the plain kernels as much as between the JVM backend and the device.
+     */
+    static final double JVM_STEP_TOL = 1e-2;
+    /**
+     * 20 steps against the plain kernels: each step alone agrees to ~5e-7, but once rounding moves
+     * a pre-activation across zero, a ReLU takes the other branch and the momentum carries the
+     * difference on. Measured on ResNet-20 (PoCL): losses agree to 1e-4, weights and running
      * statistics to 3e-4, conv1's momentum buffer to 2.5e-2 (one flip at step 14).
      */
     static final double CURVE_TOL = 2e-3;
-    /** Weights and running statistics after 20 steps. */
+    /** Weights and running statistics after 20 steps, against the plain kernels. */
     static final double CURVE_STATE_TOL = 2e-3;
     /** Momentum buffers after 20 steps: sums of gradients, the most sensitive to a flipped ReLU. */
     static final double CURVE_MOMENTUM_TOL = 5e-2;
+    /** Losses of 20 steps against the JVM backend (relative): measured at most 3e-3 on ResNet-20. */
+    static final double JVM_CURVE_TOL = 2e-2;
 
     private Conformance() {
     }
