@@ -5,6 +5,7 @@ import io.tornadoresnet.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -133,11 +134,13 @@ final class Residency {
                 } else if (k > first && k <= last) {
                     consumed.add(array);
                 }
-                if (k >= first && k < last) {
-                    persisted.add(array);
-                }
+                // persisted in every graph that holds it (even the last: a graph deallocates what it
+                // does not persist, which TornadoVM's buffer reuse makes harmless, but only by default),
+                // except an output where it leaves the device
                 if (k == last && outputSet.contains(array)) {
                     out.add(array);
+                } else if (k >= first && k <= last) {
+                    persisted.add(array);
                 }
             }
             GraphDecl decl = new GraphDecl(List.copyOf(consumed), List.copyOf(everyIn), List.copyOf(firstIn),
@@ -151,6 +154,26 @@ final class Residency {
 
     List<GraphDecl> graphs() {
         return graphs;
+    }
+
+    /**
+     * Two arrays of graph k whose identity hash codes are equal, or null. TornadoVM 5.2 keys a
+     * graph's objects by {@code hashCode()} (TornadoExecutionContext#insertVariable), so two such
+     * arrays in one graph would share one device buffer.
+     */
+    static Object[] hashCollision(GraphDecl decl, List<TaskUse> tasks) {
+        Map<Integer, Object> seen = new HashMap<>();
+        List<Object> all = new ArrayList<>(decl.consumed());
+        all.addAll(decl.everyIn());
+        all.addAll(decl.firstIn());
+        tasks.forEach(t -> all.addAll(t.arrays()));
+        for (Object a : all) {
+            Object other = seen.putIfAbsent(System.identityHashCode(a), a);
+            if (other != null && other != a) {
+                return new Object[] {other, a};
+            }
+        }
+        return null;
     }
 
     /** Estimated TornadoGraph nodes of graph k (an upper bound, see {@link #estimateNodes}). */

@@ -122,6 +122,12 @@ public final class TornadoExecutable implements Backend.Executable {
                 stageNames.add(u.stage());
             }
         }
+        for (int k = 0; k < units.size(); k++) {
+            if (Residency.hashCollision(residency.graphs().get(k), units.get(k).tasks()) != null) {
+                throw new IllegalStateException("two buffers of graph " + graphNames.get(k) + " have the same identity "
+                        + "hash code, which TornadoVM 5.2 takes for one object (rare: build the model and the plan again)");
+            }
+        }
         this.tasksPerGraph = new int[units.size()];
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         for (int k = 0; k < units.size(); k++) {
