@@ -20,12 +20,16 @@ Usage (each command prints one JSON line last; errors print {"error": ...} and e
                           --checkpoint OUT --probe OUT [--batch 4]
   torch_interop.py check --checkpoint F --probe P [--tolerance 1e-4]   (exit 1 when over tolerance)
   torch_interop.py params --model M --input CxHxW --classes K [--shortcut A|B]
+  torch_interop.py bench --model M --input CxHxW --classes K [--batch 128] [--mode train|infer]
+                         [--threads 2] [--iters 5] [--repeats 5] [--warmup 3]
+        (images/s of the same network in PyTorch: the median of timed blocks, as `resnet bench`)
 """
 import argparse
 import json
 import re
 import struct
 import sys
+import time
 
 import torch
 import torch.nn as nn
@@ -385,6 +389,40 @@ def params(args):
     return {"params": param_count(ResNet(spec))}
 
 
+def bench(args):
+    """Training steps (SGD as the paper: momentum 0.9, weight decay 1e-4) or inference, synthetic data."""
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    spec = Spec(args.model, args.input, args.classes, args.shortcut)
+    model = ResNet(spec)
+    x = torch.randn(args.batch, spec.channels, spec.height, spec.width)
+    y = torch.randint(0, spec.classes, (args.batch,))
+    if args.mode == "train":
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+
+        def step():
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+    else:
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                model(x)
+    for _ in range(args.warmup):
+        step()
+    rates = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        for _ in range(args.iters):
+            step()
+        rates.append(args.batch * args.iters / (time.perf_counter() - start))
+    return {"system": "pytorch-" + torch.__version__, "model": spec.model, "input": spec.input, "mode": args.mode,
+            "batch": args.batch, "threads": args.threads, "images_per_s": round(sorted(rates)[len(rates) // 2], 1)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -410,6 +448,15 @@ def main(argv=None):
     p = sub.add_parser("params", help="parameter count of a model")
     model_args(p)
     p.set_defaults(run=params)
+    p = sub.add_parser("bench", help="images/s of the model in PyTorch on synthetic data")
+    model_args(p)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--mode", choices=["train", "infer"], default="train")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--iters", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=3)
+    p.set_defaults(run=bench)
     args = parser.parse_args(argv)
 
     if sys.byteorder != "little":

@@ -108,8 +108,7 @@ public final class ConvRoutine {
         this.depth = c * taps;
         this.pointwise = kh == 1 && kw == 1 && stride == 1 && pad == 0;
         this.gathered = !pointwise && PaddedImage.fits(h, w, kh, kw, stride, pad, pad);
-        this.gatheredData = gathered && stride == 1 && pad < kh && pad < kw
-                && PaddedImage.fits(oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
+        this.gatheredData = gathered && stride == 1 && PaddedImage.fits(oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
 
         // Enough tiles for the cache budget, and at least one per worker when images are fewer.
         int minTiles = (workers + n - 1) / n;
@@ -154,7 +153,7 @@ public final class ConvRoutine {
         this.weightGradients = new float[workers][];
         for (int t = 0; t < workers; t++) {
             // Packed products: depth c, depth, k (forward, input gradient) or pixels and grid rows (weight
-            // gradient); width pixels or the grid, or only k where every other product reads in place.
+            // gradient); width pixels, or only k where the forward pass and input gradient read in place.
             int maxDepth = Math.max(Math.max(depth, k), Math.max(pixels, inputGridStride));
             int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
             gemms[t] = Gemm.create(maxDepth, maxWidth);

@@ -54,7 +54,7 @@ public abstract class Gemm {
 
     /**
      * C[m][n] (+)= A[m][k] B, where row p of B is read in place from {@code b[bOff + bRows[p]]} on: the
-     * im2col matrix of a stride-1 convolution as offsets into a padded image, never materialised.
+     * im2col matrix of a convolution as offsets into a padded image ({@link PaddedImage}), never written.
      * Each row of B may be read up to {@link #overread()} floats past its column n.
      */
     abstract void multiplyGathered(int m, int n, int k,

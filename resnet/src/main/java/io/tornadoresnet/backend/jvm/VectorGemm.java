@@ -39,10 +39,6 @@ final class VectorGemm extends Gemm {
         this.packed = new float[blockDepth * blockWidth];
     }
 
-    VectorGemm() {
-        this(KC, NC);
-    }
-
     static Gemm newInstance(int maxK, int maxN) {
         return new VectorGemm(maxK, maxN);
     }

@@ -134,6 +134,9 @@ public final class WorkerPool implements AutoCloseable {
             if (t instanceof Error e) {
                 throw e;
             }
+            if (t != null) {
+                throw new IllegalStateException("a range failed", t);
+            }
         } finally {
             busy.set(false);
         }
