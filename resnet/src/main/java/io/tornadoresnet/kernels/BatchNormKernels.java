@@ -13,7 +13,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * two-pass reductions: a per-(image, channel) partial sum, then a per-channel finish.
  *
  * <p>Training forward: {@link #channelSums}, {@link #finishMean}, {@link #channelSquaredDeviations},
- * {@link #finishVariance}, {@link #normalize}. Backward: {@link #backwardPartials}, then
+ * {@link #finishVariance}, {@link #normalizeBatch}. Backward: {@link #backwardPartials}, then
  * {@code ReduceKernels.sumGroups(partial, grad, n, c)} for gamma and for beta, then
  * {@link #backwardInput}.
  */
@@ -86,8 +86,11 @@ public final class BatchNormKernels {
         }
     }
 
-    /** x [n][c][hw] -> y [n][c][hw]: {@code y = (x - mean[ch]) * invStd[ch] * gamma[ch] + beta[ch]}. */
-    public static void normalize(float[] x, float[] mean, float[] invStd, float[] gamma, float[] beta, float[] y,
+    /**
+     * x [n][c][hw] -> y [n][c][hw]: {@code y = (x - mean[ch]) * invStd[ch] * gamma[ch] + beta[ch]}.
+     * (Not named "normalize": that is an OpenCL built-in, which TornadoVM refuses as a task name.)
+     */
+    public static void normalizeBatch(float[] x, float[] mean, float[] invStd, float[] gamma, float[] beta, float[] y,
                                  int n, int c, int hw) {
         for (@Parallel int b = 0; b < n; b++) {
             for (@Parallel int ch = 0; ch < c; ch++) {

@@ -57,7 +57,7 @@ public record KernelCall(Kernel kernel, String name, Object... args) {
                     floats(2), integer(3), integer(4), integer(5));
             case BN_FINISH_VARIANCE -> BatchNormKernels.finishVariance(floats(0), floats(1), floats(2), floats(3),
                     floats(4), integer(5), integer(6), integer(7), real(8), real(9));
-            case BN_NORMALIZE -> BatchNormKernels.normalize(floats(0), floats(1), floats(2), floats(3), floats(4),
+            case BN_NORMALIZE -> BatchNormKernels.normalizeBatch(floats(0), floats(1), floats(2), floats(3), floats(4),
                     floats(5), integer(6), integer(7), integer(8));
             case BN_FORWARD_INFERENCE -> BatchNormKernels.forwardInference(floats(0), floats(1), floats(2), floats(3),
                     floats(4), floats(5), integer(6), integer(7), integer(8), real(9));

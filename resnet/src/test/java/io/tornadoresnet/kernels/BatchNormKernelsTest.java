@@ -33,7 +33,7 @@ class BatchNormKernelsTest {
         BatchNormKernels.finishMean(partial, mean, n, c, hw);
         BatchNormKernels.channelSquaredDeviations(x, mean, partial, n, c, hw);
         BatchNormKernels.finishVariance(partial, mean, invStd, runningMean, runningVar, n, c, hw, EPS, MOMENTUM);
-        BatchNormKernels.normalize(x, mean, invStd, gamma, beta, y, n, c, hw);
+        BatchNormKernels.normalizeBatch(x, mean, invStd, gamma, beta, y, n, c, hw);
         return new Train(mean, invStd, y);
     }
 

@@ -36,7 +36,7 @@ class KernelContractTest {
             "BatchNormKernels.finishMean(float[],float[],int,int,int)",
             "BatchNormKernels.finishVariance(float[],float[],float[],float[],float[],int,int,int,float,float)",
             "BatchNormKernels.forwardInference(float[],float[],float[],float[],float[],float[],int,int,int,float)",
-            "BatchNormKernels.normalize(float[],float[],float[],float[],float[],float[],int,int,int)",
+            "BatchNormKernels.normalizeBatch(float[],float[],float[],float[],float[],float[],int,int,int)",
             "ConvKernels.backwardData(float[],float[],float[],int,int,int,int,int,int,int,int,int,int,int)",
             "ConvKernels.backwardWeightsPartial(float[],float[],float[],int,int,int,int,int,int,int,int,int,int,int,int)",
             "ConvKernels.forward(float[],float[],float[],int,int,int,int,int,int,int,int,int,int,int)",

@@ -8,13 +8,26 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API loops behind {@link Pointwise}: each works on a range of one array, so that the
  * worker pool can split it. Loaded only when {@link VectorApi#available()}. Sums run in the
- * vector's lanes and are added up at the end, so their rounding differs from the kernels' serial
- * sums by float round-off only.
+ * vector's lanes and are added up at the end in lane order, so their rounding differs from the
+ * kernels' serial sums by float round-off only, and never from one run to the next.
  */
 final class VectorPointwise {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private VectorPointwise() {
+    }
+
+    /**
+     * The lanes added up in lane order. reduceLanes(ADD) leaves the order open, and the
+     * interpreter and the JIT-compiled code take different ones: a step would then depend on
+     * whether it ran before or after compilation.
+     */
+    private static float laneSum(FloatVector v) {
+        float s = 0;
+        for (int lane = 0; lane < S.length(); lane++) {
+            s += v.lane(lane);
+        }
+        return s;
     }
 
     /** y = max(x, 0), keeping NaN as PyTorch does. */
@@ -57,7 +70,7 @@ final class VectorPointwise {
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             acc = acc.add(FloatVector.fromArray(S, x, i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = laneSum(acc);
         for (; i < to; i++) {
             s += x[i];
         }
@@ -71,7 +84,7 @@ final class VectorPointwise {
             FloatVector d = FloatVector.fromArray(S, x, i).sub(mean);
             acc = d.fma(d, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = laneSum(acc);
         for (; i < to; i++) {
             float d = x[i] - mean;
             s += d * d;
@@ -100,8 +113,8 @@ final class VectorPointwise {
             dy = dy.add(g);
             dyx = FloatVector.fromArray(S, x, i).sub(mean).fma(g, dyx);
         }
-        float a = dy.reduceLanes(VectorOperators.ADD);
-        float b = dyx.reduceLanes(VectorOperators.ADD);
+        float a = laneSum(dy);
+        float b = laneSum(dyx);
         for (; i < to; i++) {
             a += gradOut[i];
             b += gradOut[i] * (x[i] - mean);

@@ -44,7 +44,7 @@ final class Tasks {
                     c.floats(1), c.floats(2), c.integer(3), c.integer(4), c.integer(5));
             case BN_FINISH_VARIANCE -> g.task(id, BatchNormKernels::finishVariance, c.floats(0), c.floats(1),
                     c.floats(2), c.floats(3), c.floats(4), c.integer(5), c.integer(6), c.integer(7), c.real(8), c.real(9));
-            case BN_NORMALIZE -> g.task(id, OpenClNames::batchNormNormalize, c.floats(0), c.floats(1), c.floats(2),
+            case BN_NORMALIZE -> g.task(id, BatchNormKernels::normalizeBatch, c.floats(0), c.floats(1), c.floats(2),
                     c.floats(3), c.floats(4), c.floats(5), c.integer(6), c.integer(7), c.integer(8));
             case BN_FORWARD_INFERENCE -> g.task(id, BatchNormKernels::forwardInference, c.floats(0), c.floats(1),
                     c.floats(2), c.floats(3), c.floats(4), c.floats(5), c.integer(6), c.integer(7), c.integer(8), c.real(9));
