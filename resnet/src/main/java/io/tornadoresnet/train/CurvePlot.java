@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * Draws training curves to a PNG in the style of the paper's Figure 6: one panel per quantity,
- * epochs along x, training curves dashed and test curves bold, a dot per epoch. Runs headless
+ * whole epochs along x, training curves dashed and test curves bold, a dot per epoch. Runs headless
  * (java.awt only).
  */
 public final class CurvePlot {
@@ -101,9 +101,10 @@ public final class CurvePlot {
             g.setColor(new Color(0xdddddd));
         }
         g.setColor(Color.DARK_GRAY);
-        for (int t = 0; t <= 5; t++) {
-            int xx = x0 + t * w / 5;
-            String label = format(xMin + t * (xMax - xMin) / 5);
+        double step = Math.max(1, Math.ceil((xMax - xMin) / 5));
+        for (double tick = xMin; tick <= xMax + 1e-9; tick += step) {
+            int xx = (int) Math.round(x0 + (tick - xMin) / (xMax - xMin) * w);
+            String label = format(tick);
             g.drawString(label, xx - g.getFontMetrics().stringWidth(label) / 2, y0 + 16);
         }
         g.drawRect(x0, y0 - h, w, h);

@@ -12,6 +12,9 @@ import io.tornadoresnet.nn.Sgd;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.Plan;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +32,7 @@ import java.util.Map;
  * A run resumed from its checkpoint continues exactly where it stopped.
  */
 public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     public static final String CHECKPOINT = "last.safetensors";
     public static final String METRICS = "metrics.csv";
     public static final String CURVES = "curves.png";
@@ -179,6 +183,7 @@ public final class Trainer {
                         100 * (1 - (double) correct / seen), evaluation.loss(), 100 * evaluation.error(),
                         evaluation.images(), seen / seconds, seconds);
                 Checkpoint.save(checkpoint, model, step, metadata(epoch + 1, step, normalization));
+                LOG.debug("epoch {}: checkpoint {} written at step {}", epoch + 1, checkpoint, step);
                 plot(metrics.read());
             }
         }

@@ -8,6 +8,9 @@ import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Tensor;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.Map;
  * kernels on the calling thread.
  */
 public final class JvmBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(JvmBackend.class);
     private final int threads;
     private final WorkerPool pool;
 
@@ -30,6 +34,8 @@ public final class JvmBackend implements Backend {
         }
         this.threads = threads;
         this.pool = new WorkerPool(threads);
+        LOG.debug("JVM backend: {} threads, Vector API {}", threads,
+                VectorApi.available() ? "in use" : "absent (start java with --add-modules jdk.incubator.vector)");
     }
 
     /** One thread per available core. */
@@ -64,6 +70,8 @@ public final class JvmBackend implements Backend {
             }
         }
         Runnable[] program = steps.toArray(new Runnable[0]);
+        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes", plan.mode(), plan.batch(),
+                plan.stages().size(), program.length, convolutions.size());
         return new Executable() {
             @Override
             public Plan plan() {

@@ -1,0 +1,42 @@
+package io.tornadoresnet.backend.jvm;
+
+import com.sun.management.ThreadMXBean;
+import io.tornadoresnet.nn.ResNet;
+import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.nn.Sgd;
+import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.tensor.Shape;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A compiled plan runs without allocating: every buffer and task was made when it was compiled. */
+class StepAllocationTest {
+
+    @Test
+    void steadyStateTrainingStepsAllocateNothingOnTheCallingThread() {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof ThreadMXBean,
+                "skipped: this JVM does not count allocated bytes per thread");
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ResNet model = ResNets.create("resnet8", Shape.of(3, 16, 16), 10);
+        model.initialize(0);
+        Plan plan = model.compileTraining(16, Sgd.PAPER);
+        plan.learningRate().data()[0] = 0.01f;
+        try (Backend backend = new JvmBackend(2); Backend.Executable step = backend.compile(plan)) {
+            for (int i = 0; i < 200; i++) {
+                step.run();
+            }
+            long thread = Thread.currentThread().getId();
+            long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < 20; i++) {
+                step.run();
+            }
+            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            assertTrue(allocated < 16 * 20, "20 steps allocated " + allocated + " bytes: more than one object a step");
+        }
+    }
+}
