@@ -4,10 +4,9 @@ import io.tornadoresnet.backend.jvm.JvmBackend;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.Sgd;
 import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.KernelReferenceBackend;
 import io.tornadoresnet.plan.KernelCall;
-import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
-import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -78,39 +76,6 @@ abstract class NetworkConformance {
 
     abstract Sgd sgd();
 
-    /** Runs every lowered kernel call of a plan in order on the calling thread: the kernels' own results. */
-    static Backend.Executable plainKernels(Plan plan) {
-        List<KernelCall> calls = new ArrayList<>();
-        for (Stage stage : plan.stages()) {
-            for (Op op : stage.ops()) {
-                calls.addAll(op.lower(Tensor::new));
-            }
-        }
-        return new Backend.Executable() {
-            @Override
-            public Plan plan() {
-                return plan;
-            }
-
-            @Override
-            public void run() {
-                calls.forEach(KernelCall::run);
-            }
-
-            @Override
-            public void pullModelState() {
-            }
-
-            @Override
-            public void pushModelState() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-    }
-
     @BeforeAll
     void compile() {
         Conformance.assumeTornadoVm();
@@ -120,7 +85,7 @@ abstract class NetworkConformance {
         }
         jvmBackend = new JvmBackend(1);
         tornado = new TornadoBackend(null, true);
-        kernels.step = plainKernels(kernels.model.compileTraining(batch(), sgd()));
+        kernels.step = new KernelReferenceBackend().compile(kernels.model.compileTraining(batch(), sgd()));
         jvm.step = jvmBackend.compile(jvm.model.compileTraining(batch(), sgd()));
         device.step = tornado.compile(device.model.compileTraining(batch(), sgd()));
     }
@@ -281,7 +246,7 @@ abstract class NetworkConformance {
     @Order(5)
     void inferenceMatchesJvm() {
         device.step.pullModelState();
-        Backend.Executable kernelsInfer = plainKernels(kernels.model.compileInference(batch()));
+        Backend.Executable kernelsInfer = new KernelReferenceBackend().compile(kernels.model.compileInference(batch()));
         try (Backend.Executable jvmInfer = jvmBackend.compile(jvm.model.compileInference(batch()));
              TornadoExecutable deviceInfer = tornado.compile(device.model.compileInference(batch()))) {
             Random random = new Random(99);
