@@ -62,6 +62,9 @@ final class TrainCommand implements Main.Command {
                 overrides.put(key, v);
             }
         });
+        if (overrides.containsKey("model")) {
+            overrides.put("models", "");
+        }
         recipe = recipe.with(overrides);
         boolean synthetic = args.flag("synthetic");
         if (synthetic) {
@@ -79,6 +82,10 @@ final class TrainCommand implements Main.Command {
                 runDir = resume.toAbsolutePath().getParent();
             }
             List<String> models = recipe.models();
+            if (resume != null && models.size() > 1) {
+                throw new Args.UsageException("--resume continues one model's run; this task trains " + models
+                        + ": resume each with --model NAME --out DIR/NAME --resume DIR/NAME/" + Trainer.CHECKPOINT);
+            }
             Dataset[] data = synthetic ? syntheticData(recipe) : realData(recipe);
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
