@@ -3,7 +3,7 @@ package io.tornadoresnet.cli;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Splits;
-import io.tornadoresnet.data.SyntheticDataset;
+import io.tornadoresnet.data.SyntheticData;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.plan.Backend;
@@ -142,7 +142,7 @@ final class TrainCommand implements Main.Command {
     private static Dataset[] syntheticData(Recipe recipe) {
         Shape shape = Shape.parse(recipe.get("input").isBlank() ? "3x32x32" : recipe.get("input"));
         long seed = Long.parseLong(recipe.get("seed"));
-        Dataset all = new SyntheticDataset(shape, 10, SYNTHETIC_TRAIN + SYNTHETIC_TEST, 0.25f, seed);
+        Dataset all = SyntheticData.generate(shape, 10, SYNTHETIC_TRAIN + SYNTHETIC_TEST, 0.25f, seed);
         return limits(recipe, Splits.limit(all, SYNTHETIC_TRAIN),
                 Splits.subset(all, range(SYNTHETIC_TRAIN, SYNTHETIC_TRAIN + SYNTHETIC_TEST)));
     }

@@ -20,35 +20,15 @@ public final class KernelReferenceBackend implements Backend {
 
     @Override
     public Executable compile(Plan plan) {
-        List<KernelCall> calls = new ArrayList<>();
+        List<Runnable> calls = new ArrayList<>();
         for (Stage stage : plan.stages()) {
             for (Op op : stage.ops()) {
-                calls.addAll(op.lower(Tensor::new));
+                for (KernelCall call : op.lower(Tensor::new)) {
+                    calls.add(call::run);
+                }
             }
         }
-        return new Executable() {
-            @Override
-            public Plan plan() {
-                return plan;
-            }
-
-            @Override
-            public void run() {
-                calls.forEach(KernelCall::run);
-            }
-
-            @Override
-            public void pullModelState() {
-            }
-
-            @Override
-            public void pushModelState() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new HostExecutable(plan, calls.toArray(new Runnable[0]));
     }
 
     @Override

@@ -6,7 +6,7 @@ import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
-import io.tornadoresnet.data.SyntheticDataset;
+import io.tornadoresnet.data.SyntheticData;
 import io.tornadoresnet.io.SafeTensors;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainerTest {
     private static final Shape IMAGE = Shape.of(1, 8, 8);
-    private static final Dataset ALL = new SyntheticDataset(IMAGE, 10, 960, 0.25f, 3);
+    private static final Dataset ALL = SyntheticData.generate(IMAGE, 10, 960, 0.25f, 3);
     private static final Dataset TRAIN = Splits.limit(ALL, 640);
     private static final Dataset TEST = Splits.subset(ALL, java.util.stream.IntStream.range(640, 960).toArray());
 

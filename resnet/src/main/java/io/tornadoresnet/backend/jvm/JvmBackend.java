@@ -2,6 +2,7 @@ package io.tornadoresnet.backend.jvm;
 
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.ConvGeometry;
+import io.tornadoresnet.plan.HostExecutable;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
@@ -72,31 +73,7 @@ public final class JvmBackend implements Backend {
         Runnable[] program = steps.toArray(new Runnable[0]);
         LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes", plan.mode(), plan.batch(),
                 plan.stages().size(), program.length, convolutions.size());
-        return new Executable() {
-            @Override
-            public Plan plan() {
-                return plan;
-            }
-
-            @Override
-            public void run() {
-                for (Runnable step : program) {
-                    step.run();
-                }
-            }
-
-            @Override
-            public void pullModelState() {
-            }
-
-            @Override
-            public void pushModelState() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new HostExecutable(plan, program);
     }
 
     /** A faster routine with the kernels' results for this op, or null to run its kernels. */
