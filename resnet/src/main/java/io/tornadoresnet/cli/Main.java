@@ -23,6 +23,7 @@ public final class Main {
         c.put("train", new TrainCommand());
         c.put("eval", new EvalCommand());
         c.put("predict", new PredictCommand());
+        c.put("plot", new PlotCommand());
         c.put("bench", new BenchCommand());
         c.put("info", new InfoCommand());
         return c;

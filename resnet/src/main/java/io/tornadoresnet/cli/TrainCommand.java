@@ -8,9 +8,7 @@ import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.tensor.Shape;
-import io.tornadoresnet.train.CurvePlot;
-import io.tornadoresnet.train.EpochRecord;
-import io.tornadoresnet.train.MetricsLog;
+import io.tornadoresnet.train.ComparisonPlot;
 import io.tornadoresnet.train.Recipe;
 import io.tornadoresnet.train.Trainer;
 
@@ -98,7 +96,11 @@ final class TrainCommand implements Main.Command {
             }
             if (models.size() > 1) {
                 Path figure = runDir.resolve(recipe.name() + ".png");
-                comparePlot(figure, models, runDir);
+                List<Path> metrics = new ArrayList<>();
+                for (String name : models) {
+                    metrics.add(runDir.resolve(name).resolve(Trainer.METRICS));
+                }
+                ComparisonPlot.write(figure, models, metrics);
                 out.println("comparison plot: " + figure);
             }
             Trainer.Result last = results.get(results.size() - 1);
@@ -184,21 +186,5 @@ final class TrainCommand implements Main.Command {
             r[i] = from + i;
         }
         return r;
-    }
-
-    /** The paper's Figure 6 for the models of one task: training error dashed, test error bold. */
-    private static void comparePlot(Path figure, List<String> models, Path runDir) throws IOException {
-        List<CurvePlot.Series> train = new ArrayList<>();
-        List<CurvePlot.Series> test = new ArrayList<>();
-        for (int i = 0; i < models.size(); i++) {
-            List<EpochRecord> rows = new MetricsLog(runDir.resolve(models.get(i)).resolve(Trainer.METRICS)).read();
-            double[] x = rows.stream().mapToDouble(EpochRecord::epoch).toArray();
-            train.add(new CurvePlot.Series(models.get(i), x,
-                    rows.stream().mapToDouble(r -> 100 * r.trainError()).toArray(), true, i));
-            test.add(new CurvePlot.Series(models.get(i), x,
-                    rows.stream().mapToDouble(r -> 100 * r.testError()).toArray(), false, i));
-        }
-        CurvePlot.write(figure, List.of(new CurvePlot.Panel("training error (dashed)", "error (%)", train),
-                new CurvePlot.Panel("test error (bold)", "error (%)", test)));
     }
 }

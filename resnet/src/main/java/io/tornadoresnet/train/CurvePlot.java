@@ -22,11 +22,11 @@ import java.util.List;
  */
 public final class CurvePlot {
     private static final int PANEL_W = 560;
-    private static final int PANEL_H = 400;
-    private static final int MARGIN_L = 64;
+    static final int PANEL_H = 400;
+    static final int MARGIN_L = 64;
     private static final int MARGIN_R = 16;
-    private static final int MARGIN_T = 36;
-    private static final int MARGIN_B = 48;
+    static final int MARGIN_T = 36;
+    static final int MARGIN_B = 48;
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
             new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b)};
 
@@ -34,8 +34,15 @@ public final class CurvePlot {
     public record Series(String label, double[] x, double[] y, boolean dashed, int colorIndex) {
     }
 
-    /** One panel: a title, a y-axis label and its curves. */
-    public record Panel(String title, String yLabel, List<Series> series) {
+    /**
+     * One panel: a title, a y-axis label and its curves. {@code yCap}, when finite, tops the y-axis
+     * (rounded up to a round number) and draws higher values on the top edge, as the paper's
+     * Figure 6 cuts off the first iterations to show where the curves end; NaN fits all values.
+     */
+    public record Panel(String title, String yLabel, List<Series> series, double yCap) {
+        public Panel(String title, String yLabel, List<Series> series) {
+            this(title, yLabel, series, Double.NaN);
+        }
     }
 
     private CurvePlot() {
@@ -78,6 +85,9 @@ public final class CurvePlot {
             yMax = 1;
         }
         yMin = Math.min(0, yMin);
+        if (Double.isFinite(panel.yCap()) && panel.yCap() > yMin) {
+            yMax = Math.min(yMax, panel.yCap());
+        }
         if (xMax <= xMin) {
             xMax = xMin + 1;
         }

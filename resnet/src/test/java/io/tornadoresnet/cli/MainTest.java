@@ -70,6 +70,19 @@ class MainTest {
         assertTrue(Files.exists(out.resolve("metrics.csv")));
         assertTrue(Files.exists(out.resolve("curves.png")));
 
+        Path comparison = dir.resolve("two.png");
+        Run plot = run("plot", out.toString(), out.toString(), "--labels", "first,again", "--out",
+                comparison.toString(), "--json");
+        assertEquals(0, plot.status(), plot.err());
+        assertTrue(plot.json().contains("\"runs\":[\"first\",\"again\"]"), plot.json());
+        assertTrue(Files.size(comparison) > 0);
+        Run notARun = run("plot", dir.toString());
+        assertEquals(2, notARun.status());
+        assertTrue(notARun.err().contains("holds no metrics.csv"), notARun.err());
+        Run labelsMiscounted = run("plot", out.toString(), "--labels", "a,b");
+        assertEquals(2, labelsMiscounted.status());
+        assertTrue(labelsMiscounted.err().contains("--labels names 2 runs, but 1"), labelsMiscounted.err());
+
         Path image = dir.resolve("gray.png");
         BufferedImage gray = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
         ImageIO.write(gray, "png", image.toFile());
