@@ -107,25 +107,33 @@ abstract class NetworkConformance {
         return (TornadoExecutable) device.step;
     }
 
+    /** Gaussian images and uniform labels into the plan's input. */
+    private void randomBatch(Plan plan, Random random) {
+        float[] x = plan.input().data();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < plan.labels().length; i++) {
+            plan.labels()[i] = random.nextInt(kernels.model.classes());
+        }
+    }
+
+    private static void copyBatch(Plan from, Plan to) {
+        System.arraycopy(from.input().data(), 0, to.input().data(), 0, from.input().data().length);
+        System.arraycopy(from.labels(), 0, to.labels(), 0, from.labels().length);
+    }
+
     /**
      * The same batch and rate into the three plans, one step each; returns the losses {kernels,
      * jvm, tornado}. The batches cycle through four fixed ones and the rate is small, so that
      * training is stable: in a diverging run float rounding grows without bound.
      */
     private float[] step() {
-        Random random = new Random(1000 + stepsDone % 4);
         Plan a = kernels.plan();
-        float[] x = a.input().data();
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        for (int i = 0; i < a.labels().length; i++) {
-            a.labels()[i] = random.nextInt(kernels.model.classes());
-        }
+        randomBatch(a, new Random(1000 + stepsDone % 4));
         a.learningRate().data()[0] = stepsDone < STEPS / 2 ? 0.01f : 0.005f;
         for (Run r : List.of(jvm, device)) {
-            System.arraycopy(x, 0, r.plan().input().data(), 0, x.length);
-            System.arraycopy(a.labels(), 0, r.plan().labels(), 0, a.labels().length);
+            copyBatch(a, r.plan());
             r.plan().learningRate().data()[0] = a.learningRate().data()[0];
         }
         kernels.step.run();
@@ -252,16 +260,9 @@ abstract class NetworkConformance {
             Random random = new Random(99);
             for (int round = 0; round < 2; round++) {
                 Plan a = kernelsInfer.plan();
-                float[] x = a.input().data();
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) random.nextGaussian();
-                }
-                for (int i = 0; i < a.labels().length; i++) {
-                    a.labels()[i] = random.nextInt(kernels.model.classes());
-                }
+                randomBatch(a, random);
                 for (Plan p : List.of(jvmInfer.plan(), deviceInfer.plan())) {
-                    System.arraycopy(x, 0, p.input().data(), 0, x.length);
-                    System.arraycopy(a.labels(), 0, p.labels(), 0, a.labels().length);
+                    copyBatch(a, p);
                 }
                 kernelsInfer.run();
                 jvmInfer.run();
