@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the tornado backend's conformance suite (resnet/src/tornado-test/java: every kernel, whole
+# Runs the tornado backend's conformance suite (src/tornado-test/java: every kernel, whole
 # training steps of ResNet-20 and a bottleneck ResNet, a 20-step loss curve, the profiler's
 # transfer counts) against the JVM backend, in TornadoVM's JVM, when a TornadoVM SDK with a device
 # is here. Otherwise it prints one line saying why it skipped, and exits 0.
@@ -7,12 +7,12 @@
 #   scripts/tornado-conformance.sh            # all of it (about 5 minutes on a 2-core CPU OpenCL device)
 #   scripts/tornado-conformance.sh Kernel     # only the test classes whose name starts with Kernel
 #
-# Environment: TORNADOVM_HOME (else see scripts/tornado-env.sh), TORNADO_DEVICE_PROBE_TIMEOUT (s).
+# Environment: TORNADOVM_HOME (else see tornado-env.sh), TORNADO_DEVICE_PROBE_TIMEOUT (s).
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! TORNADO_ENV_QUIET=1 source "$root/scripts/tornado-env.sh" 2>/dev/null; then
-    reason=$( (source "$root/scripts/tornado-env.sh") 2>&1 | sed 's/^tornado-env: //' | head -n 1)
+if ! TORNADO_ENV_QUIET=1 source "$root/tornado-env.sh" 2>/dev/null; then
+    reason=$( (source "$root/tornado-env.sh") 2>&1 | sed 's/^tornado-env: //' | head -n 1)
     echo "tornado conformance: skipped ($reason)"
     exit 0
 fi
@@ -33,7 +33,7 @@ mvn=${MVN:-}
 if [ -z "$mvn" ]; then
     if command -v mvn >/dev/null 2>&1; then mvn=mvn; else mvn="$root/mvnw"; fi
 fi
-reports="$root/resnet/target/tornado-surefire-reports"
+reports="$root/target/tornado-surefire-reports"
 rm -rf "$reports"
 # The profile's tornado-conformance execution runs the suite only when asked; -Dtest selects it (the
 # profile's default execution sees the same classes too, and skips them: they assume TornadoVM's JVM).

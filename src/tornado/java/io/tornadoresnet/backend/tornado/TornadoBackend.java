@@ -45,7 +45,7 @@ public final class TornadoBackend implements Backend {
     public TornadoBackend(String device, boolean profile) {
         if (System.getProperty("tornado.load.api.implementation") == null) {
             throw new IllegalStateException("the tornado backend runs only in TornadoVM's JVM: start java with "
-                    + "@$TORNADOVM_HOME/tornado-argfile (source scripts/tornado-env.sh; tornado_java_args prints the options)");
+                    + "@$TORNADOVM_HOME/tornado-argfile (source tornado-env.sh; tornado_java_args prints the options)");
         }
         if (System.getProperty(BYTECODE_SIZE_PROPERTY) == null) {
             System.setProperty(BYTECODE_SIZE_PROPERTY, BYTECODE_SIZE);

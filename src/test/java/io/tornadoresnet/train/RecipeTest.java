@@ -45,7 +45,7 @@ class RecipeTest {
 
     @Test
     void everyCommittedTaskParses() throws IOException {
-        Path tasks = Path.of("..", "tasks");
+        Path tasks = Path.of("tasks");
         try (var files = Files.list(tasks)) {
             List<Path> all = files.filter(p -> p.toString().endsWith(".properties")).toList();
             assertTrue(all.size() >= 9, "tasks found: " + all);

@@ -33,7 +33,7 @@ final class Backends {
             return (Backend) type.getConstructor(String.class).newInstance(device);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
             throw new IllegalStateException("this build has no tornado backend: build with a TornadoVM SDK "
-                    + "(source scripts/tornado-env.sh, then scripts/resnet rebuilds with the tornadovm profile) "
+                    + "(source tornado-env.sh, then scripts/resnet rebuilds with the tornadovm profile) "
                     + "and run through TornadoVM's JVM");
         } catch (ReflectiveOperationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Finds a TornadoVM SDK and a JDK it runs on, and exports TORNADOVM_HOME, JAVA_HOME and PATH.
 #
-#   source scripts/tornado-env.sh          # says what it found, or what is missing (status 1)
-#   TORNADO_ENV_QUIET=1 source scripts/tornado-env.sh
+#   source tornado-env.sh          # says what it found, or what is missing (status 1)
+#   TORNADO_ENV_QUIET=1 source tornado-env.sh
 #
 # The SDK: $TORNADOVM_HOME, else $TORNADO_SDK (older TornadoVM), else common install places
 # (~/tornadovm-sdk, ~/TornadoVM/dist/tornadovm-*/*, /opt/tornadovm*, /usr/local/tornadovm*).
@@ -118,7 +118,7 @@ _tornado_env_find_jdk() { # sdk required_exact
 # Prints the JVM options for TornadoVM's JVM (see the top of this file).
 tornado_java_args() {
     if [ -z "${TORNADOVM_HOME:-}" ]; then
-        echo "tornado-env: TORNADOVM_HOME is not set: source scripts/tornado-env.sh first" >&2
+        echo "tornado-env: TORNADOVM_HOME is not set: source tornado-env.sh first" >&2
         return 1
     fi
     local stock="$TORNADOVM_HOME/tornado-argfile" argfile
@@ -169,7 +169,7 @@ _tornado_env_main() {
 }
 
 if [ "${BASH_SOURCE[0]:-$0}" = "$0" ] && [ -n "${BASH_VERSION:-}" ]; then
-    echo "tornado-env: source this file (source scripts/tornado-env.sh) so that it can export the variables" >&2
+    echo "tornado-env: source this file (source tornado-env.sh) so that it can export the variables" >&2
     exit 2
 fi
 _tornado_env_main
