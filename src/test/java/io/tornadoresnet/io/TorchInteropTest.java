@@ -142,7 +142,7 @@ class TorchInteropTest {
                 {"resnet50", "3x32x32", "7", null}}) {
             Contents checkpoint = export(net[0], net[1], net[2], net[3], 3);
             Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
-            float[] ours = logits(Checkpoint.model(checkpoint.metadata()), checkpoint, probe.tensors().get("input"));
+            float[] ours = logits(Checkpoint.model(checkpoint), checkpoint, probe.tensors().get("input"));
             float[] theirs = probe.tensors().get("logits").floats();
             // 1e-4 absolute; for the 50-layer net, whose float round-off grows with the logits'
             // size, 1e-4 of the largest logit
@@ -171,7 +171,7 @@ class TorchInteropTest {
         }
         Entry inputEntry = Entry.f32(input, 3, 2, 12, 12);
         Contents written = SafeTensors.read(checkpoint);
-        float[] logits = logits(Checkpoint.model(written.metadata()), written, inputEntry);
+        float[] logits = logits(Checkpoint.model(written), written, inputEntry);
         Path probe = dir.resolve("java-probe.safetensors");
         LinkedHashMap<String, Entry> probeTensors = new LinkedHashMap<>();
         probeTensors.put("input", inputEntry);
