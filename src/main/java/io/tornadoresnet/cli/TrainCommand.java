@@ -9,6 +9,7 @@ import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.train.ComparisonPlot;
+import io.tornadoresnet.train.ProgressBar;
 import io.tornadoresnet.train.Recipe;
 import io.tornadoresnet.train.Trainer;
 
@@ -91,7 +92,7 @@ final class TrainCommand implements Main.Command {
                         Models.shortcut(recipe.get("shortcut")));
                 Path dir = models.size() == 1 ? runDir : runDir.resolve(model.name());
                 Trainer trainer = new Trainer(recipe.with("model", model.name()), model, backend, data[0], data[1],
-                        dir, System.err, System.console() != null);
+                        dir, System.err, ProgressBar.redrawsOnStderr());
                 results.add(trainer.run(resume));
             }
             if (models.size() > 1) {

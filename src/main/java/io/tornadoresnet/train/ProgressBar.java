@@ -1,12 +1,18 @@
 package io.tornadoresnet.train;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * A one-line progress bar with loss, accuracy, throughput and ETA. On a terminal it redraws in
  * place; into a file or pipe it prints a line every tenth of the work instead.
  */
 public final class ProgressBar {
+    /** Environment variable that forces the style: {@code bar} (redraw in place) or {@code lines}. */
+    public static final String STYLE_VARIABLE = "RESNET_PROGRESS";
     private static final int WIDTH = 28;
     private final PrintStream out;
     private final boolean interactive;
@@ -46,6 +52,47 @@ public final class ProgressBar {
             out.println(line);
         }
         out.flush();
+    }
+
+    /**
+     * Whether a bar on stderr should redraw in place: {@value #STYLE_VARIABLE} decides when set,
+     * then TERM=dumb means no; otherwise stderr must be a terminal.
+     */
+    public static boolean redrawsOnStderr() {
+        return redraws(System.getenv(STYLE_VARIABLE), System.getenv("TERM"), stderrTarget(),
+                System.console() != null);
+    }
+
+    /**
+     * @param stderrTarget where file descriptor 2 points ({@code /dev/pts/3}, {@code pipe:[123]},
+     *                     a file), or null where /proc cannot tell
+     * @param hasConsole   the fallback without /proc: the JVM's console (stdin and stdout)
+     */
+    static boolean redraws(String style, String term, String stderrTarget, boolean hasConsole) {
+        if (style != null && !style.isBlank()) {
+            return switch (style.strip().toLowerCase(Locale.ROOT)) {
+                case "bar" -> true;
+                case "lines" -> false;
+                default -> throw new IllegalArgumentException(STYLE_VARIABLE + " is bar or lines, got '" + style + "'");
+            };
+        }
+        if ("dumb".equals(term)) {
+            return false;
+        }
+        if (stderrTarget != null) {
+            return stderrTarget.startsWith("/dev/pts/") || stderrTarget.startsWith("/dev/tty")
+                    || stderrTarget.equals("/dev/console");
+        }
+        return hasConsole;
+    }
+
+    /** Java cannot ask isatty(2); on Linux the target of /proc/self/fd/2 says what stderr is. */
+    private static String stderrTarget() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
+        }
     }
 
     static String clock(double seconds) {
