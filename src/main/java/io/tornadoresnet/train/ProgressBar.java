@@ -18,18 +18,29 @@ public final class ProgressBar {
     private final boolean interactive;
     private final String label;
     private final long total;
+    private final long startDone;
     private final long startNanos = System.nanoTime();
     private long lastDraw;
     private int lastDecile = -1;
 
     public ProgressBar(PrintStream out, boolean interactive, String label, long total) {
+        this(out, interactive, label, total, 0);
+    }
+
+    /** A bar for work of which {@code startDone} units were done before (a resumed epoch). */
+    public ProgressBar(PrintStream out, boolean interactive, String label, long total, long startDone) {
         this.out = out;
         this.interactive = interactive;
         this.label = label;
         this.total = Math.max(1, total);
+        this.startDone = startDone;
     }
 
-    /** Redraws (at most ten times a second on a terminal) after done of total units. */
+    /**
+     * Redraws (at most ten times a second on a terminal) after done of total units.
+     *
+     * @param images images processed since this bar was made (for the rate)
+     */
     public void update(long done, long images, double loss, double accuracy) {
         long now = System.nanoTime();
         int decile = (int) (10 * done / total);
@@ -41,7 +52,7 @@ public final class ProgressBar {
         lastDecile = decile;
         double seconds = (now - startNanos) / 1e9;
         double rate = images / Math.max(seconds, 1e-9);
-        double eta = done == 0 ? 0 : seconds * (total - done) / done;
+        double eta = done <= startDone ? 0 : seconds * (total - done) / (done - startDone);
         int filled = (int) (WIDTH * done / total);
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
         String line = String.format("%s [%s] %3d%% loss %.4f acc %5.2f%% %6.0f img/s ETA %s", label, bar,

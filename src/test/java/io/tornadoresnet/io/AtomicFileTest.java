@@ -54,6 +54,30 @@ class AtomicFileTest {
     }
 
     @Test
+    void textAndStreamsGoThroughTheSameReplacement() throws IOException {
+        Path target = dir.resolve("notes.txt");
+        AtomicFile.writeString(target, "r\u00e9seau\n");
+        assertEquals("r\u00e9seau\n", Files.readString(target, StandardCharsets.UTF_8));
+        AtomicFile.writeStream(target, out -> out.write(new byte[] {'o', 'k'}));
+        assertEquals("ok", Files.readString(target));
+        assertThrows(IOException.class, () -> AtomicFile.writeStream(target, out -> {
+            out.write('x');
+            throw new IOException("encoder failed");
+        }));
+        assertEquals("ok", Files.readString(target));
+        assertEquals(List.of(target), listing());
+    }
+
+    @Test
+    void aDirectoryInTheWayFailsAndStaysADirectory() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("last.safetensors"));
+        Files.writeString(target.resolve("inside"), "kept");
+        assertThrows(IOException.class, () -> AtomicFile.writeString(target, "new"));
+        assertEquals("kept", Files.readString(target.resolve("inside")));
+        assertEquals(List.of(target), listing());
+    }
+
+    @Test
     void missingDirectoryFailsCleanly() {
         assertThrows(IOException.class, () -> AtomicFile.write(dir.resolve("no/such/f.bin"), out -> out.write(ascii("x"))));
     }

@@ -142,7 +142,7 @@ class TorchInteropTest {
                 {"resnet50", "3x32x32", "7", null}}) {
             Contents checkpoint = export(net[0], net[1], net[2], net[3], 3);
             Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
-            float[] ours = logits(Checkpoint.model(checkpoint.metadata()), checkpoint, probe.tensors().get("input"));
+            float[] ours = logits(Checkpoint.model(CheckpointMetadata.fromMap(checkpoint.metadata())), checkpoint, probe.tensors().get("input"));
             float[] theirs = probe.tensors().get("logits").floats();
             // 1e-4 absolute; for the 50-layer net, whose float round-off grows with the logits'
             // size, 1e-4 of the largest logit
@@ -164,14 +164,16 @@ class TorchInteropTest {
             }
         });
         Path checkpoint = dir.resolve("java.safetensors");
-        Checkpoint.save(checkpoint, model, 12, Map.of("epoch", "1"));
+        Checkpoint.save(checkpoint, model, new CheckpointMetadata(model.name(), model.imageShape(), model.classes(),
+                model.shortcut(), 1, 12, CheckpointMetadata.EpochProgress.NONE, 3, "", "", List.of(), "",
+                CheckpointMetadata.InputNormalization.NONE));
         float[] input = new float[3 * 2 * 12 * 12];
         for (int i = 0; i < input.length; i++) {
             input[i] = (float) random.nextGaussian();
         }
         Entry inputEntry = Entry.f32(input, 3, 2, 12, 12);
-        Contents written = SafeTensors.read(checkpoint);
-        float[] logits = logits(Checkpoint.model(written.metadata()), written, inputEntry);
+        Checkpoint.Loaded written = Checkpoint.read(checkpoint);
+        float[] logits = logits(Checkpoint.model(written.metadata()), written.contents(), inputEntry);
         Path probe = dir.resolve("java-probe.safetensors");
         LinkedHashMap<String, Entry> probeTensors = new LinkedHashMap<>();
         probeTensors.put("input", inputEntry);
