@@ -7,7 +7,9 @@ import java.nio.CharBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -75,6 +77,30 @@ public final class AtomicFile {
     @FunctionalInterface
     public interface StreamBody {
         void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Deletes the temporary files that writes of {@code target} left behind when their process
+     * was killed before the rename (only one writer per target may be running).
+     *
+     * @return how many were deleted
+     */
+    public static int deleteLeftovers(Path target) throws IOException {
+        Path file = target.toAbsolutePath();
+        String prefix = "." + file.getFileName() + ".";
+        int deleted = 0;
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(file.getParent(), entry -> {
+            String name = entry.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(".tmp") && Files.isRegularFile(entry);
+        })) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+                deleted++;
+            }
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        return deleted;
     }
 
     /** Makes the rename durable; platforms that cannot open a directory (Windows) skip this. */

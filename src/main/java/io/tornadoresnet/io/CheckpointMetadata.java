@@ -66,6 +66,12 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
         }
     }
 
+    /** Where training stood, in words: {@code end of epoch 2, step 40} or {@code epoch 3, step 47}. */
+    public String position() {
+        return partial.steps() == 0 ? "end of epoch " + epoch + ", step " + step
+                : "epoch " + (epoch + 1) + ", step " + step;
+    }
+
     /** The same run's metadata at another point of its training. */
     public CheckpointMetadata at(int epoch, long step, EpochProgress partial) {
         return new CheckpointMetadata(model, input, classes, shortcut, epoch, step, partial, seed, optimizer, dataset,

@@ -9,7 +9,6 @@ import io.tornadoresnet.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Writes the run's checkpoint (atomically, so a crash leaves the previous one whole): every
@@ -56,7 +55,7 @@ final class CheckpointListener implements TrainingListener {
     @Override
     public void runStarted(TrainingState state) throws IOException {
         if (state.resumed()) {
-            lastGood += String.format(Locale.ROOT, " (epoch %d, step %d)", state.epoch(), state.step());
+            lastGood += " (" + state.checkpointMetadata().position() + ")";
         }
     }
 
@@ -81,10 +80,9 @@ final class CheckpointListener implements TrainingListener {
     private void save(TrainingState state, boolean required) throws IOException {
         state.pullModelState();
         CheckpointMetadata metadata = state.checkpointMetadata();
-        String where = String.format(Locale.ROOT, "epoch %d, step %d", metadata.epoch(), metadata.step());
+        String where = metadata.position();
         if (!finite(state.model())) {
-            throw new Trainer.DivergedException("the weights stopped being finite by step " + metadata.step()
-                    + " (epoch " + (metadata.epoch() + (metadata.partial().steps() > 0 ? 1 : 0)) + "): lower the "
+            throw new Trainer.DivergedException("the weights stopped being finite by " + where + ": lower the "
                     + "learning rate or add warm-up; the last good checkpoint is " + lastGood());
         }
         try {

@@ -159,7 +159,7 @@ public final class Trainer {
 
     /**
      * Checks the recipe against the data, initialises the model or loads the checkpoint to resume
-     * from, and writes the recipe into the run's folder.
+     * from, clears what a killed process left half-written, and writes the recipe into the run's folder.
      */
     private Run prepare(Path resume) throws IOException {
         int batch = recipe.integer("batch");
@@ -205,6 +205,9 @@ public final class Trainer {
             start = start.at(saved.epoch(), saved.step(), saved.partial());
         }
         Files.createDirectories(out);
+        for (String file : List.of(CHECKPOINT, METRICS, CURVES, RECIPE)) {
+            AtomicFile.deleteLeftovers(out.resolve(file));
+        }
         AtomicFile.writeString(out.resolve(RECIPE), recipe.text());
         return new Run(start, stepsPerEpoch, schedule, normalization, model.compileTraining(batch, sgd));
     }

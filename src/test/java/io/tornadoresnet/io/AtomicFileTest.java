@@ -78,6 +78,19 @@ class AtomicFileTest {
     }
 
     @Test
+    void leftoversOfAKilledWriteAreDeletedAndNothingElse() throws IOException {
+        Path target = dir.resolve("last.safetensors");
+        AtomicFile.writeString(target, "whole");
+        Files.writeString(dir.resolve(".last.safetensors.0123456789abcdef.tmp"), "half");
+        Files.writeString(dir.resolve(".metrics.csv.0123456789abcdef.tmp"), "another file's");
+        Files.writeString(dir.resolve("last.safetensors.tmp"), "not ours");
+        assertEquals(1, AtomicFile.deleteLeftovers(target));
+        assertEquals(List.of(dir.resolve(".metrics.csv.0123456789abcdef.tmp"), target,
+                dir.resolve("last.safetensors.tmp")), listing());
+        assertEquals(0, AtomicFile.deleteLeftovers(dir.resolve("no/such/dir/f")));
+    }
+
+    @Test
     void missingDirectoryFailsCleanly() {
         assertThrows(IOException.class, () -> AtomicFile.write(dir.resolve("no/such/f.bin"), out -> out.write(ascii("x"))));
     }

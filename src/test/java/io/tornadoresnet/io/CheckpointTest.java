@@ -47,6 +47,7 @@ class CheckpointTest {
         Checkpoint.save(file, model, metadata(model));
         Checkpoint.Loaded loaded = Checkpoint.read(file);
         assertEquals(metadata(model), loaded.metadata());
+        assertEquals("epoch 4, step 47", loaded.metadata().position());
         ResNet copy = Checkpoint.model(loaded.metadata());
         Checkpoint.restore(copy, loaded.contents());
         model.stateDict().forEach((name, t) -> assertArrayEquals(t.data(), copy.stateDict().get(name).data(), name));
@@ -58,6 +59,7 @@ class CheckpointTest {
         CheckpointMetadata m = CheckpointMetadata.fromMap(Map.of("format", Checkpoint.FORMAT, "model", "resnet20",
                 "input", "3x32x32", "classes", "10"));
         assertEquals(0, m.epoch());
+        assertEquals("end of epoch 0, step 0", m.position());
         assertEquals(EpochProgress.NONE, m.partial());
         assertEquals(InputNormalization.NONE, m.normalization());
         assertEquals(List.of(), m.classNames());

@@ -138,7 +138,7 @@ class TrainerTest {
         Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
                 () -> train(recipe(2).with(Map.of("lr", "1e30", "weight_decay", "1")), dir, first.checkpoint()));
         assertTrue(e.getMessage().matches("loss became (NaN|-?Infinity) at step 2[1-9] \\(epoch 2, .*"), e.getMessage());
-        assertTrue(e.getMessage().contains("the last good checkpoint is " + first.checkpoint() + " (epoch 1, step 20)"),
+        assertTrue(e.getMessage().contains("the last good checkpoint is " + first.checkpoint() + " (end of epoch 1, step 20)"),
                 e.getMessage());
         assertArrayEquals(good, Files.readAllBytes(first.checkpoint()), "the good checkpoint was not overwritten");
     }
@@ -204,8 +204,8 @@ class TrainerTest {
                 StopSignal.manual(), log);
         String text = log.toString();
         assertTrue(text.contains("warning: could not write checkpoint " + dir.resolve(Trainer.CHECKPOINT)
-                + " at epoch 1, step 20 (No space left on device); the last good one is "
-                + dir.resolve(Trainer.CHECKPOINT) + " (epoch 0, step 15); training goes on"), text);
+                + " at end of epoch 1, step 20 (No space left on device); the last good one is "
+                + dir.resolve(Trainer.CHECKPOINT) + " (epoch 1, step 15); training goes on"), text);
         assertEquals(40, Checkpoint.read(r.checkpoint()).metadata().step());
     }
 
@@ -220,7 +220,7 @@ class TrainerTest {
         IOException e = assertThrows(IOException.class, () -> train(recipe(2), TRAIN, dir, null, failsAtTheEnd,
                 StopSignal.manual(), new ByteArrayOutputStream()));
         assertTrue(e.getMessage().contains("could not write checkpoint") && e.getMessage().contains(
-                "the last good one is " + dir.resolve(Trainer.CHECKPOINT) + " (epoch 1, step 20)"), e.getMessage());
+                "the last good one is " + dir.resolve(Trainer.CHECKPOINT) + " (end of epoch 1, step 20)"), e.getMessage());
         assertEquals(1, Checkpoint.read(dir.resolve(Trainer.CHECKPOINT)).metadata().epoch());
     }
 
