@@ -144,6 +144,18 @@ class TrainerTest {
     }
 
     @Test
+    void weightsThatStopBeingFiniteAreNeverWrittenOverTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+        Trainer.Result first = train(recipe(1), dir, null);
+        byte[] good = Files.readAllBytes(first.checkpoint());
+        Recipe infinite = recipe(2).with(Map.of("lr", "Infinity", "checkpoint_every", "1"));
+        Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
+                () -> train(infinite, dir, first.checkpoint()));
+        assertEquals("the weights stopped being finite by epoch 2, step 21: lower the learning rate or add warm-up; "
+                + "the last good checkpoint is " + first.checkpoint() + " (end of epoch 1, step 20)", e.getMessage());
+        assertArrayEquals(good, Files.readAllBytes(first.checkpoint()));
+    }
+
+    @Test
     void skipNonFiniteLeavesOutTheBatchesWithNaNPixels(@TempDir Path dir) throws IOException {
         Dataset poisoned = withNaNImages(TRAIN, 17, 301);
         Recipe unnormalised = recipe(2).with("normalization", "none");
