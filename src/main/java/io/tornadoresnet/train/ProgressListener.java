@@ -23,7 +23,7 @@ final class ProgressListener implements TrainingListener {
     @Override
     public void runStarted(TrainingState state) {
         if (state.resumed()) {
-            log.printf("resuming %s: epoch %d, step %d%n", state.model().name(), state.epoch(), state.step());
+            log.println("resuming " + state.model().name() + " at " + state.checkpointMetadata().position());
         }
         log.println(description);
     }
