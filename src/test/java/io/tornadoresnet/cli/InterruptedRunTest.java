@@ -59,8 +59,10 @@ class InterruptedRunTest {
                 assertEquals(0, finish(p), log(out));
                 break;
             }
-            awaitProgress(p, checkpoint, step(checkpoint) + 2L * random.nextInt(6));
-            Thread.sleep(random.nextInt(40));
+            // past 1 to 4 more checkpoints, then a few milliseconds into a step, a write or an evaluation:
+            // at most 4 x (8 + a few) of the 72 steps go by before the last kill, on any machine
+            awaitProgress(p, checkpoint, step(checkpoint) + 2L * random.nextInt(4));
+            Thread.sleep(random.nextInt(10));
             if (!p.isAlive()) {
                 fail("the run ended before its kill " + (killedAfter.size() + 1) + " (random seed " + seed + "): "
                         + log(out));
