@@ -2,13 +2,12 @@ package io.tornadoresnet.cli;
 
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.io.Checkpoint;
-import io.tornadoresnet.io.SafeTensors;
+import io.tornadoresnet.io.CheckpointMetadata;
 import io.tornadoresnet.nn.ResNet;
-import io.tornadoresnet.train.NormalizationText;
+import io.tornadoresnet.train.SavedNormalization;
 import io.tornadoresnet.train.Recipe;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,22 +18,17 @@ record Checkpoints(ResNet model, Normalization normalization, Recipe recipe, Lis
         if (file == null) {
             throw new Args.UsageException("--checkpoint FILE is required");
         }
-        Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) {
-            throw new IOException("no checkpoint at " + path);
-        }
-        SafeTensors.Contents contents = SafeTensors.read(path);
-        ResNet model = Checkpoint.model(contents.metadata());
-        Checkpoint.restore(model, contents);
-        String recipeText = contents.metadata().get("recipe");
-        Recipe recipe = recipeText == null ? Recipe.defaults("checkpoint") : Recipe.parse("checkpoint", recipeText);
-        String names = contents.metadata().get("class_names");
-        List<String> classNames = names == null ? null : List.of(names.split("\n"));
-        return new Checkpoints(model, NormalizationText.read(contents.metadata(), model.imageShape()), recipe,
-                classNames);
+        Checkpoint.Loaded checkpoint = Checkpoint.read(Path.of(file));
+        CheckpointMetadata meta = checkpoint.metadata();
+        ResNet model = Checkpoint.model(checkpoint.contents());
+        Checkpoint.restore(model, checkpoint.contents());
+        Recipe recipe = meta.recipe().isEmpty() ? Recipe.defaults("checkpoint") : Recipe.parse("checkpoint",
+                meta.recipe());
+        return new Checkpoints(model, SavedNormalization.restore(meta.normalization(), model.imageShape()), recipe,
+                meta.classNames());
     }
 
     String className(int index) {
-        return classNames != null && index < classNames.size() ? classNames.get(index) : Integer.toString(index);
+        return index < classNames.size() ? classNames.get(index) : Integer.toString(index);
     }
 }

@@ -16,7 +16,8 @@ public final class Main {
         int run(Args args, PrintStream out) throws Exception;
     }
 
-    private static final Set<String> FLAGS = Set.of("json", "synthetic", "help", "no-plot", "nesterov", "quiet");
+    private static final Set<String> FLAGS = Set.of("json", "synthetic", "help", "no-plot", "nesterov", "quiet",
+            "skip-nonfinite");
 
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();

@@ -9,7 +9,9 @@ import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.train.ComparisonPlot;
+import io.tornadoresnet.train.ProgressBar;
 import io.tornadoresnet.train.Recipe;
+import io.tornadoresnet.train.StopSignal;
 import io.tornadoresnet.train.Trainer;
 
 import java.io.IOException;
@@ -40,13 +42,14 @@ final class TrainCommand implements Main.Command {
             Map.entry("epochs", "epochs"), Map.entry("batch", "batch"), Map.entry("lr", "lr"),
             Map.entry("schedule", "schedule"), Map.entry("limit-train", "limit_train"),
             Map.entry("limit-test", "limit_test"), Map.entry("backend", "backend"), Map.entry("seed", "seed"),
-            Map.entry("shortcut", "shortcut"), Map.entry("holdout", "holdout"), Map.entry("input", "input"));
+            Map.entry("shortcut", "shortcut"), Map.entry("holdout", "holdout"), Map.entry("input", "input"),
+            Map.entry("checkpoint-every", "checkpoint_every"));
 
     @Override
     public String summary() {
         return "[--task tasks/NAME.properties] [--data DIR] [--epochs N] [--batch N] [--lr X] [--limit-train N]"
                 + " [--limit-test N] [--threads N] [--backend jvm|tornado] [--seed S] [--out DIR] [--resume FILE]"
-                + " [--model NAME] [--synthetic] [--json]";
+                + " [--model NAME] [--synthetic] [--checkpoint-every STEPS] [--skip-nonfinite] [--json]";
     }
 
     @Override
@@ -68,10 +71,14 @@ final class TrainCommand implements Main.Command {
         if (synthetic) {
             recipe = recipe.with("dataset", SYNTHETIC);
         }
+        if (args.flag("skip-nonfinite")) {
+            recipe = recipe.with("skip_nonfinite", "true");
+        }
         boolean json = args.flag("json");
         String outOption = args.string("out", null);
         String resumeOption = args.string("resume", null);
-        try (Backend backend = Backends.fromArgs(withRecipeBackend(args, recipe))) {
+        try (Backend backend = Backends.fromArgs(withRecipeBackend(args, recipe));
+             StopSignal stop = StopSignal.onInterrupt(System.err)) {
             args.rejectUnknown();
             Path runDir = outOption != null ? Path.of(outOption) : Path.of("runs", recipe.name() + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -91,8 +98,13 @@ final class TrainCommand implements Main.Command {
                         Models.shortcut(recipe.get("shortcut")));
                 Path dir = models.size() == 1 ? runDir : runDir.resolve(model.name());
                 Trainer trainer = new Trainer(recipe.with("model", model.name()), model, backend, data[0], data[1],
-                        dir, System.err, System.console() != null);
-                results.add(trainer.run(resume));
+                        dir, System.err, ProgressBar.redrawsOnStderr());
+                try {
+                    results.add(trainer.run(resume, stop));
+                } catch (Trainer.StoppedException e) {
+                    System.err.println(e.getMessage());
+                    return e.exitStatus();
+                }
             }
             if (models.size() > 1) {
                 Path figure = runDir.resolve(recipe.name() + ".png");

@@ -132,9 +132,20 @@ public final class BatchLoader implements AutoCloseable {
 
     /** Begins epoch {@code epoch} (from 0), abandoning what is left of the previous one. */
     public void startEpoch(int epoch) {
+        startEpoch(epoch, 0);
+    }
+
+    /**
+     * Begins epoch {@code epoch} at batch {@code firstBatch}: the batches served are those an
+     * epoch started at 0 serves from that position on (a run resumed in the middle of an epoch).
+     */
+    public void startEpoch(int epoch, int firstBatch) {
         checkOpen();
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must not be negative: " + epoch);
+        }
+        if (firstBatch < 0 || firstBatch > batches) {
+            throw new IllegalArgumentException("first batch " + firstBatch + " is outside [0, " + batches + "]");
         }
         if (pending) {
             await(true);
@@ -146,9 +157,9 @@ public final class BatchLoader implements AutoCloseable {
         }
         this.epoch = epoch;
         this.augmentationKey = Seeds.mix(options.seed() ^ AUGMENTATION_SALT, epoch);
-        this.nextBatch = 0;
-        if (worker != null) {
-            submit(0);
+        this.nextBatch = firstBatch;
+        if (worker != null && firstBatch < batches) {
+            submit(firstBatch);
         }
     }
 

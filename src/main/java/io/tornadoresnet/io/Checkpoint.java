@@ -3,95 +3,143 @@ package io.tornadoresnet.io;
 import io.tornadoresnet.nn.Parameter;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
-import io.tornadoresnet.nn.Shortcut;
-import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
 
 /**
  * A model checkpoint as a safetensors file that PyTorch reads: the state dict under PyTorch's
  * names (with each batch norm's num_batches_tracked as a 0-dim int64), the SGD momentum buffers
- * under {@code optimizer.momentum.<name>}, and metadata naming the model so that it can be
- * rebuilt (model, input, classes, shortcut) plus whatever the trainer adds (epoch, step, seed,
- * recipe, normalisation). Written atomically.
+ * under {@code optimizer.momentum.<name>}, and {@link CheckpointMetadata}. Written atomically,
+ * with a CRC32C of the tensor data and the metadata under the metadata key {@value #CHECKSUM},
+ * verified when the file is read back.
  */
 public final class Checkpoint {
     public static final String FORMAT = "tornado-resnet";
     public static final String MOMENTUM_PREFIX = "optimizer.momentum.";
+    /** Metadata key of the checksum: {@code crc32c:} and eight hex digits. */
+    public static final String CHECKSUM = "checksum";
+    private static final String CHECKSUM_PREFIX = "crc32c:";
     private static final String RUNNING_VAR = ".running_var";
     private static final String NUM_BATCHES_TRACKED = ".num_batches_tracked";
 
     private Checkpoint() {
     }
 
-    /** Writes the model (and its momentum buffers) with the given extra metadata. */
-    public static void save(Path file, ResNet model, long batchesTracked, Map<String, String> extraMetadata)
-            throws IOException {
+    /** A checkpoint read back: its metadata and its tensors. */
+    public record Loaded(CheckpointMetadata metadata, SafeTensors.Contents contents) {
+    }
+
+    /** Writes the model (and its momentum buffers) with its metadata; num_batches_tracked is the step. */
+    public static void save(Path file, ResNet model, CheckpointMetadata metadata) throws IOException {
+        if (!metadata.model().equals(model.name())) {
+            throw new IllegalArgumentException("metadata names " + metadata.model() + ", the model is " + model.name());
+        }
         Map<String, SafeTensors.Entry> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
             tensors.put(e.getKey(), SafeTensors.Entry.of(e.getValue()));
             if (e.getKey().endsWith(RUNNING_VAR)) {
                 String prefix = e.getKey().substring(0, e.getKey().length() - RUNNING_VAR.length());
-                tensors.put(prefix + NUM_BATCHES_TRACKED, SafeTensors.Entry.i64(new long[] {batchesTracked}));
+                tensors.put(prefix + NUM_BATCHES_TRACKED, SafeTensors.Entry.i64(new long[] {metadata.step()}));
             }
         }
         for (Parameter p : model.parameters()) {
             tensors.put(MOMENTUM_PREFIX + p.name(), SafeTensors.Entry.of(p.velocity()));
         }
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("format", FORMAT);
-        metadata.put("model", model.name());
-        metadata.put("input", model.imageShape().toString());
-        metadata.put("classes", Integer.toString(model.classes()));
-        if (model.shortcut() != Shortcut.NONE) {
-            metadata.put("shortcut", model.shortcut().name());
-        }
-        metadata.putAll(extraMetadata);
-        SafeTensors.write(file, tensors, metadata);
-    }
-
-    /** Builds the (uninitialised) model a checkpoint's metadata names. */
-    public static ResNet model(Map<String, String> metadata) {
-        for (String key : new String[] {"model", "input", "classes"}) {
-            if (!metadata.containsKey(key)) {
-                throw new IllegalArgumentException("checkpoint metadata lacks '" + key + "': not written by "
-                        + FORMAT + " or its PyTorch script");
-            }
-        }
-        Shortcut shortcut = "B".equalsIgnoreCase(metadata.getOrDefault("shortcut", "A")) ? Shortcut.B : Shortcut.A;
-        return ResNets.create(metadata.get("model"), Shape.parse(metadata.get("input")),
-                Integer.parseInt(metadata.get("classes")), shortcut);
+        Map<String, String> strings = new LinkedHashMap<>(metadata.toMap());
+        strings.put(CHECKSUM, CHECKSUM_PREFIX + String.format("%08x", checksum(tensors, strings)));
+        SafeTensors.write(file, tensors, strings);
     }
 
     /**
-     * Builds the (uninitialised) model a checkpoint names, after checking its metadata and that the
-     * class count it claims is the one its fc.bias holds, so that no lie in the metadata allocates.
+     * Reads a checkpoint and verifies its checksum (files without one, such as PyTorch's, are
+     * taken as they are).
+     *
+     * @throws IOException naming the file when it is unreadable, not a checkpoint, or corrupt
      */
-    public static ResNet model(SafeTensors.Contents contents) throws CheckpointException {
-        Map<String, String> metadata = contents.metadata();
-        for (String key : new String[] {"model", "input", "classes"}) {
-            if (!metadata.containsKey(key)) {
-                throw new CheckpointException(contents.source(), "metadata lacks '" + key + "': not written by "
-                        + FORMAT + " or its PyTorch script");
+    public static Loaded read(Path file) throws IOException {
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        Map<String, String> strings = new LinkedHashMap<>(contents.metadata());
+        String stored = strings.remove(CHECKSUM);
+        if (stored != null) {
+            String computed = CHECKSUM_PREFIX + String.format("%08x", checksum(contents.tensors(), strings));
+            if (!stored.equals(computed)) {
+                throw new CheckpointException(contents.source(), "checksum mismatch (stored " + stored
+                        + ", computed " + computed + "): the file is corrupt; resume from an earlier checkpoint"
+                        + " or train again");
             }
+        }
+        return new Loaded(metadata(contents, strings), contents);
+    }
+
+    /**
+     * The metadata of a checkpoint, after checking that the class count it claims is the one its
+     * fc.bias holds, so that no lie in the metadata allocates.
+     */
+    private static CheckpointMetadata metadata(SafeTensors.Contents contents, Map<String, String> strings)
+            throws CheckpointException {
+        CheckpointMetadata metadata;
+        try {
+            metadata = CheckpointMetadata.fromMap(strings);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(contents.source(), e.getMessage());
         }
         SafeTensors.Entry bias = contents.tensors().get("fc.bias");
         long[] biasShape = bias == null ? new long[0] : bias.shape();
-        if (biasShape.length != 1 || !Long.toString(biasShape[0]).equals(metadata.get("classes"))) {
-            throw new CheckpointException(contents.source(), "metadata says " + metadata.get("classes")
+        if (biasShape.length != 1 || biasShape[0] != metadata.classes()) {
+            throw new CheckpointException(contents.source(), "metadata says " + strings.get("classes")
                     + " classes but tensor 'fc.bias' is " + (bias == null ? "missing" : bias));
         }
+        return metadata;
+    }
+
+    /** Builds the (uninitialised) model a checkpoint's metadata names. */
+    public static ResNet model(CheckpointMetadata metadata) {
+        return ResNets.create(metadata.model(), metadata.input(), metadata.classes(), metadata.shortcut());
+    }
+
+    /** Builds the (uninitialised) model a checkpoint names, after checking its metadata. */
+    public static ResNet model(SafeTensors.Contents contents) throws CheckpointException {
+        CheckpointMetadata metadata = metadata(contents, contents.metadata());
         try {
             return model(metadata);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(contents.source(), "metadata names no model this program builds: "
                     + e.getMessage());
         }
+    }
+
+    /** CRC32C of the tensors' little-endian bytes in order, then of the metadata sorted by key. */
+    static int checksum(Map<String, SafeTensors.Entry> tensors, Map<String, String> metadata) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (SafeTensors.Entry e : tensors.values()) {
+            int n = e.size();
+            int perChunk = buf.capacity() / e.dtype().bytes();
+            for (int from = 0; from < n; from += perChunk) {
+                int count = Math.min(perChunk, n - from);
+                buf.clear();
+                switch (e.dtype()) {
+                    case F32 -> buf.asFloatBuffer().put(e.floats(), from, count);
+                    case I64 -> buf.asLongBuffer().put(e.longs(), from, count);
+                    case I32 -> buf.asIntBuffer().put(e.ints(), from, count);
+                }
+                crc.update(buf.array(), 0, count * e.dtype().bytes());
+            }
+        }
+        for (Map.Entry<String, String> m : new TreeMap<>(metadata).entrySet()) {
+            crc.update((m.getKey() + '\0' + m.getValue() + '\0').getBytes(StandardCharsets.UTF_8));
+        }
+        return (int) crc.getValue();
     }
 
     /**

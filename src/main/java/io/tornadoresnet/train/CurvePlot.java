@@ -10,9 +10,8 @@ import java.awt.Stroke;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
+import io.tornadoresnet.io.AtomicFile;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -61,9 +60,11 @@ public final class CurvePlot {
             drawPanel(g, panels.get(i), i * PANEL_W);
         }
         g.dispose();
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
-        ImageIO.write(image, "png", tmp.toFile());
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeStream(png, out -> {
+            if (!ImageIO.write(image, "png", out)) {
+                throw new IOException("no PNG writer in this JVM");
+            }
+        });
     }
 
     private static void drawPanel(Graphics2D g, Panel panel, int left) {

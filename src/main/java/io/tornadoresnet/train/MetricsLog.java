@@ -1,15 +1,19 @@
 package io.tornadoresnet.train;
 
+import io.tornadoresnet.io.AtomicFile;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
-/** metrics.csv of a run: one row per epoch, appended as soon as the epoch ends. */
-public final class MetricsLog {
+/**
+ * metrics.csv of a run: one row per epoch, written as soon as the epoch ends. Every write
+ * replaces the file atomically, so that a run killed at any moment leaves whole rows.
+ */
+public final class MetricsLog implements TrainingListener {
     private final Path file;
 
     public MetricsLog(Path file) {
@@ -20,11 +24,26 @@ public final class MetricsLog {
         return file;
     }
 
-    /** Appends a row (writing the header first for a new file) and syncs it to disk. */
+    /** A fresh run starts an empty log; a resumed one drops the rows after its checkpoint's epoch. */
+    @Override
+    public void runStarted(TrainingState state) throws IOException {
+        if (state.resumed()) {
+            truncateAfter(state.epoch());
+        } else {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Override
+    public void epochEnded(TrainingState state, EpochRecord record) throws IOException {
+        append(record);
+    }
+
+    /** Appends a row (writing the header first for a new file). */
     public void append(EpochRecord record) throws IOException {
-        String text = (Files.exists(file) ? "" : EpochRecord.HEADER + "\n") + record.csv() + "\n";
-        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.SYNC);
+        List<EpochRecord> rows = read();
+        rows.add(record);
+        write(rows);
     }
 
     /** The rows so far; none when the file does not exist. */
@@ -43,12 +62,12 @@ public final class MetricsLog {
 
     /** Keeps only the rows up to and including the given epoch (a resumed run rewrites what follows). */
     public void truncateAfter(int epoch) throws IOException {
-        List<EpochRecord> keep = read().stream().filter(r -> r.epoch() <= epoch).toList();
+        write(read().stream().filter(r -> r.epoch() <= epoch).toList());
+    }
+
+    private void write(List<EpochRecord> rows) throws IOException {
         StringBuilder text = new StringBuilder(EpochRecord.HEADER).append('\n');
-        keep.forEach(r -> text.append(r.csv()).append('\n'));
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        rows.forEach(r -> text.append(r.csv()).append('\n'));
+        AtomicFile.writeString(file, text);
     }
 }

@@ -60,6 +60,8 @@ public final class Recipe {
         d.put("seed", "0");
         d.put("backend", "jvm");
         d.put("eval_batch", "500");
+        d.put("checkpoint_every", "0");
+        d.put("skip_nonfinite", "false");
         return d;
     }
 

@@ -5,34 +5,30 @@ import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.io.AtomicFile;
 import io.tornadoresnet.io.Checkpoint;
-import io.tornadoresnet.io.SafeTensors;
+import io.tornadoresnet.io.CheckpointMetadata;
+import io.tornadoresnet.io.CheckpointMetadata.EpochProgress;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.Sgd;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.Plan;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Trains a model by a recipe: epochs of SGD steps over shuffled, augmented batches, an
- * evaluation after each epoch, metrics.csv, the curves PNG and a checkpoint in the run's folder.
- * A run resumed from its checkpoint continues exactly where it stopped.
+ * evaluation after each epoch. Listeners do the rest: the progress bar, metrics.csv, the curves
+ * PNG and the checkpoints in the run's folder. A run resumed from any of its checkpoints (written
+ * at epoch ends, every {@code checkpoint_every} steps, and on Ctrl-C) continues exactly where it
+ * stopped: the batches of a step depend only on the seed, the epoch and the step's position in it.
  */
 public final class Trainer {
-    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     public static final String CHECKPOINT = "last.safetensors";
     public static final String METRICS = "metrics.csv";
     public static final String CURVES = "curves.png";
@@ -45,22 +41,39 @@ public final class Trainer {
     private final Dataset test;
     private final Path out;
     private final PrintStream log;
-    private final boolean interactive;
+    private final boolean redraw;
+    private CheckpointListener.Writer checkpointWriter = Checkpoint::save;
 
     /** What a finished run reports. */
     public record Result(double testAccuracy, double testLoss, double trainLoss, double trainSeconds,
                          double imagesPerSecond, Path checkpoint, Path out, int epochs, long steps) {
     }
 
-    /** Training stopped because the loss stopped being a number. */
+    /** Training stopped because the loss or the weights stopped being numbers. */
     public static final class DivergedException extends IllegalStateException {
         DivergedException(String message) {
             super(message);
         }
     }
 
+    /** The run was stopped (Ctrl-C, SIGTERM) after writing a checkpoint of its last whole step. */
+    public static final class StoppedException extends RuntimeException {
+        private final int exitStatus;
+
+        StoppedException(String message, int exitStatus) {
+            super(message);
+            this.exitStatus = exitStatus;
+        }
+
+        /** 128 + the signal's number, as a shell reports a process the signal ended. */
+        public int exitStatus() {
+            return exitStatus;
+        }
+    }
+
+    /** @param redraw whether the progress bar redraws one line (a terminal) or prints lines (a file) */
     public Trainer(Recipe recipe, ResNet model, Backend backend, Dataset train, Dataset test, Path out,
-                   PrintStream log, boolean interactive) {
+                   PrintStream log, boolean redraw) {
         this.recipe = recipe;
         this.model = model;
         this.backend = backend;
@@ -68,7 +81,7 @@ public final class Trainer {
         this.test = test;
         this.out = out;
         this.log = log;
-        this.interactive = interactive;
+        this.redraw = redraw;
         if (!train.imageShape().equals(model.imageShape())) {
             throw new IllegalArgumentException("model " + model.name() + " takes " + model.imageShape()
                     + " images, the training data has " + train.imageShape());
@@ -79,145 +92,186 @@ public final class Trainer {
         }
     }
 
+    /** Replaces how checkpoints reach the disk (to test what a failed write does). */
+    Trainer withCheckpointWriter(CheckpointListener.Writer writer) {
+        this.checkpointWriter = writer;
+        return this;
+    }
+
+    /** Trains until the recipe's epoch count; see {@link #run(Path, StopSignal)}. */
+    public Result run(Path resume) throws IOException {
+        return run(resume, StopSignal.manual());
+    }
+
     /**
-     * Trains until the recipe's epoch count.
+     * Trains until the recipe's epoch count, or until {@code stop} is requested: then the step in
+     * flight finishes, a checkpoint of it is written and {@link StoppedException} is thrown.
      *
      * @param resume a checkpoint of this run to continue from, or null to start afresh
+     * @throws DivergedException when the loss stops being finite (unless skip_nonfinite)
      */
-    public Result run(Path resume) throws IOException {
-        Files.createDirectories(out);
+    public Result run(Path resume, StopSignal stop) throws IOException {
+        Run run = prepare(resume);
+        try (Backend.Executable stepper = backend.compile(run.trainPlan());
+             Backend.Executable evaluator = backend.compile(model.compileInference(
+                     Math.min(recipe.integer("eval_batch"), Math.max(1, test.size()))));
+             BatchLoader loader = new BatchLoader(train, run.trainPlan().batch(), BatchLoader.Options.training(
+                     run.start().seed(), run.normalization(), augmentation()))) {
+            stepper.pushModelState();
+            TrainingState state = new TrainingState(model, stepper, run.start(), recipe.integer("epochs"),
+                    run.stepsPerEpoch(), resume != null);
+            CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
+                    recipe.integer("checkpoint_every"), log, checkpointWriter, resume);
+            TrainingListener listeners = listeners(state, checkpoints);
+            StateSnapshot beforeStep = recipe.bool("skip_nonfinite") ? new StateSnapshot(stepper) : null;
+            listeners.runStarted(state);
+            EpochRecord last = null;
+            double seconds = 0;
+            long images = 0;
+            while (!state.finished()) {
+                loader.startEpoch(state.epoch(), state.epochProgress().steps());
+                state.startEpochClock();
+                listeners.epochStarted(state);
+                for (Batch b; !stop.requested() && (b = loader.next()) != null; ) {
+                    step(b, run, stepper, state, beforeStep, checkpoints);
+                    listeners.stepEnded(state);
+                }
+                if (stop.requested()) {
+                    listeners.stopped(state);
+                    throw new StoppedException(String.format(Locale.ROOT, "stopped at step %d (epoch %d); continue"
+                            + " with --resume %s", state.step(), state.epoch() + 1, checkpoints.file()),
+                            stop.exitStatus());
+                }
+                last = endEpoch(state, run, stepper, evaluator, checkpoints);
+                seconds += last.seconds();
+                images += Math.round(last.imagesPerSecond() * last.seconds());
+                listeners.epochEnded(state, last);
+            }
+            return new Result(1 - last.testError(), last.testLoss(), last.trainLoss(), seconds,
+                    images / Math.max(seconds, 1e-9), checkpoints.file(), out, state.epochs(), state.step());
+        }
+    }
+
+    /** What a run needs before its first step. */
+    private record Run(CheckpointMetadata start, int stepsPerEpoch, LearningRateSchedule schedule,
+                       Normalization normalization, Plan trainPlan) {
+    }
+
+    /**
+     * Checks the recipe against the data, initialises the model or loads the checkpoint to resume
+     * from, clears what a killed process left half-written, and writes the recipe into the run's folder.
+     */
+    private Run prepare(Path resume) throws IOException {
         int batch = recipe.integer("batch");
         int epochs = recipe.integer("epochs");
-        long seed = Long.parseLong(recipe.get("seed"));
         int stepsPerEpoch = train.size() / batch;
         if (stepsPerEpoch == 0) {
             throw new IllegalArgumentException("batch " + batch + " is larger than the training set (" + train.size()
                     + " images)");
         }
-        long totalSteps = (long) epochs * stepsPerEpoch;
+        if (recipe.integer("checkpoint_every") < 0) {
+            throw new IllegalArgumentException("checkpoint_every is a number of steps (0: at epoch ends only), got "
+                    + recipe.integer("checkpoint_every"));
+        }
         LearningRateSchedule schedule = LearningRateSchedule.parse(recipe.get("schedule"), recipe.real("lr"),
-                recipe.get("milestones"), stepsPerEpoch, totalSteps, recipe.integer("warmup_steps"),
+                recipe.get("milestones"), stepsPerEpoch, (long) epochs * stepsPerEpoch, recipe.integer("warmup_steps"),
                 recipe.real("warmup_lr"));
         Sgd sgd = new Sgd((float) recipe.real("momentum"), (float) recipe.real("weight_decay"), recipe.bool("nesterov"));
         Normalization normalization = Normalization.compute(normalizationKind(recipe.get("normalization")), train);
-        Augmentation augmentation = recipe.integer("augment_pad") == 0 && !recipe.bool("augment_flip")
-                ? Augmentation.none()
+        long seed = Long.parseLong(recipe.get("seed"));
+        CheckpointMetadata start = new CheckpointMetadata(model.name(), model.imageShape(), model.classes(),
+                model.shortcut(), 0, 0, EpochProgress.NONE, seed, String.format(Locale.ROOT,
+                "sgd(momentum=%s, weight_decay=%s, nesterov=%s)", sgd.momentum(), sgd.weightDecay(), sgd.nesterov()),
+                recipe.get("dataset"), train.classNames(), recipe.text(), SavedNormalization.of(normalization));
+        if (resume == null) {
+            model.initialize(seed);
+        } else {
+            Checkpoint.Loaded checkpoint = Checkpoint.read(resume);
+            CheckpointMetadata saved = checkpoint.metadata();
+            if (!model.name().equals(saved.model())) {
+                throw new IllegalArgumentException("checkpoint " + resume + " holds " + saved.model() + ", not "
+                        + model.name());
+            }
+            if (saved.partial().steps() > stepsPerEpoch
+                    || saved.step() != (long) saved.epoch() * stepsPerEpoch + saved.partial().steps()) {
+                throw new IllegalArgumentException("checkpoint " + resume + " stopped at step " + saved.step()
+                        + " of epoch " + (saved.epoch() + 1) + ", which does not fit " + stepsPerEpoch + " steps per"
+                        + " epoch: resume with the batch size and data it was trained with");
+            }
+            if (saved.epoch() >= epochs) {
+                throw new IllegalStateException("nothing to train: " + resume + " already reached epoch " + epochs);
+            }
+            Checkpoint.restore(model, checkpoint.contents());
+            start = start.at(saved.epoch(), saved.step(), saved.partial());
+        }
+        Files.createDirectories(out);
+        for (String file : List.of(CHECKPOINT, METRICS, CURVES, RECIPE)) {
+            AtomicFile.deleteLeftovers(out.resolve(file));
+        }
+        AtomicFile.writeString(out.resolve(RECIPE), recipe.text());
+        return new Run(start, stepsPerEpoch, schedule, normalization, model.compileTraining(batch, sgd));
+    }
+
+    private TrainingListener listeners(TrainingState state, CheckpointListener checkpoints) {
+        MetricsLog metrics = new MetricsLog(out.resolve(METRICS));
+        String description = String.format(Locale.ROOT, "training %s (%,d parameters) on %s, %d epochs of %d steps, "
+                + "backend %s (%s)", model.name(), model.parameterCount(), train, state.epochs(),
+                state.stepsPerEpoch(), backend.name(), backend.device());
+        return TrainingListener.all(List.of(new ProgressListener(log, redraw, description), metrics, checkpoints,
+                new CurvesListener(metrics, out.resolve(CURVES), log)));
+    }
+
+    /**
+     * One SGD step on a batch. A loss that is not finite stops the run, or with skip_nonfinite
+     * puts back the model state from before the step (the step has already updated it).
+     */
+    private static void step(Batch b, Run run, Backend.Executable stepper, TrainingState state,
+                             StateSnapshot beforeStep, CheckpointListener checkpoints) {
+        Plan plan = run.trainPlan();
+        System.arraycopy(b.images(), 0, plan.input().data(), 0, b.images().length);
+        System.arraycopy(b.labels(), 0, plan.labels(), 0, plan.batch());
+        double lr = run.schedule().rate(state.step());
+        plan.learningRate().data()[0] = (float) lr;
+        if (beforeStep != null) {
+            beforeStep.take();
+        }
+        stepper.run();
+        float loss = plan.loss();
+        if (Float.isFinite(loss)) {
+            state.trained(loss, plan.correct(), plan.batch());
+        } else if (beforeStep != null) {
+            beforeStep.restore();
+            state.skipped();
+        } else {
+            throw new DivergedException(String.format(Locale.ROOT, "loss became %s at step %d (epoch %d, learning "
+                    + "rate %g): lower the learning rate, add warm-up or pass --skip-nonfinite; the last good "
+                    + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
+        }
+    }
+
+    /** Evaluates the model after an epoch and closes the epoch in the state. */
+    private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
+                                 Backend.Executable evaluator, CheckpointListener checkpoints) {
+        EpochProgress p = state.epochProgress();
+        int trained = p.steps() - p.skipped();
+        if (trained == 0) {
+            throw new DivergedException("every batch of epoch " + (state.epoch() + 1) + " had a non-finite loss: "
+                    + "lower the learning rate or check the data; the last good checkpoint is " + checkpoints.lastGood());
+        }
+        stepper.pullModelState();
+        evaluator.pushModelState();
+        Evaluator.Evaluation evaluation = Evaluator.evaluate(evaluator, test, run.normalization());
+        EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
+                p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
+                p.images() / p.seconds(), p.seconds(), p.skipped());
+        state.endEpoch();
+        return record;
+    }
+
+    private Augmentation augmentation() {
+        return recipe.integer("augment_pad") == 0 && !recipe.bool("augment_flip") ? Augmentation.none()
                 : Augmentation.of(recipe.integer("augment_pad"), padding(recipe.get("augment_padding")),
                 recipe.bool("augment_flip"));
-        MetricsLog metrics = new MetricsLog(out.resolve(METRICS));
-
-        int firstEpoch = 0;
-        long step = 0;
-        if (resume != null) {
-            SafeTensors.Contents contents = SafeTensors.read(resume);
-            Map<String, String> meta = contents.metadata();
-            if (!model.name().equals(meta.get("model"))) {
-                throw new IllegalArgumentException("checkpoint " + resume + " holds " + meta.get("model")
-                        + ", not " + model.name());
-            }
-            Checkpoint.restore(model, contents);
-            firstEpoch = Integer.parseInt(meta.getOrDefault("epoch", "0"));
-            step = Long.parseLong(meta.getOrDefault("step", "0"));
-            metrics.truncateAfter(firstEpoch);
-            log.printf("resuming %s from %s: epoch %d, step %d%n", model.name(), resume, firstEpoch, step);
-        } else {
-            model.initialize(seed);
-            Files.deleteIfExists(metrics.file());
-        }
-        Files.writeString(out.resolve(RECIPE), recipe.text(), StandardCharsets.UTF_8);
-
-        Plan trainPlan = model.compileTraining(batch, sgd);
-        Plan evalPlan = model.compileInference(Math.min(recipe.integer("eval_batch"), Math.max(1, test.size())));
-        Path checkpoint = out.resolve(CHECKPOINT);
-        double trainLoss = Double.NaN;
-        double trainSeconds = 0;
-        long trainedImages = 0;
-        Evaluator.Evaluation evaluation = null;
-        try (Backend.Executable stepper = backend.compile(trainPlan);
-             Backend.Executable evaluator = backend.compile(evalPlan);
-             BatchLoader loader = new BatchLoader(train, batch, BatchLoader.Options.training(seed, normalization,
-                     augmentation))) {
-            stepper.pushModelState();
-            log.printf("training %s (%,d parameters) on %s, %d epochs of %d steps, backend %s (%s)%n", model.name(),
-                    model.parameterCount(), train, epochs, stepsPerEpoch, backend.name(), backend.device());
-            for (int epoch = firstEpoch; epoch < epochs; epoch++) {
-                loader.startEpoch(epoch);
-                ProgressBar bar = new ProgressBar(log, interactive, String.format("epoch %d/%d", epoch + 1, epochs),
-                        stepsPerEpoch);
-                double lossSum = 0;
-                long correct = 0;
-                int seen = 0;
-                int steps = 0;
-                double lr = 0;
-                long start = System.nanoTime();
-                for (Batch b; (b = loader.next()) != null; ) {
-                    System.arraycopy(b.images(), 0, trainPlan.input().data(), 0, b.images().length);
-                    System.arraycopy(b.labels(), 0, trainPlan.labels(), 0, batch);
-                    lr = schedule.rate(step);
-                    trainPlan.learningRate().data()[0] = (float) lr;
-                    stepper.run();
-                    float loss = trainPlan.loss();
-                    if (!Float.isFinite(loss)) {
-                        throw new DivergedException(String.format(Locale.ROOT, "loss became %s at step %d (epoch %d, "
-                                + "learning rate %g): lower the learning rate or add warm-up; the last good "
-                                + "checkpoint is %s", loss, step, epoch + 1, lr, checkpoint));
-                    }
-                    lossSum += loss;
-                    correct += trainPlan.correct();
-                    seen += batch;
-                    steps++;
-                    step++;
-                    bar.update(steps, seen, lossSum / steps, (double) correct / seen);
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                trainSeconds += seconds;
-                trainedImages += seen;
-                trainLoss = lossSum / steps;
-                stepper.pullModelState();
-                evaluator.pushModelState();
-                evaluation = Evaluator.evaluate(evaluator, test, normalization);
-                metrics.append(new EpochRecord(epoch + 1, step, lr, trainLoss, 1 - (double) correct / seen,
-                        evaluation.loss(), evaluation.error(), seen / seconds, seconds));
-                log.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f error %.2f%%, test loss %.4f error %.2f%% "
-                                + "(%d images), %.0f img/s, %.0f s%n", epoch + 1, epochs, trainLoss,
-                        100 * (1 - (double) correct / seen), evaluation.loss(), 100 * evaluation.error(),
-                        evaluation.images(), seen / seconds, seconds);
-                Checkpoint.save(checkpoint, model, step, metadata(epoch + 1, step, normalization));
-                LOG.debug("epoch {}: checkpoint {} written at step {}", epoch + 1, checkpoint, step);
-                plot(metrics.read());
-            }
-        }
-        if (evaluation == null) {
-            throw new IllegalStateException("nothing to train: the run already reached epoch " + epochs);
-        }
-        return new Result(evaluation.accuracy(), evaluation.loss(), trainLoss, trainSeconds,
-                trainedImages / Math.max(trainSeconds, 1e-9), checkpoint, out, epochs, step);
-    }
-
-    private Map<String, String> metadata(int epoch, long step, Normalization normalization) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("epoch", Integer.toString(epoch));
-        m.put("step", Long.toString(step));
-        m.put("seed", recipe.get("seed"));
-        m.put("dataset", recipe.get("dataset"));
-        m.put("class_names", String.join("\n", train.classNames()));
-        m.put("recipe", recipe.text());
-        m.putAll(NormalizationText.write(normalization));
-        return m;
-    }
-
-    private void plot(List<EpochRecord> rows) throws IOException {
-        double[] x = rows.stream().mapToDouble(EpochRecord::epoch).toArray();
-        List<CurvePlot.Series> error = new ArrayList<>();
-        error.add(new CurvePlot.Series(model.name() + " train", x,
-                rows.stream().mapToDouble(r -> 100 * r.trainError()).toArray(), true, 0));
-        error.add(new CurvePlot.Series(model.name() + " test", x,
-                rows.stream().mapToDouble(r -> 100 * r.testError()).toArray(), false, 0));
-        List<CurvePlot.Series> loss = new ArrayList<>();
-        loss.add(new CurvePlot.Series("train", x, rows.stream().mapToDouble(EpochRecord::trainLoss).toArray(), true, 0));
-        loss.add(new CurvePlot.Series("test", x, rows.stream().mapToDouble(EpochRecord::testLoss).toArray(), false, 0));
-        CurvePlot.write(out.resolve(CURVES), List.of(new CurvePlot.Panel(model.name() + " loss", "loss", loss),
-                new CurvePlot.Panel(model.name() + " error", "error (%)", error)));
     }
 
     static Normalization.Kind normalizationKind(String text) {

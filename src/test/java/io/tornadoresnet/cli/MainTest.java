@@ -97,6 +97,24 @@ class MainTest {
     }
 
     @Test
+    void aDivergingRunEndsWithOneLineNamingTheStep(@TempDir Path dir) throws IOException {
+        Run diverged = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
+                "--batch", "64", "--lr", "1e30", "--threads", "1", "--out", dir.resolve("nan").toString());
+        assertEquals(1, diverged.status(), diverged.err());
+        assertEquals(1, diverged.err().lines().count(), diverged.err());
+        assertTrue(diverged.err().matches("resnet train: loss became \\S+ at step \\d+ \\(epoch 1, .*--skip-nonfinite.*\n"),
+                diverged.err());
+
+        Path out = dir.resolve("skip");
+        Run skipping = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
+                "--batch", "64", "--threads", "1", "--skip-nonfinite", "--checkpoint-every", "10", "--out",
+                out.toString());
+        assertEquals(0, skipping.status(), skipping.err());
+        String recipe = Files.readString(out.resolve("recipe.properties"));
+        assertTrue(recipe.contains("skip_nonfinite=true") && recipe.contains("checkpoint_every=10"), recipe);
+    }
+
+    @Test
     void mistakesGetUsageAndExitStatusTwo() {
         Run unknownCommand = run("fly");
         assertEquals(2, unknownCommand.status());

@@ -107,6 +107,27 @@ class BatchLoaderTest {
     }
 
     @Test
+    void anEpochStartedMidWayServesTheRestOfTheSameEpoch() {
+        for (boolean background : new boolean[] {true, false}) {
+            try (BatchLoader loader = new BatchLoader(DATA, 16, training(9).withBackground(background))) {
+                List<float[]> whole = snapshot(loader, 3);
+                loader.startEpoch(3, 4);
+                List<float[]> rest = new ArrayList<>();
+                for (Batch b; (b = loader.next()) != null; ) {
+                    rest.add(b.images().clone());
+                }
+                assertEquals(loader.batchesPerEpoch() - 4, rest.size());
+                for (int k = 0; k < rest.size(); k++) {
+                    assertArrayEquals(whole.get(2 * (k + 4)), rest.get(k), "batch " + (k + 4));
+                }
+                loader.startEpoch(3, loader.batchesPerEpoch());
+                assertNull(loader.next(), "an epoch resumed after its last batch has none left");
+                assertThrows(IllegalArgumentException.class, () -> loader.startEpoch(0, loader.batchesPerEpoch() + 1));
+            }
+        }
+    }
+
+    @Test
     void backgroundThreadGivesExactlyTheSynchronousBatches() {
         try (BatchLoader background = new BatchLoader(DATA, 16, training(9));
              BatchLoader synchronous = new BatchLoader(DATA, 16, training(9).withBackground(false))) {

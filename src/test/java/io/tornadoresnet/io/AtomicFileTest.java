@@ -54,6 +54,43 @@ class AtomicFileTest {
     }
 
     @Test
+    void textAndStreamsGoThroughTheSameReplacement() throws IOException {
+        Path target = dir.resolve("notes.txt");
+        AtomicFile.writeString(target, "r\u00e9seau\n");
+        assertEquals("r\u00e9seau\n", Files.readString(target, StandardCharsets.UTF_8));
+        AtomicFile.writeStream(target, out -> out.write(new byte[] {'o', 'k'}));
+        assertEquals("ok", Files.readString(target));
+        assertThrows(IOException.class, () -> AtomicFile.writeStream(target, out -> {
+            out.write('x');
+            throw new IOException("encoder failed");
+        }));
+        assertEquals("ok", Files.readString(target));
+        assertEquals(List.of(target), listing());
+    }
+
+    @Test
+    void aDirectoryInTheWayFailsAndStaysADirectory() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("last.safetensors"));
+        Files.writeString(target.resolve("inside"), "kept");
+        assertThrows(IOException.class, () -> AtomicFile.writeString(target, "new"));
+        assertEquals("kept", Files.readString(target.resolve("inside")));
+        assertEquals(List.of(target), listing());
+    }
+
+    @Test
+    void leftoversOfAKilledWriteAreDeletedAndNothingElse() throws IOException {
+        Path target = dir.resolve("last.safetensors");
+        AtomicFile.writeString(target, "whole");
+        Files.writeString(dir.resolve(".last.safetensors.0123456789abcdef.tmp"), "half");
+        Files.writeString(dir.resolve(".metrics.csv.0123456789abcdef.tmp"), "another file's");
+        Files.writeString(dir.resolve("last.safetensors.tmp"), "not ours");
+        assertEquals(1, AtomicFile.deleteLeftovers(target));
+        assertEquals(List.of(dir.resolve(".metrics.csv.0123456789abcdef.tmp"), target,
+                dir.resolve("last.safetensors.tmp")), listing());
+        assertEquals(0, AtomicFile.deleteLeftovers(dir.resolve("no/such/dir/f")));
+    }
+
+    @Test
     void missingDirectoryFailsCleanly() {
         assertThrows(IOException.class, () -> AtomicFile.write(dir.resolve("no/such/f.bin"), out -> out.write(ascii("x"))));
     }

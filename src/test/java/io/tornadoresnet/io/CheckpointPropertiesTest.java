@@ -8,6 +8,7 @@ import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.testing.CleanFailure;
+import io.tornadoresnet.testing.Metadata;
 import io.tornadoresnet.testing.Mutation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -47,7 +48,7 @@ class CheckpointPropertiesTest {
             Path file = Files.createTempFile("resnet8", ".safetensors");
             ResNet model = ResNets.create("resnet8", IMAGE, 4);
             model.initialize(5);
-            Checkpoint.save(file, model, 3, Map.of("epoch", "1"));
+            Checkpoint.save(file, model, Metadata.of(model, 1, 3));
             byte[] bytes = Files.readAllBytes(file);
             Files.delete(file);
             return bytes;
@@ -126,7 +127,7 @@ class CheckpointPropertiesTest {
         ResNet model = ResNets.create("resnet8", IMAGE, 4);
         model.initialize(seed);
         Path file = Files.createTempFile("checkpoint", ".safetensors");
-        Checkpoint.save(file, model, seed, Map.of());
+        Checkpoint.save(file, model, Metadata.of(model, 0, seed));
         Contents contents = load(Files.readAllBytes(file)).orElseThrow();
         Files.delete(file);
         LinkedHashMap<String, Entry> tensors = contents.tensors();

@@ -1,105 +1,126 @@
 package io.tornadoresnet.io;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
-import io.tornadoresnet.io.SafeTensors.Contents;
-import io.tornadoresnet.io.SafeTensors.Entry;
+import io.tornadoresnet.io.CheckpointMetadata.EpochProgress;
+import io.tornadoresnet.io.CheckpointMetadata.InputNormalization;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.nn.Shortcut;
 import io.tornadoresnet.tensor.Shape;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CheckpointTest {
-    private static final Shape CIFAR = Shape.of(3, 32, 32);
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CheckpointTest {
     @TempDir
     Path dir;
 
-    private Contents saved(String model, int classes) throws IOException {
-        ResNet net = ResNets.create(model, CIFAR, classes);
-        net.initialize(1);
-        Path file = dir.resolve(model + "-" + classes + ".safetensors");
-        Checkpoint.save(file, net, 7, Map.of("epoch", "2"));
-        return SafeTensors.read(file);
+    private static ResNet model() {
+        ResNet model = ResNets.create("resnet8", Shape.of(1, 8, 8), 4, Shortcut.B);
+        model.initialize(7);
+        return model;
     }
 
-    /** The same file with its tensors or metadata changed. */
-    private Contents rewritten(Contents original, LinkedHashMap<String, Entry> tensors, Map<String, String> metadata)
-            throws IOException {
-        Path file = dir.resolve("changed.safetensors");
-        SafeTensors.write(file, tensors, metadata);
-        return SafeTensors.read(file);
+    private static CheckpointMetadata metadata(ResNet model) {
+        return new CheckpointMetadata(model.name(), model.imageShape(), model.classes(), model.shortcut(), 3, 47,
+                new EpochProgress(5, 1, 9.25, 61, 64, 1.5), 11, "sgd(momentum=0.9)", "synthetic",
+                List.of("cat", "dog", "t-shirt/top", "bag"), "# recipe\nlr=0.1\n",
+                new InputNormalization("channel_mean_std", new float[] {0.1f}, new float[] {0.3f}));
     }
 
     @Test
-    void restoresWhatWasSavedAndRebuildsTheModelFromTheFile() throws IOException {
-        Contents contents = saved("resnet8", 10);
-        ResNet model = Checkpoint.model(contents);
-        assertEquals(7, Checkpoint.restore(model, contents));
-        ResNet original = ResNets.create("resnet8", CIFAR, 10);
-        original.initialize(1);
-        original.stateDict().forEach((name, t) -> assertArrayEquals(t.data(), model.stateDict().get(name).data(), name));
+    void metadataComesBackTypedAndExact() throws IOException {
+        ResNet model = model();
+        Path file = dir.resolve("c.safetensors");
+        Checkpoint.save(file, model, metadata(model));
+        Checkpoint.Loaded loaded = Checkpoint.read(file);
+        assertEquals(metadata(model), loaded.metadata());
+        assertEquals("epoch 4, step 47", loaded.metadata().position());
+        ResNet copy = Checkpoint.model(loaded.metadata());
+        Checkpoint.restore(copy, loaded.contents());
+        model.stateDict().forEach((name, t) -> assertArrayEquals(t.data(), copy.stateDict().get(name).data(), name));
+        assertEquals(47L, loaded.contents().tensors().get("bn1.num_batches_tracked").longs()[0]);
     }
 
     @Test
-    void anotherModelsCheckpointNamesTheFirstTensorThatDoesNotFit() throws IOException {
-        Contents resnet20 = saved("resnet20", 10);
-        CheckpointException missing = assertThrows(CheckpointException.class,
-                () -> Checkpoint.restore(ResNets.create("resnet32", CIFAR, 10), resnet20));
-        assertEquals(resnet20.source() + ": has no tensor 'layer1.3.conv1.weight', which resnet32 needs"
-                + " (a checkpoint of another model?)", missing.getMessage());
-
-        Contents resnet32 = saved("resnet32", 10);
-        CheckpointException extra = assertThrows(CheckpointException.class,
-                () -> Checkpoint.restore(ResNets.create("resnet20", CIFAR, 10), resnet32));
-        assertEquals(resnet32.source() + ": tensor 'layer1.3.conv1.weight' is not part of resnet20"
-                + " (a checkpoint of another model?)", extra.getMessage());
-
-        CheckpointException shape = assertThrows(CheckpointException.class,
-                () -> Checkpoint.restore(ResNets.create("resnet20", CIFAR, 100), resnet20));
-        assertEquals(resnet20.source() + ": tensor 'fc.weight' is F32[10, 64], resnet20 wants F32[100, 64]"
-                + " (a checkpoint of another model?)", shape.getMessage());
+    void pyTorchsMetadataReadsAsARunThatHasNotStarted() {
+        CheckpointMetadata m = CheckpointMetadata.fromMap(Map.of("format", Checkpoint.FORMAT, "model", "resnet20",
+                "input", "3x32x32", "classes", "10"));
+        assertEquals(0, m.epoch());
+        assertEquals("end of epoch 0, step 0", m.position());
+        assertEquals(EpochProgress.NONE, m.partial());
+        assertEquals(InputNormalization.NONE, m.normalization());
+        assertEquals(List.of(), m.classNames());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CheckpointMetadata.fromMap(
+                Map.of("model", "resnet20", "input", "3x32x32", "classes", "10", "epoch", "three")));
+        assertTrue(e.getMessage().contains("'epoch'"), e.getMessage());
     }
 
     @Test
-    void batchCounterMustBeOneInteger() throws IOException {
-        Contents contents = saved("resnet8", 10);
-        LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>(contents.tensors());
-        tensors.put("bn1.num_batches_tracked", Entry.f32(new float[] {7}));
-        Contents changed = rewritten(contents, tensors, contents.metadata());
-        CheckpointException e = assertThrows(CheckpointException.class,
-                () -> Checkpoint.restore(Checkpoint.model(changed), changed));
-        assertEquals(changed.source() + ": tensor 'bn1.num_batches_tracked' is F32[], not one I64", e.getMessage());
+    void aCorruptedByteInTheWeightsIsCaughtAndNamesTheFile() throws IOException {
+        ResNet model = model();
+        Path file = dir.resolve("c.safetensors");
+        Checkpoint.save(file, model, metadata(model));
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 100] ^= 0x10;
+        Files.write(file, bytes);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(file));
+        assertTrue(e.getMessage().startsWith(file + ": checksum mismatch"), e.getMessage());
     }
 
     @Test
-    void metadataThatLiesAboutTheModelIsRefusedBeforeItIsBuilt() throws IOException {
-        Contents contents = saved("resnet8", 10);
-        Map<String, String> classes = new LinkedHashMap<>(contents.metadata());
-        classes.put("classes", "4000000");
-        Contents manyClasses = rewritten(contents, contents.tensors(), classes);
-        assertEquals(manyClasses.source() + ": metadata says 4000000 classes but tensor 'fc.bias' is F32[10]",
-                assertThrows(CheckpointException.class, () -> Checkpoint.model(manyClasses)).getMessage());
+    void aCorruptedByteInTheMetadataIsCaught() throws IOException {
+        ResNet model = model();
+        Path file = dir.resolve("c.safetensors");
+        Checkpoint.save(file, model, metadata(model));
+        byte[] bytes = Files.readAllBytes(file);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("\"step\":\"47\"") + "\"step\":\"".length();
+        bytes[at] = '9';
+        Files.write(file, bytes);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(file));
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+    }
 
-        Map<String, String> unknown = new LinkedHashMap<>(contents.metadata());
-        unknown.put("model", "resnet7");
-        Contents unknownModel = rewritten(contents, contents.tensors(), unknown);
-        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.model(unknownModel));
-        assertEquals(unknownModel.source() + ": metadata names no model this program builds: unknown model 'resnet7':"
-                + " use resnet/plain with a CIFAR depth 6n+2 (8, 20, 32, 44, 56, 110, 1202, ...) or an ImageNet depth"
-                + " (18, 34, 50, 101, 152)", e.getMessage());
+    @Test
+    void aFileWithoutChecksumIsTakenAsItIs() throws IOException {
+        ResNet model = model();
+        Path file = dir.resolve("c.safetensors");
+        Checkpoint.save(file, model, metadata(model));
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        assertTrue(contents.metadata().containsKey(Checkpoint.CHECKSUM));
+        Path plain = dir.resolve("plain.safetensors");
+        SafeTensors.write(plain, contents.tensors(), metadata(model).toMap());
+        assertEquals(metadata(model), Checkpoint.read(plain).metadata());
+    }
 
-        Map<String, String> none = new LinkedHashMap<>(contents.metadata());
-        none.remove("input");
-        Contents noInput = rewritten(contents, contents.tensors(), none);
-        assertEquals(noInput.source() + ": metadata lacks 'input': not written by tornado-resnet or its PyTorch script",
-                assertThrows(CheckpointException.class, () -> Checkpoint.model(noInput)).getMessage());
+    @Test
+    void aDirectoryIsNotACheckpoint() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("last.safetensors"));
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(folder));
+        assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+    }
+
+    @Test
+    void theChecksumCoversEveryTensorByte() {
+        Map<String, SafeTensors.Entry> a = Map.of("t", SafeTensors.Entry.f32(new float[] {1f, 2f}, 2));
+        Map<String, SafeTensors.Entry> b = Map.of("t", SafeTensors.Entry.f32(new float[] {1f, Math.nextUp(2f)}, 2));
+        assertTrue(Checkpoint.checksum(a, Map.of()) != Checkpoint.checksum(b, Map.of()));
+        ByteBuffer le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1f).putFloat(2f);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(le.array());
+        assertEquals((int) crc.getValue(), Checkpoint.checksum(a, Map.of()), "CRC32C of the little-endian bytes");
     }
 }

@@ -164,14 +164,16 @@ class TorchInteropTest {
             }
         });
         Path checkpoint = dir.resolve("java.safetensors");
-        Checkpoint.save(checkpoint, model, 12, Map.of("epoch", "1"));
+        Checkpoint.save(checkpoint, model, new CheckpointMetadata(model.name(), model.imageShape(), model.classes(),
+                model.shortcut(), 1, 12, CheckpointMetadata.EpochProgress.NONE, 3, "", "", List.of(), "",
+                CheckpointMetadata.InputNormalization.NONE));
         float[] input = new float[3 * 2 * 12 * 12];
         for (int i = 0; i < input.length; i++) {
             input[i] = (float) random.nextGaussian();
         }
         Entry inputEntry = Entry.f32(input, 3, 2, 12, 12);
-        Contents written = SafeTensors.read(checkpoint);
-        float[] logits = logits(Checkpoint.model(written), written, inputEntry);
+        Checkpoint.Loaded written = Checkpoint.read(checkpoint);
+        float[] logits = logits(Checkpoint.model(written.metadata()), written.contents(), inputEntry);
         Path probe = dir.resolve("java-probe.safetensors");
         LinkedHashMap<String, Entry> probeTensors = new LinkedHashMap<>();
         probeTensors.put("input", inputEntry);

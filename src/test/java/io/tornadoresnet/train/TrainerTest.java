@@ -7,6 +7,8 @@ import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
 import io.tornadoresnet.data.SyntheticData;
+import io.tornadoresnet.io.Checkpoint;
+import io.tornadoresnet.io.CheckpointMetadata;
 import io.tornadoresnet.io.SafeTensors;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
@@ -22,6 +24,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,11 +46,33 @@ class TrainerTest {
     }
 
     private static Trainer.Result train(Recipe recipe, Path out, Path resume) throws IOException {
+        return train(recipe, TRAIN, out, resume, Checkpoint::save, StopSignal.manual(), new ByteArrayOutputStream());
+    }
+
+    private static Trainer.Result train(Recipe recipe, Dataset data, Path out, Path resume,
+                                        CheckpointListener.Writer writer, StopSignal stop, ByteArrayOutputStream log)
+            throws IOException {
         ResNet model = ResNets.create("resnet8", IMAGE, 10);
         try (Backend backend = new JvmBackend(2)) {
-            return new Trainer(recipe, model, backend, TRAIN, TEST, out, new PrintStream(new ByteArrayOutputStream()),
-                    false).run(resume);
+            return new Trainer(recipe, model, backend, data, TEST, out, new PrintStream(log, true), false)
+                    .withCheckpointWriter(writer).run(resume, stop);
         }
+    }
+
+    private static void assertSameTensors(Path expected, Path actual) throws IOException {
+        var a = SafeTensors.read(expected).tensors();
+        var b = SafeTensors.read(actual).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String key : a.keySet()) {
+            assertEquals(a.get(key), b.get(key), key);
+        }
+    }
+
+    /** metrics.csv without its timing columns. */
+    private static List<String> measuredColumns(Path run) throws IOException {
+        return new MetricsLog(run.resolve(Trainer.METRICS)).read().stream().map(r -> r.epoch() + "," + r.step() + ","
+                + r.learningRate() + "," + r.trainLoss() + "," + r.trainError() + "," + r.testLoss() + ","
+                + r.testError() + "," + r.skipped()).toList();
     }
 
     @Test
@@ -72,13 +97,143 @@ class TrainerTest {
         Trainer.Result straight = train(recipe(2), dir.resolve("straight"), null);
         Trainer.Result first = train(recipe(1), dir.resolve("resumed"), null);
         Trainer.Result resumed = train(recipe(2), dir.resolve("resumed"), first.checkpoint());
-        var a = SafeTensors.read(straight.checkpoint()).tensors();
-        var b = SafeTensors.read(resumed.checkpoint()).tensors();
-        assertEquals(a.keySet(), b.keySet());
-        for (String key : a.keySet()) {
-            assertEquals(a.get(key), b.get(key), key);
-        }
+        assertSameTensors(straight.checkpoint(), resumed.checkpoint());
         assertEquals(2, new MetricsLog(dir.resolve("resumed").resolve(Trainer.METRICS)).read().size());
+    }
+
+    @Test
+    void aRunStoppedMidEpochWritesThatStepAndResumesExactly(@TempDir Path dir) throws IOException {
+        Recipe recipe = recipe(2).with("checkpoint_every", "7");
+        Trainer.Result straight = train(recipe, dir.resolve("straight"), null);
+        StopSignal stop = StopSignal.manual();
+        List<Long> written = new ArrayList<>();
+        CheckpointListener.Writer stopAfterStep14 = (file, model, metadata) -> {
+            Checkpoint.save(file, model, metadata);
+            written.add(metadata.step());
+            if (metadata.step() == 14) {
+                stop.request("INT");
+            }
+        };
+        Path run = dir.resolve("stopped");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.StoppedException e = assertThrows(Trainer.StoppedException.class,
+                () -> train(recipe, TRAIN, run, null, stopAfterStep14, stop, log));
+        assertEquals(130, e.exitStatus());
+        assertTrue(e.getMessage().contains("stopped at step 14 (epoch 1)"), e.getMessage());
+        assertEquals(List.of(7L, 14L, 14L), written, "every 7 steps, then the stop after the step in flight");
+        CheckpointMetadata meta = Checkpoint.read(run.resolve(Trainer.CHECKPOINT)).metadata();
+        assertEquals(0, meta.epoch());
+        assertEquals(14, meta.step());
+        assertEquals(14, meta.partial().steps());
+
+        Trainer.Result resumed = train(recipe, run, run.resolve(Trainer.CHECKPOINT));
+        assertSameTensors(straight.checkpoint(), resumed.checkpoint());
+        assertEquals(measuredColumns(dir.resolve("straight")), measuredColumns(run));
+    }
+
+    @Test
+    void aLossThatStopsBeingFiniteKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+        Trainer.Result first = train(recipe(1), dir, null);
+        byte[] good = Files.readAllBytes(first.checkpoint());
+        Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
+                () -> train(recipe(2).with(Map.of("lr", "1e30", "weight_decay", "1")), dir, first.checkpoint()));
+        assertTrue(e.getMessage().matches("loss became (NaN|-?Infinity) at step 2[1-9] \\(epoch 2, .*"), e.getMessage());
+        assertTrue(e.getMessage().contains("the last good checkpoint is " + first.checkpoint() + " (end of epoch 1, step 20)"),
+                e.getMessage());
+        assertArrayEquals(good, Files.readAllBytes(first.checkpoint()), "the good checkpoint was not overwritten");
+    }
+
+    @Test
+    void weightsThatStopBeingFiniteAreNeverWrittenOverTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+        Trainer.Result first = train(recipe(1), dir, null);
+        byte[] good = Files.readAllBytes(first.checkpoint());
+        Recipe infinite = recipe(2).with(Map.of("lr", "Infinity", "checkpoint_every", "1"));
+        Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
+                () -> train(infinite, dir, first.checkpoint()));
+        assertEquals("the weights stopped being finite by epoch 2, step 21: lower the learning rate or add warm-up; "
+                + "the last good checkpoint is " + first.checkpoint() + " (end of epoch 1, step 20)", e.getMessage());
+        assertArrayEquals(good, Files.readAllBytes(first.checkpoint()));
+    }
+
+    @Test
+    void skipNonFiniteLeavesOutTheBatchesWithNaNPixels(@TempDir Path dir) throws IOException {
+        Dataset poisoned = withNaNImages(TRAIN, 17, 301);
+        Recipe unnormalised = recipe(2).with("normalization", "none");
+        Trainer.DivergedException stopped = assertThrows(Trainer.DivergedException.class,
+                () -> train(unnormalised, poisoned, dir.resolve("strict"), null, Checkpoint::save, StopSignal.manual(),
+                        new ByteArrayOutputStream()));
+        assertTrue(stopped.getMessage().contains("--skip-nonfinite"), stopped.getMessage());
+
+        Trainer.Result r = train(unnormalised.with("skip_nonfinite", "true"), poisoned, dir.resolve("skip"), null,
+                Checkpoint::save, StopSignal.manual(), new ByteArrayOutputStream());
+        List<EpochRecord> rows = new MetricsLog(dir.resolve("skip").resolve(Trainer.METRICS)).read();
+        for (EpochRecord row : rows) {
+            assertTrue(row.skipped() >= 1 && row.skipped() <= 2, "two poisoned images, in one or two batches: " + row);
+            assertTrue(Double.isFinite(row.trainLoss()) && Double.isFinite(row.testLoss()), row.toString());
+        }
+        assertTrue(r.testAccuracy() > 0.5, "it still learns: " + r.testAccuracy());
+        Checkpoint.read(r.checkpoint()).contents().tensors().forEach((name, t) -> {
+            if (t.dtype() == SafeTensors.DType.F32) {
+                for (float v : t.floats()) {
+                    assertTrue(Float.isFinite(v), name);
+                }
+            }
+        });
+    }
+
+    @Test
+    void aSkippedStepLeavesTheModelStateAsItWas() {
+        ResNet model = ResNets.create("resnet8", IMAGE, 10);
+        model.initialize(1);
+        Plan plan = model.compileTraining(32, Sgd.PAPER);
+        try (Backend backend = new JvmBackend(1); Backend.Executable step = backend.compile(plan)) {
+            float[][] before = plan.modelState().stream().map(t -> t.data().clone()).toArray(float[][]::new);
+            StateSnapshot snapshot = new StateSnapshot(step);
+            snapshot.take();
+            java.util.Arrays.fill(plan.input().data(), Float.NaN);
+            plan.learningRate().data()[0] = 0.1f;
+            step.run();
+            assertTrue(Float.isNaN(plan.loss()));
+            assertTrue(Float.isNaN(plan.modelState().get(0).data()[0]), "the step did update the weights");
+            snapshot.restore();
+            for (int i = 0; i < before.length; i++) {
+                assertArrayEquals(before[i], plan.modelState().get(i).data(), plan.modelState().get(i).name());
+            }
+        }
+    }
+
+    @Test
+    void aFailedIntermediateWriteWarnsAndTrainingGoesOn(@TempDir Path dir) throws IOException {
+        int[] calls = {0};
+        CheckpointListener.Writer diskFullOnce = (file, model, metadata) -> {
+            if (++calls[0] == 2) {
+                throw new IOException("No space left on device");
+            }
+            Checkpoint.save(file, model, metadata);
+        };
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = train(recipe(2).with("checkpoint_every", "15"), TRAIN, dir, null, diskFullOnce,
+                StopSignal.manual(), log);
+        String text = log.toString();
+        assertTrue(text.contains("warning: could not write checkpoint " + dir.resolve(Trainer.CHECKPOINT)
+                + " at end of epoch 1, step 20 (No space left on device); the last good one is "
+                + dir.resolve(Trainer.CHECKPOINT) + " (epoch 1, step 15); training goes on"), text);
+        assertEquals(40, Checkpoint.read(r.checkpoint()).metadata().step());
+    }
+
+    @Test
+    void aFailedFinalWriteIsAnErrorAndKeepsThePreviousCheckpoint(@TempDir Path dir) throws IOException {
+        CheckpointListener.Writer failsAtTheEnd = (file, model, metadata) -> {
+            if (metadata.epoch() == 2) {
+                throw new IOException("Read-only file system");
+            }
+            Checkpoint.save(file, model, metadata);
+        };
+        IOException e = assertThrows(IOException.class, () -> train(recipe(2), TRAIN, dir, null, failsAtTheEnd,
+                StopSignal.manual(), new ByteArrayOutputStream()));
+        assertTrue(e.getMessage().contains("could not write checkpoint") && e.getMessage().contains(
+                "the last good one is " + dir.resolve(Trainer.CHECKPOINT) + " (end of epoch 1, step 20)"), e.getMessage());
+        assertEquals(1, Checkpoint.read(dir.resolve(Trainer.CHECKPOINT)).metadata().epoch());
     }
 
     @Test
@@ -113,6 +268,41 @@ class TrainerTest {
         Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
                 () -> train(recipe(2).with(Map.of("lr", "1e30", "weight_decay", "1")), dir, null));
         assertTrue(e.getMessage().contains("lower the learning rate"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("the last good checkpoint is none was written yet"), e.getMessage());
+    }
+
+    /** The data set with NaN in every pixel of the given images. */
+    private static Dataset withNaNImages(Dataset data, int... poisoned) {
+        java.util.Set<Integer> bad = java.util.Arrays.stream(poisoned).boxed().collect(java.util.stream.Collectors.toSet());
+        return new Dataset() {
+            @Override
+            public int size() {
+                return data.size();
+            }
+
+            @Override
+            public Shape imageShape() {
+                return data.imageShape();
+            }
+
+            @Override
+            public List<String> classNames() {
+                return data.classNames();
+            }
+
+            @Override
+            public int label(int i) {
+                return data.label(i);
+            }
+
+            @Override
+            public void image(int i, float[] dst, int offset) {
+                data.image(i, dst, offset);
+                if (bad.contains(i)) {
+                    java.util.Arrays.fill(dst, offset, offset + imageShape().size(), Float.NaN);
+                }
+            }
+        };
     }
 
     @Test
