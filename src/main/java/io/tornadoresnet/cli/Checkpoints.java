@@ -6,6 +6,7 @@ import io.tornadoresnet.io.SafeTensors;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.train.NormalizationText;
 import io.tornadoresnet.train.Recipe;
+import io.tornadoresnet.train.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,19 +16,24 @@ import java.util.List;
 /** A checkpoint opened for eval and predict: the model with its weights, its normalisation, its recipe. */
 record Checkpoints(ResNet model, Normalization normalization, Recipe recipe, List<String> classNames) {
 
-    static Checkpoints open(String file) throws IOException {
-        if (file == null) {
-            throw new Args.UsageException("--checkpoint FILE is required");
+    static Checkpoints open(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new IOException("--checkpoint " + path + " is a folder; give the checkpoint file, e.g. "
+                    + path.resolve(Trainer.CHECKPOINT));
         }
-        Path path = Path.of(file);
         if (!Files.isRegularFile(path)) {
-            throw new IOException("no checkpoint at " + path);
+            throw new IOException("--checkpoint " + path + ": no such file");
         }
         SafeTensors.Contents contents = SafeTensors.read(path);
         ResNet model = Checkpoint.model(contents.metadata());
         Checkpoint.restore(model, contents);
         String recipeText = contents.metadata().get("recipe");
-        Recipe recipe = recipeText == null ? Recipe.defaults("checkpoint") : Recipe.parse("checkpoint", recipeText);
+        Recipe recipe;
+        try {
+            recipe = recipeText == null ? Recipe.defaults("checkpoint") : Recipe.parse("checkpoint", recipeText);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(path + ": the recipe it records is not valid: " + e.getMessage(), e);
+        }
         String names = contents.metadata().get("class_names");
         List<String> classNames = names == null ? null : List.of(names.split("\n"));
         return new Checkpoints(model, NormalizationText.read(contents.metadata(), model.imageShape()), recipe,

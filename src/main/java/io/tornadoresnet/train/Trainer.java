@@ -86,24 +86,19 @@ public final class Trainer {
      */
     public Result run(Path resume) throws IOException {
         Files.createDirectories(out);
-        int batch = recipe.integer("batch");
-        int epochs = recipe.integer("epochs");
-        long seed = Long.parseLong(recipe.get("seed"));
+        int batch = recipe.batch();
+        int epochs = recipe.epochs();
+        long seed = recipe.seed();
         int stepsPerEpoch = train.size() / batch;
         if (stepsPerEpoch == 0) {
             throw new IllegalArgumentException("batch " + batch + " is larger than the training set (" + train.size()
                     + " images)");
         }
         long totalSteps = (long) epochs * stepsPerEpoch;
-        LearningRateSchedule schedule = LearningRateSchedule.parse(recipe.get("schedule"), recipe.real("lr"),
-                recipe.get("milestones"), stepsPerEpoch, totalSteps, recipe.integer("warmup_steps"),
-                recipe.real("warmup_lr"));
-        Sgd sgd = new Sgd((float) recipe.real("momentum"), (float) recipe.real("weight_decay"), recipe.bool("nesterov"));
-        Normalization normalization = Normalization.compute(normalizationKind(recipe.get("normalization")), train);
-        Augmentation augmentation = recipe.integer("augment_pad") == 0 && !recipe.bool("augment_flip")
-                ? Augmentation.none()
-                : Augmentation.of(recipe.integer("augment_pad"), padding(recipe.get("augment_padding")),
-                recipe.bool("augment_flip"));
+        LearningRateSchedule schedule = recipe.schedule(stepsPerEpoch, totalSteps);
+        Sgd sgd = recipe.sgd();
+        Normalization normalization = Normalization.compute(recipe.normalization(), train);
+        Augmentation augmentation = recipe.augmentation();
         MetricsLog metrics = new MetricsLog(out.resolve(METRICS));
 
         int firstEpoch = 0;
@@ -127,7 +122,7 @@ public final class Trainer {
         Files.writeString(out.resolve(RECIPE), recipe.text(), StandardCharsets.UTF_8);
 
         Plan trainPlan = model.compileTraining(batch, sgd);
-        Plan evalPlan = model.compileInference(Math.min(recipe.integer("eval_batch"), Math.max(1, test.size())));
+        Plan evalPlan = model.compileInference(Math.min(recipe.evalBatch(), Math.max(1, test.size())));
         Path checkpoint = out.resolve(CHECKPOINT);
         double trainLoss = Double.NaN;
         double trainSeconds = 0;
@@ -198,8 +193,8 @@ public final class Trainer {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("epoch", Integer.toString(epoch));
         m.put("step", Long.toString(step));
-        m.put("seed", recipe.get("seed"));
-        m.put("dataset", recipe.get("dataset"));
+        m.put("seed", Long.toString(recipe.seed()));
+        m.put("dataset", recipe.dataset());
         m.put("class_names", String.join("\n", train.classNames()));
         m.put("recipe", recipe.text());
         m.putAll(NormalizationText.write(normalization));
@@ -218,22 +213,5 @@ public final class Trainer {
         loss.add(new CurvePlot.Series("test", x, rows.stream().mapToDouble(EpochRecord::testLoss).toArray(), false, 0));
         CurvePlot.write(out.resolve(CURVES), List.of(new CurvePlot.Panel(model.name() + " loss", "loss", loss),
                 new CurvePlot.Panel(model.name() + " error", "error (%)", error)));
-    }
-
-    static Normalization.Kind normalizationKind(String text) {
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "none" -> Normalization.Kind.NONE;
-            case "pixel" -> Normalization.Kind.PIXEL_MEAN;
-            case "channel" -> Normalization.Kind.CHANNEL_MEAN_STD;
-            default -> throw new IllegalArgumentException("normalization is none, pixel or channel, got '" + text + "'");
-        };
-    }
-
-    private static Augmentation.Padding padding(String text) {
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "zero" -> Augmentation.Padding.ZERO;
-            case "reflect" -> Augmentation.Padding.REFLECT;
-            default -> throw new IllegalArgumentException("augment_padding is zero or reflect, got '" + text + "'");
-        };
     }
 }
