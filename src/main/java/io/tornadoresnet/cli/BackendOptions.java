@@ -16,7 +16,7 @@ final class BackendOptions {
 
     @Option(names = "--backend", paramLabel = "jvm|tornado",
             description = "jvm (the plain JVM, always there) or tornado (TornadoVM's devices; scripts/resnet then "
-                    + "starts TornadoVM's JVM). Default: jvm, or the task's backend for train.")
+                    + "starts TornadoVM's JVM). Default: --set backend=..., for train the task's backend, else jvm.")
     private String backend;
 
     @Option(names = "--threads", paramLabel = "N",

@@ -56,7 +56,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         // the options' values are checked before the checkpoint is read, then applied to its recipe
-        String backendName = backendOptions.name("jvm");
+        String backendName = backendOptions.name(set.valueOr("backend", "jvm"));
         backendOptions.check(backendName);
         Usage.RecipeOptions options = new Usage.RecipeOptions()
                 .put("--dataset", "dataset", dataset)

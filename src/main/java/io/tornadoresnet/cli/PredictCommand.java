@@ -52,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
         if (images.size() > MAX_IMAGES) {
             throw Usage.error(spec, images.size() + " images: give at most " + MAX_IMAGES + " per call");
         }
-        String backendName = backendOptions.name("jvm");
+        String backendName = backendOptions.name(set.valueOr("backend", "jvm"));
         backendOptions.check(backendName);
         for (Path image : images) {
             if (!Files.isRegularFile(image)) {

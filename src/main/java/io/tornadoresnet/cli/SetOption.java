@@ -18,6 +18,11 @@ final class SetOption {
                     + "--set augment_flip=false). Options such as --epochs win over --set.")
     private Map<String, String> values = new LinkedHashMap<>();
 
+    /** The value --set gives a key, or the fallback. */
+    String valueOr(String key, String fallback) {
+        return values.getOrDefault(key, fallback);
+    }
+
     /** The recipe with the --set values; an unknown key or a bad value is a usage error naming it. */
     Recipe applyTo(Recipe recipe) {
         try {
