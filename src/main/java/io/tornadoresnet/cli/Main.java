@@ -67,12 +67,7 @@ public final class Main implements Callable<Integer> {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((e, args) -> main.usageError(e));
         cl.setExecutionExceptionHandler((e, command, parsed) -> main.failure(e, command));
-        try {
-            return cl.execute(argv);
-        } catch (OutOfMemoryError e) {
-            err.println("resnet: out of memory (" + e.getMessage() + "): lower --batch or give java a larger -Xmx");
-            return FAILURE;
-        }
+        return cl.execute(argv);
     }
 
     @Override

@@ -8,8 +8,13 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -230,5 +235,18 @@ class MainTest {
         assertTrue(debug.err().contains("\tat io.tornadoresnet.cli.BackendOptions"), debug.err());
         Run before = run("--debug", "bench", "--backend", "tornado");
         assertTrue(before.err().contains("\tat "), "--debug before the command works too: " + before.err());
+    }
+
+    @Test
+    void failuresReadAsOneLine() {
+        assertEquals("no such file or folder: data/x", Main.reason(new NoSuchFileException("data/x")));
+        assertEquals("permission denied: runs/a", Main.reason(new AccessDeniedException("runs/a")));
+        assertEquals("not a folder: runs/a", Main.reason(new NotDirectoryException("runs/a")));
+        assertEquals("runs/a: No space left on device",
+                Main.reason(new UncheckedIOException(new FileSystemException("runs/a", null, "No space left on device"))));
+        assertEquals("batch 200 is larger than the training set", Main.reason(
+                new IllegalArgumentException("batch 200 is larger than the training set")));
+        assertEquals("java.lang.NullPointerException: oops (--debug shows where)",
+                Main.reason(new NullPointerException("oops")));
     }
 }
