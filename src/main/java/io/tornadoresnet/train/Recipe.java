@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -45,7 +44,6 @@ public final class Recipe {
     private final String name;
     private final Map<String, String> values;
 
-    private final String description;
     private final List<String> models;
     private final Shortcut shortcut;
     private final String dataset;
@@ -98,7 +96,6 @@ public final class Recipe {
     private Recipe(String name, Map<String, String> given) {
         this.name = name;
         this.values = Collections.unmodifiableMap(new TreeMap<>(given));
-        description = get("description");
         String many = get("models");
         String modelsKey = many.isBlank() ? "model" : "models";
         List<String> names = new ArrayList<>();
@@ -184,11 +181,6 @@ public final class Recipe {
         return d;
     }
 
-    /** Every key a recipe may set, in the order of the documentation. */
-    public static Set<String> keys() {
-        return Collections.unmodifiableSet(DEFAULTS.keySet());
-    }
-
     /** The recipe with only defaults. */
     public static Recipe defaults(String name) {
         return new Recipe(name, DEFAULTS);
@@ -253,10 +245,6 @@ public final class Recipe {
 
     public String name() {
         return name;
-    }
-
-    public String description() {
-        return description;
     }
 
     /** The models of a multi-model task (the degradation comparison), or the one model. */
