@@ -2,25 +2,31 @@ package io.tornadoresnet.cli;
 
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.plan.LayerInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /** Prints a model's layer table, parameter count and multiply-adds. */
-final class InfoCommand implements Main.Command {
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        usageHelpWidth = 100, description = "Print a model's layers, parameters and multiply-adds.")
+final class InfoCommand implements Callable<Integer> {
+    @ParentCommand
+    private Main main;
+    @Mixin
+    private ModelOptions modelOptions;
+    @Mixin
+    private JsonOption json;
 
     @Override
-    public String summary() {
-        return "--model NAME [--input CxHxW] [--classes K] [--shortcut A|B] [--json]";
-    }
-
-    @Override
-    public int run(Args args, PrintStream out) {
-        ResNet model = Models.fromArgs(args, null);
-        boolean json = args.flag("json");
-        args.rejectUnknown();
+    public Integer call() {
+        ResNet model = modelOptions.build();
+        PrintStream out = main.out;
         List<LayerInfo> table = model.layerTable();
         long macs = table.stream().mapToLong(LayerInfo::macs).sum();
         long params = model.parameterCount();
@@ -32,16 +38,14 @@ final class InfoCommand implements Main.Command {
                     row.macs());
         }
         out.printf("parameters %,d  multiply-adds %,d per image (%.2f GMACs)%n", params, macs, macs / 1e9);
-        if (json) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("model", model.name());
-            o.put("input", model.imageShape().toString());
-            o.put("classes", model.classes());
-            o.put("params", params);
-            o.put("macs", macs);
-            o.put("layers", table.size());
-            out.println(Json.write(o));
-        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model.name());
+        o.put("input", model.imageShape().toString());
+        o.put("classes", model.classes());
+        o.put("params", params);
+        o.put("macs", macs);
+        o.put("layers", table.size());
+        json.print(out, o);
         return 0;
     }
 }

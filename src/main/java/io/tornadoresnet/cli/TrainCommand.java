@@ -7,12 +7,19 @@ import io.tornadoresnet.data.SyntheticData;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.HostMemory;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.train.ComparisonPlot;
 import io.tornadoresnet.train.ProgressBar;
 import io.tornadoresnet.train.Recipe;
 import io.tornadoresnet.train.StopSignal;
 import io.tornadoresnet.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,86 +31,140 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * Trains by a recipe from tasks/ (by default ResNet-20 on Fashion-MNIST). A recipe with several
  * models (the degradation task) trains each into its own folder and draws their curves together.
  */
-final class TrainCommand implements Main.Command {
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        usageHelpWidth = 100,
+        description = {"Train by a recipe (tasks/*.properties). The run's folder gets a progress log, metrics.csv, "
+                + "curves.png, recipe.properties and last.safetensors.",
+                "Options that set a recipe key override the task; they default to the task's value."})
+final class TrainCommand implements Callable<Integer> {
     static final String DEFAULT_TASK = "tasks/fashion-mnist-resnet20.properties";
-    /** The dataset name a recipe records for a --synthetic run. */
-    static final String SYNTHETIC = "synthetic";
     private static final int SYNTHETIC_TRAIN = 2048;
     private static final int SYNTHETIC_TEST = 512;
 
-    /** Command-line options that override a recipe key of the same meaning. */
-    private static final Map<String, String> OVERRIDES = Map.ofEntries(
-            Map.entry("model", "model"), Map.entry("data", "data"), Map.entry("dataset", "dataset"),
-            Map.entry("epochs", "epochs"), Map.entry("batch", "batch"), Map.entry("lr", "lr"),
-            Map.entry("schedule", "schedule"), Map.entry("limit-train", "limit_train"),
-            Map.entry("limit-test", "limit_test"), Map.entry("backend", "backend"), Map.entry("seed", "seed"),
-            Map.entry("shortcut", "shortcut"), Map.entry("holdout", "holdout"), Map.entry("input", "input"),
-            Map.entry("checkpoint-every", "checkpoint_every"));
+    @ParentCommand
+    private Main main;
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--task", paramLabel = "FILE", defaultValue = DEFAULT_TASK,
+            description = "The recipe (default: ${DEFAULT-VALUE}).")
+    private String task;
+
+    @Mixin
+    private SetOption set;
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "resnetN or plainN (recipe key model; replaces a task's list of models).")
+    private String model;
+
+    @Option(names = "--shortcut", paramLabel = "A|B", description = "Shortcut of the CIFAR family (shortcut).")
+    private String shortcut;
+
+    @Option(names = "--dataset", paramLabel = "KIND",
+            description = "fashion-mnist, mnist, cifar10, cifar100 or folder (dataset).")
+    private String dataset;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "The data set's folder (data; default: the data set's usual place).")
+    private String data;
+
+    @Option(names = "--input", paramLabel = "CxHxW",
+            description = "Image shape the model takes (input; default: the data set's).")
+    private String input;
+
+    @Option(names = "--synthetic", description = "Train on " + SYNTHETIC_TRAIN + " generated images and test on "
+            + SYNTHETIC_TEST + " (no data set needed; --input sets their shape, default 3x32x32).")
+    private boolean synthetic;
+
+    @Option(names = "--holdout", paramLabel = "N",
+            description = "Hold out N training images as the test set; 0 uses the test split (holdout).")
+    private String holdout;
+
+    @Option(names = "--limit-train", paramLabel = "N", description = "Train on the first N images; 0 for all (limit_train).")
+    private String limitTrain;
+
+    @Option(names = "--limit-test", paramLabel = "N", description = "Test on the first N images; 0 for all (limit_test).")
+    private String limitTest;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs, 1 to " + Recipe.MAX_EPOCHS + " (epochs).")
+    private String epochs;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Images per step, 1 to " + Recipe.MAX_BATCH + " (batch).")
+    private String batch;
+
+    @Option(names = "--lr", paramLabel = "X", description = "Base (or peak) learning rate, above 0 (lr).")
+    private String lr;
+
+    @Option(names = "--schedule", paramLabel = "step|cosine|onecycle",
+            description = "Learning-rate schedule (schedule; step uses the task's milestones).")
+    private String schedule;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of initialisation, shuffling and augmentation (seed).")
+    private String seed;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS",
+            description = "Also write last.safetensors every STEPS steps, so that a killed run loses at most that "
+                    + "many; 0 writes it at epoch ends only (checkpoint_every; default: the task's, else 0).")
+    private String checkpointEvery;
+
+    @Option(names = "--skip-nonfinite", description = "Leave out a batch whose loss is not finite (NaN, infinity) and "
+            + "go on, instead of stopping the run (skip_nonfinite=true; default: the task's, else false).")
+    private boolean skipNonfinite;
+
+    @Mixin
+    private BackendOptions backendOptions;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "The run's folder (default: runs/TASK-TIME, or the folder of --resume's checkpoint).")
+    private Path out;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Continue a run from its last.safetensors, to the recipe's epoch count.")
+    private Path resume;
+
+    @Mixin
+    private JsonOption json;
 
     @Override
-    public String summary() {
-        return "[--task tasks/NAME.properties] [--data DIR] [--epochs N] [--batch N] [--lr X] [--limit-train N]"
-                + " [--limit-test N] [--threads N] [--backend jvm|tornado] [--seed S] [--out DIR] [--resume FILE]"
-                + " [--model NAME] [--synthetic] [--checkpoint-every STEPS] [--skip-nonfinite] [--json]";
-    }
-
-    @Override
-    public int run(Args args, PrintStream out) throws IOException {
-        Path taskFile = Home.resolve(args.string("task", DEFAULT_TASK));
-        Recipe recipe = Recipe.load(taskFile);
-        Map<String, String> overrides = new LinkedHashMap<>();
-        OVERRIDES.forEach((option, key) -> {
-            String v = args.string(option, null);
-            if (v != null) {
-                overrides.put(key, v);
-            }
-        });
-        if (overrides.containsKey("model")) {
-            overrides.put("models", "");
+    public Integer call() throws IOException {
+        Recipe recipe = recipe(Recipe.load(Home.resolve(task)));
+        List<String> models = recipe.models();
+        if (resume != null && models.size() > 1) {
+            throw Usage.error(spec, "--resume continues one model's run; this task trains " + models
+                    + ": resume each with --model NAME --out DIR/NAME --resume DIR/NAME/" + Trainer.CHECKPOINT);
         }
-        recipe = recipe.with(overrides);
-        boolean synthetic = args.flag("synthetic");
-        if (synthetic) {
-            recipe = recipe.with("dataset", SYNTHETIC);
+        backendOptions.check(recipe.backend());
+        Path runDir = out != null ? out : resume != null ? resume.toAbsolutePath().getParent()
+                : Path.of("runs", recipe.name() + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (resume != null && !Files.isRegularFile(resume)) {
+            throw new IOException("--resume " + resume + ": no checkpoint file there");
         }
-        if (args.flag("skip-nonfinite")) {
-            recipe = recipe.with("skip_nonfinite", "true");
-        }
-        boolean json = args.flag("json");
-        String outOption = args.string("out", null);
-        String resumeOption = args.string("resume", null);
-        try (Backend backend = Backends.fromArgs(withRecipeBackend(args, recipe));
-             StopSignal stop = StopSignal.onInterrupt(System.err)) {
-            args.rejectUnknown();
-            Path runDir = outOption != null ? Path.of(outOption) : Path.of("runs", recipe.name() + "-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            Path resume = resumeOption == null ? null : Path.of(resumeOption);
-            if (resume != null && outOption == null) {
-                runDir = resume.toAbsolutePath().getParent();
-            }
-            List<String> models = recipe.models();
-            if (resume != null && models.size() > 1) {
-                throw new Args.UsageException("--resume continues one model's run; this task trains " + models
-                        + ": resume each with --model NAME --out DIR/NAME --resume DIR/NAME/" + Trainer.CHECKPOINT);
-            }
-            Dataset[] data = synthetic ? syntheticData(recipe) : realData(recipe);
+        OutputFolder.checkWritable(out != null ? "--out" : "the run folder", runDir);
+        PrintStream stdout = main.out;
+        try (Backend backend = backendOptions.open(recipe.backend());
+             StopSignal stop = StopSignal.onInterrupt(main.err)) {
+            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe);
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
-                ResNet model = ResNets.create(name, data[0].imageShape(), data[0].numClasses(),
-                        Models.shortcut(recipe.get("shortcut")));
-                Path dir = models.size() == 1 ? runDir : runDir.resolve(model.name());
-                Trainer trainer = new Trainer(recipe.with("model", model.name()), model, backend, data[0], data[1],
-                        dir, System.err, ProgressBar.redrawsOnStderr());
+                ResNet network = ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());
+                Path dir = models.size() == 1 ? runDir : runDir.resolve(network.name());
+                Trainer trainer = new Trainer(recipe.with("model", network.name()), network, backend, sets[0], sets[1],
+                        dir, main.err, ProgressBar.redrawsOnStderr());
                 try {
                     results.add(trainer.run(resume, stop));
                 } catch (Trainer.StoppedException e) {
-                    System.err.println(e.getMessage());
+                    main.err.println(e.getMessage());
                     return e.exitStatus();
+                } catch (HostMemory.TooLargeException e) {
+                    throw e.purpose().equals("training")
+                            ? new IllegalArgumentException(e.estimate() + ": lower --batch or raise -Xmx", e) : e;
                 }
             }
             if (models.size() > 1) {
@@ -113,83 +174,103 @@ final class TrainCommand implements Main.Command {
                     metrics.add(runDir.resolve(name).resolve(Trainer.METRICS));
                 }
                 ComparisonPlot.write(figure, models, metrics);
-                out.println("comparison plot: " + figure);
+                stdout.println("comparison plot: " + figure);
             }
-            Trainer.Result last = results.get(results.size() - 1);
             for (Trainer.Result r : results) {
-                out.printf("%s: test accuracy %.2f%%, train loss %.4f, %.0f s, %.0f img/s, checkpoint %s%n",
+                stdout.printf("%s: test accuracy %.2f%%, train loss %.4f, %.0f s, %.0f img/s, checkpoint %s%n",
                         r.out().getFileName(), 100 * r.testAccuracy(), r.trainLoss(), r.trainSeconds(),
                         r.imagesPerSecond(), r.checkpoint());
             }
-            if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("task", recipe.name());
-                o.put("model", models.get(models.size() - 1));
-                o.put("test_accuracy", last.testAccuracy());
-                o.put("test_loss", last.testLoss());
-                o.put("train_loss", last.trainLoss());
-                o.put("train_seconds", Math.round(last.trainSeconds() * 10) / 10.0);
-                o.put("images_per_s", Math.round(last.imagesPerSecond() * 10) / 10.0);
-                o.put("epochs", last.epochs());
-                o.put("steps", last.steps());
-                o.put("backend", backend.name());
-                o.put("checkpoint", last.checkpoint().toString());
-                o.put("out", runDir.toString());
-                if (results.size() > 1) {
-                    Map<String, Object> each = new LinkedHashMap<>();
-                    for (int i = 0; i < models.size(); i++) {
-                        each.put(models.get(i), results.get(i).testAccuracy());
-                    }
-                    o.put("test_accuracy_by_model", each);
-                }
-                out.println(Json.write(o));
-            }
+            json.print(stdout, results(recipe, backend, runDir, results));
         }
         return 0;
     }
 
-    /** The recipe names a backend; --backend on the command line wins. */
-    private static Args withRecipeBackend(Args args, Recipe recipe) {
-        return args.withDefault("backend", recipe.get("backend"));
+    /** The task, then --set, then the options that name a recipe key: each checked before any work. */
+    private Recipe recipe(Recipe task) {
+        if (synthetic && dataset != null) {
+            throw Usage.error(spec, "--synthetic and --dataset " + dataset + " exclude each other");
+        }
+        Usage.RecipeOptions options = new Usage.RecipeOptions()
+                .put("--model", "model", model)
+                .put("--model", "models", model == null ? null : "")
+                .put("--shortcut", "shortcut", shortcut)
+                .put("--dataset", "dataset", dataset)
+                .put("--synthetic", "dataset", synthetic ? Recipe.SYNTHETIC : null)
+                .put("--data", "data", data)
+                .put("--input", "input", input)
+                .put("--holdout", "holdout", holdout)
+                .put("--limit-train", "limit_train", limitTrain)
+                .put("--limit-test", "limit_test", limitTest)
+                .put("--epochs", "epochs", epochs)
+                .put("--batch", "batch", batch)
+                .put("--lr", "lr", lr)
+                .put("--schedule", "schedule", schedule)
+                .put("--seed", "seed", seed)
+                .put("--checkpoint-every", "checkpoint_every", checkpointEvery)
+                .put("--skip-nonfinite", "skip_nonfinite", skipNonfinite ? "true" : null)
+                .put("--backend", "backend", backendOptions.name(null));
+        return options.applyTo(spec, set.applyTo(task));
+    }
+
+    private static Map<String, Object> results(Recipe recipe, Backend backend, Path runDir,
+                                               List<Trainer.Result> results) {
+        List<String> models = recipe.models();
+        Trainer.Result last = results.get(results.size() - 1);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("task", recipe.name());
+        o.put("model", models.get(models.size() - 1));
+        o.put("test_accuracy", last.testAccuracy());
+        o.put("test_loss", last.testLoss());
+        o.put("train_loss", last.trainLoss());
+        o.put("train_seconds", Math.round(last.trainSeconds() * 10) / 10.0);
+        o.put("images_per_s", Math.round(last.imagesPerSecond() * 10) / 10.0);
+        o.put("epochs", last.epochs());
+        o.put("steps", last.steps());
+        o.put("backend", backend.name());
+        o.put("checkpoint", last.checkpoint().toString());
+        o.put("out", runDir.toString());
+        if (results.size() > 1) {
+            Map<String, Object> each = new LinkedHashMap<>();
+            for (int i = 0; i < models.size(); i++) {
+                each.put(models.get(i), results.get(i).testAccuracy());
+            }
+            o.put("test_accuracy_by_model", each);
+        }
+        return o;
     }
 
     private static Dataset[] syntheticData(Recipe recipe) {
-        Shape shape = Shape.parse(recipe.get("input").isBlank() ? "3x32x32" : recipe.get("input"));
-        long seed = Long.parseLong(recipe.get("seed"));
-        Dataset all = SyntheticData.generate(shape, 10, SYNTHETIC_TRAIN + SYNTHETIC_TEST, 0.25f, seed);
+        Shape shape = recipe.input() == null ? Shape.of(3, 32, 32) : recipe.input();
+        Dataset all = SyntheticData.generate(shape, 10, SYNTHETIC_TRAIN + SYNTHETIC_TEST, 0.25f, recipe.seed());
         return limits(recipe, Splits.limit(all, SYNTHETIC_TRAIN),
                 Splits.subset(all, range(SYNTHETIC_TRAIN, SYNTHETIC_TRAIN + SYNTHETIC_TEST)));
     }
 
     private static Dataset[] realData(Recipe recipe) throws IOException {
-        String kind = recipe.get("dataset");
-        Path dir = recipe.get("data").isBlank() ? Datasets.defaultDir(kind) : Path.of(recipe.get("data"));
+        String kind = recipe.dataset();
+        Path dir = recipe.data() == null ? Datasets.defaultDir(kind) : recipe.data();
         if (!Files.isDirectory(dir)) {
             throw new IOException("no " + kind + " data at " + dir + (kind.equals("fashion-mnist")
                     ? ": install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist; scripts/resnet"
                     + " does it when run as root) or give --data DIR with the four IDX files"
                     : ": give --data DIR"));
         }
-        Shape shape = recipe.get("input").isBlank() ? null : Shape.parse(recipe.get("input"));
-        int resize = recipe.integer("resize");
-        Dataset train = Datasets.open(kind, dir, true, shape, resize);
+        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize());
         Dataset test;
-        int holdout = recipe.integer("holdout");
-        if (holdout > 0) {
-            Splits.Split split = Splits.holdOut(train, holdout, Long.parseLong(recipe.get("seed")));
+        if (recipe.holdout() > 0) {
+            Splits.Split split = Splits.holdOut(train, recipe.holdout(), recipe.seed());
             train = split.train();
             test = split.validation();
         } else {
-            test = Datasets.open(kind, dir, false, shape, resize);
+            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize());
         }
         return limits(recipe, train, test);
     }
 
     private static Dataset[] limits(Recipe recipe, Dataset train, Dataset test) {
-        int limitTrain = recipe.integer("limit_train");
-        int limitTest = recipe.integer("limit_test");
-        return new Dataset[] {limitTrain > 0 ? Splits.limit(train, limitTrain) : train,
-                limitTest > 0 ? Splits.limit(test, limitTest) : test};
+        return new Dataset[] {recipe.limitTrain() > 0 ? Splits.limit(train, recipe.limitTrain()) : train,
+                recipe.limitTest() > 0 ? Splits.limit(test, recipe.limitTest()) : test};
     }
 
     private static int[] range(int from, int to) {

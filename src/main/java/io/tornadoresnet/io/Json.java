@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON subset a safetensors header uses: objects, arrays, strings (with every escape) and
- * integers. Parsed values are {@code LinkedHashMap<String, Object>} (key order kept),
- * {@code List<Object>}, {@code String} and {@code Long}. Literals, fractions and exponents are
- * rejected, as are duplicate keys.
+ * The project's one JSON class. It writes any JSON value (the safetensors header and the
+ * one-line objects that {@code --json} prints) and parses the subset a safetensors header uses:
+ * objects, arrays, strings (with every escape) and integers. Parsed values are
+ * {@code LinkedHashMap<String, Object>} (key order kept), {@code List<Object>}, {@code String}
+ * and {@code Long}. The parser rejects literals, fractions and exponents, and duplicate keys.
  */
-final class Json {
+public final class Json {
     /** Deeper than any safetensors header needs; bounds the recursion on hostile input. */
     private static final int MAX_DEPTH = 32;
 
@@ -27,7 +28,7 @@ final class Json {
      *
      * @throws IllegalArgumentException with the offending character offset
      */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         p.skipWhitespace();
         Object value = p.value(0);
@@ -36,6 +37,51 @@ final class Json {
             throw p.error("unexpected text after the JSON value");
         }
         return value;
+    }
+
+    /**
+     * One line of JSON for maps (keys in iteration order), lists, strings, numbers, booleans and
+     * null; a NaN or infinite number is written as null, anything else as its string.
+     */
+    public static String write(Object value) {
+        StringBuilder b = new StringBuilder();
+        writeValue(b, value);
+        return b.toString();
+    }
+
+    private static void writeValue(StringBuilder out, Object value) {
+        if (value == null) {
+            out.append("null");
+        } else if (value instanceof String s) {
+            writeString(out, s);
+        } else if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            out.append(Double.isFinite(d) ? Double.toString(d) : "null");
+        } else if (value instanceof Number || value instanceof Boolean) {
+            out.append(value);
+        } else if (value instanceof Map<?, ?> map) {
+            out.append('{');
+            String separator = "";
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                out.append(separator);
+                writeString(out, String.valueOf(e.getKey()));
+                out.append(':');
+                writeValue(out, e.getValue());
+                separator = ",";
+            }
+            out.append('}');
+        } else if (value instanceof List<?> list) {
+            out.append('[');
+            String separator = "";
+            for (Object element : list) {
+                out.append(separator);
+                writeValue(out, element);
+                separator = ",";
+            }
+            out.append(']');
+        } else {
+            writeString(out, value.toString());
+        }
     }
 
     /** Appends {@code s} as a JSON string literal; non-ASCII characters are kept as UTF-16 text. */

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  */
 public final class ResNets {
     private static final Pattern NAME = Pattern.compile("(resnet|plain)(\\d+)");
+    /** Far beyond any image a ResNet is trained on (ImageNet's 3x224x224 has 150,528). */
+    public static final int MAX_INPUT_ELEMENTS = 1 << 26;
 
     /** Blocks per stage and block type of Table 1. */
     private record ImageNetLayout(int[] blocks, boolean bottleneck) {}
@@ -41,26 +43,63 @@ public final class ResNets {
         if (shortcut == Shortcut.NONE) {
             throw new IllegalArgumentException("ask for a plain network by name (plainN), not by shortcut");
         }
+        String canonical = canonicalName(name);
+        boolean plain = canonical.startsWith("plain");
+        int depth = Integer.parseInt(canonical.substring(plain ? 5 : 6));
+        ImageNetLayout layout = imageNetLayout(depth);
+        if (layout != null) {
+            return imageNet(canonical, imageShape, classes, layout, plain ? Shortcut.NONE : Shortcut.B);
+        }
+        return cifar(canonical, imageShape, classes, (depth - 2) / 6, plain ? Shortcut.NONE : shortcut);
+    }
+
+    /**
+     * The name a model is built and saved under ({@code ResNet56} gives {@code resnet56}).
+     *
+     * @throws IllegalArgumentException naming the model families when no network has this name
+     */
+    public static String canonicalName(String name) {
         Matcher m = NAME.matcher(name.toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new IllegalArgumentException(unknown(name));
         }
-        boolean plain = m.group(1).equals("plain");
         int depth;
         try {
             depth = Integer.parseInt(m.group(2));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(unknown(name));
         }
-        String canonical = m.group(1) + depth;
-        ImageNetLayout layout = imageNetLayout(depth);
-        if (layout != null) {
-            return imageNet(canonical, imageShape, classes, layout, plain ? Shortcut.NONE : Shortcut.B);
+        if (imageNetLayout(depth) == null && (depth < 8 || (depth - 2) % 6 != 0)) {
+            throw new IllegalArgumentException(unknown(name));
         }
-        if (depth >= 8 && (depth - 2) % 6 == 0) {
-            return cifar(canonical, imageShape, classes, (depth - 2) / 6, plain ? Shortcut.NONE : shortcut);
+        return m.group(1) + depth;
+    }
+
+    /**
+     * Reads an input shape of the command-line form {@code CxHxW}, e.g. {@code 3x32x32}.
+     *
+     * @throws IllegalArgumentException saying what is wrong (the caller names the text)
+     */
+    public static Shape parseInput(String text) {
+        String[] parts = text.trim().split("[xX]", -1);
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("not an image shape CxHxW like 3x32x32");
         }
-        throw new IllegalArgumentException(unknown(name));
+        int[] dims = new int[3];
+        for (int i = 0; i < 3; i++) {
+            try {
+                dims[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not an image shape CxHxW like 3x32x32");
+            }
+            if (dims[i] <= 0) {
+                throw new IllegalArgumentException("every size must be positive");
+            }
+        }
+        if ((double) dims[0] * dims[1] * dims[2] > MAX_INPUT_ELEMENTS) {
+            throw new IllegalArgumentException("more than " + MAX_INPUT_ELEMENTS + " values per image");
+        }
+        return Shape.of(dims);
     }
 
     private static String unknown(String name) {

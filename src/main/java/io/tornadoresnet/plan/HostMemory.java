@@ -22,8 +22,30 @@ public final class HostMemory {
     public static void require(String what, String purpose, long bytes) {
         long limit = Runtime.getRuntime().maxMemory();
         if (bytes > limit) {
-            throw new IllegalArgumentException(what + " needs about " + human(bytes) + " for " + purpose
-                    + "; this JVM may use " + human(limit) + " (-Xmx): lower the batch size or raise -Xmx");
+            throw new TooLargeException(what + " needs about " + human(bytes) + " for " + purpose
+                    + "; this JVM may use " + human(limit) + " (-Xmx)", purpose);
+        }
+    }
+
+    /** A plan refused because it cannot fit in this JVM's heap. */
+    public static final class TooLargeException extends IllegalArgumentException {
+        private final String estimate;
+        private final String purpose;
+
+        TooLargeException(String estimate, String purpose) {
+            super(estimate + ": lower the batch size or raise -Xmx");
+            this.estimate = estimate;
+            this.purpose = purpose;
+        }
+
+        /** What needs how much memory for what, and the limit, without the advice. */
+        public String estimate() {
+            return estimate;
+        }
+
+        /** What the memory was for: "training" or "inference". */
+        public String purpose() {
+            return purpose;
         }
     }
 

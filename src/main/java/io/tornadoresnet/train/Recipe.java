@@ -1,33 +1,155 @@
 package io.tornadoresnet.train;
 
+import io.tornadoresnet.data.Augmentation;
+import io.tornadoresnet.data.Datasets;
+import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.nn.Sgd;
+import io.tornadoresnet.nn.Shortcut;
+import io.tornadoresnet.tensor.Shape;
+
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * An experiment's recipe: a tasks/NAME.properties file (model, data, schedule, augmentation,
- * backend), possibly overridden from the command line. Unknown keys are rejected, so that a typo
- * never silently falls back to a default.
+ * backend) with the command line's overrides, read into typed values and checked here, once.
+ * Unknown keys and out-of-range values are rejected, so that a typo never silently falls back
+ * to a default and a bad number never reaches the trainer.
  */
 public final class Recipe {
+    /** The data set name of a run on generated images. */
+    public static final String SYNTHETIC = "synthetic";
+    public static final int MAX_BATCH = 65_536;
+    public static final int MAX_EPOCHS = 100_000;
+    private static final int MAX_RESIZE = 8_192;
+    private static final int MAX_PAD = 1_024;
+
     /** Every key a recipe may set, with its default. */
     private static final Map<String, String> DEFAULTS = defaults();
 
     private final String name;
     private final Map<String, String> values;
 
-    private Recipe(String name, Map<String, String> values) {
+    private final List<String> models;
+    private final Shortcut shortcut;
+    private final String dataset;
+    private final Path data;
+    private final Shape input;
+    private final int resize;
+    private final int epochs;
+    private final int batch;
+    private final double lr;
+    private final String schedule;
+    private final String milestones;
+    private final int warmupSteps;
+    private final double warmupLr;
+    private final Sgd sgd;
+    private final Augmentation augmentation;
+    private final Normalization.Kind normalization;
+    private final int holdout;
+    private final int limitTrain;
+    private final int limitTest;
+    private final long seed;
+    private final String backend;
+    private final int evalBatch;
+    private final int checkpointEvery;
+    private final boolean skipNonfinite;
+
+    /** A recipe value that cannot be used: names the key, the value and what is wrong. */
+    public static final class BadValueException extends IllegalArgumentException {
+        private final String key;
+        private final String value;
+        private final String problem;
+
+        BadValueException(String key, String value, String problem) {
+            super(key + "=" + value + ": " + problem);
+            this.key = key;
+            this.value = value;
+            this.problem = problem;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public String value() {
+            return value;
+        }
+
+        public String problem() {
+            return problem;
+        }
+    }
+
+    private Recipe(String name, Map<String, String> given) {
         this.name = name;
-        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        this.values = Collections.unmodifiableMap(new TreeMap<>(given));
+        String many = get("models");
+        String modelsKey = many.isBlank() ? "model" : "models";
+        List<String> names = new ArrayList<>();
+        for (String model : many.isBlank() ? List.of(get("model")) : List.of(many.trim().split("\\s*,\\s*"))) {
+            names.add(valid(modelsKey, ResNets::canonicalName, model));
+        }
+        models = List.copyOf(names);
+        shortcut = choice("shortcut", Map.of("a", Shortcut.A, "b", Shortcut.B));
+        dataset = get("dataset");
+        if (!dataset.equals(SYNTHETIC) && !Datasets.KINDS.contains(dataset)) {
+            throw bad("dataset", "must be one of " + String.join(", ", Datasets.KINDS) + " or " + SYNTHETIC);
+        }
+        data = get("data").isBlank() ? null : valid("data", Path::of, get("data"));
+        input = get("input").isBlank() ? null : valid("input", ResNets::parseInput, get("input"));
+        resize = whole("resize", 0, MAX_RESIZE);
+        epochs = whole("epochs", 1, MAX_EPOCHS);
+        batch = whole("batch", 1, MAX_BATCH);
+        lr = positive("lr");
+        schedule = choice("schedule", Map.of("step", "step", "cosine", "cosine", "onecycle", "onecycle"));
+        milestones = get("milestones");
+        warmupSteps = whole("warmup_steps", 0, Integer.MAX_VALUE);
+        warmupLr = number("warmup_lr");
+        try {
+            schedule(1, 1);
+        } catch (IllegalArgumentException e) {
+            throw bad("milestones", e.getMessage());
+        }
+        double momentum = number("momentum");
+        if (momentum >= 1) {
+            throw bad("momentum", "must be at least 0 and below 1");
+        }
+        double weightDecay = number("weight_decay");
+        boolean nesterov = bool("nesterov");
+        if (nesterov && momentum == 0) {
+            throw bad("nesterov", "Nesterov momentum needs momentum above 0");
+        }
+        sgd = new Sgd((float) momentum, (float) weightDecay, nesterov);
+        int pad = whole("augment_pad", 0, MAX_PAD);
+        Augmentation.Padding padding = choice("augment_padding",
+                Map.of("zero", Augmentation.Padding.ZERO, "reflect", Augmentation.Padding.REFLECT));
+        boolean flip = bool("augment_flip");
+        augmentation = pad == 0 && !flip ? Augmentation.none() : Augmentation.of(pad, padding, flip);
+        normalization = choice("normalization", Map.of("none", Normalization.Kind.NONE,
+                "pixel", Normalization.Kind.PIXEL_MEAN, "channel", Normalization.Kind.CHANNEL_MEAN_STD));
+        holdout = whole("holdout", 0, Integer.MAX_VALUE);
+        limitTrain = whole("limit_train", 0, Integer.MAX_VALUE);
+        limitTest = whole("limit_test", 0, Integer.MAX_VALUE);
+        seed = valid("seed", Long::parseLong, get("seed"));
+        backend = choice("backend", Map.of("jvm", "jvm", "tornado", "tornado"));
+        evalBatch = whole("eval_batch", 1, MAX_BATCH);
+        checkpointEvery = whole("checkpoint_every", 0, Integer.MAX_VALUE);
+        skipNonfinite = bool("skip_nonfinite");
     }
 
     private static Map<String, String> defaults() {
@@ -70,6 +192,12 @@ public final class Recipe {
         return new Recipe(name, DEFAULTS);
     }
 
+    /**
+     * Reads a tasks/NAME.properties file.
+     *
+     * @throws IOException when the file cannot be read
+     * @throws IllegalArgumentException naming the file and the key when a key or value is wrong
+     */
     public static Recipe load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("no recipe at " + file);
@@ -77,20 +205,30 @@ public final class Recipe {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(r);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": not a properties file (" + e.getMessage() + ")", e);
         }
         Map<String, String> given = new LinkedHashMap<>();
         p.stringPropertyNames().forEach(k -> given.put(k, p.getProperty(k).trim()));
         String fileName = file.getFileName().toString();
-        return defaults(fileName.endsWith(".properties") ? fileName.substring(0, fileName.length() - 11) : fileName)
-                .with(given);
+        try {
+            return defaults(fileName.endsWith(".properties") ? fileName.substring(0, fileName.length() - 11)
+                    : fileName).with(given);
+        } catch (BadValueException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
     }
 
-    /** A copy with some keys replaced (command-line overrides). */
+    /**
+     * A copy with some keys replaced (command-line overrides), checked like a loaded recipe.
+     *
+     * @throws BadValueException for an unknown key or a value out of range
+     */
     public Recipe with(Map<String, String> overrides) {
         Map<String, String> v = new LinkedHashMap<>(values);
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             if (!DEFAULTS.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("unknown recipe key '" + e.getKey() + "'; known keys: "
+                throw new BadValueException(e.getKey(), e.getValue(), "no such recipe key; the keys are "
                         + String.join(", ", DEFAULTS.keySet()));
             }
             v.put(e.getKey(), e.getValue());
@@ -102,45 +240,113 @@ public final class Recipe {
         return with(Map.of(key, value));
     }
 
+    /** The recipe as written, or the default, for one key (the text form of {@code recipe.properties}). */
+    public String get(String key) {
+        String v = values.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("unknown recipe key '" + key + "'");
+        }
+        return v;
+    }
+
     public String name() {
         return name;
     }
 
-    public String get(String key) {
-        if (!DEFAULTS.containsKey(key)) {
-            throw new IllegalArgumentException("unknown recipe key '" + key + "'");
-        }
-        return values.get(key);
-    }
-
-    public int integer(String key) {
-        try {
-            return Integer.parseInt(get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("recipe key " + key + " must be a whole number, got '" + get(key) + "'");
-        }
-    }
-
-    public double real(String key) {
-        try {
-            return Double.parseDouble(get(key));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("recipe key " + key + " must be a number, got '" + get(key) + "'");
-        }
-    }
-
-    public boolean bool(String key) {
-        String v = get(key);
-        if (!Set.of("true", "false").contains(v)) {
-            throw new IllegalArgumentException("recipe key " + key + " must be true or false, got '" + v + "'");
-        }
-        return Boolean.parseBoolean(v);
-    }
-
     /** The models of a multi-model task (the degradation comparison), or the one model. */
     public List<String> models() {
-        String many = get("models");
-        return many.isBlank() ? List.of(get("model")) : List.of(many.trim().split("\\s*,\\s*"));
+        return models;
+    }
+
+    public Shortcut shortcut() {
+        return shortcut;
+    }
+
+    /** The data set kind ({@link Datasets#KINDS}) or {@link #SYNTHETIC}. */
+    public String dataset() {
+        return dataset;
+    }
+
+    /** The data folder, or null for the data set's default place. */
+    public Path data() {
+        return data;
+    }
+
+    /** The image shape the model takes, or null for the data set's own. */
+    public Shape input() {
+        return input;
+    }
+
+    /** The shorter side an image folder's images are resized to before cropping; 0 for none. */
+    public int resize() {
+        return resize;
+    }
+
+    public int epochs() {
+        return epochs;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public double lr() {
+        return lr;
+    }
+
+    /** The learning rate of every step, for a run of these lengths. */
+    public LearningRateSchedule schedule(long stepsPerEpoch, long totalSteps) {
+        return LearningRateSchedule.parse(schedule, lr, milestones, stepsPerEpoch, totalSteps, warmupSteps, warmupLr);
+    }
+
+    public Sgd sgd() {
+        return sgd;
+    }
+
+    public Augmentation augmentation() {
+        return augmentation;
+    }
+
+    public Normalization.Kind normalization() {
+        return normalization;
+    }
+
+    /** Training images held out as the test set; 0 to use the data set's test split. */
+    public int holdout() {
+        return holdout;
+    }
+
+    /** The first N training images only; 0 for all. */
+    public int limitTrain() {
+        return limitTrain;
+    }
+
+    /** The first N test images only; 0 for all. */
+    public int limitTest() {
+        return limitTest;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** jvm or tornado. */
+    public String backend() {
+        return backend;
+    }
+
+    public int evalBatch() {
+        return evalBatch;
+    }
+
+    /** Steps between mid-epoch checkpoints; 0 for checkpoints at epoch ends only. */
+    public int checkpointEvery() {
+        return checkpointEvery;
+    }
+
+    /** Whether a batch whose loss is not finite is left out (the state put back) instead of stopping the run. */
+    public boolean skipNonfinite() {
+        return skipNonfinite;
     }
 
     /** The recipe as properties text, sorted by key: saved in a run's folder and in its checkpoints. */
@@ -154,9 +360,77 @@ public final class Recipe {
     /** Reads {@link #text()} back. */
     public static Recipe parse(String name, String text) throws IOException {
         Properties p = new Properties();
-        p.load(new java.io.StringReader(text));
+        p.load(new StringReader(text));
         Map<String, String> given = new LinkedHashMap<>();
         p.stringPropertyNames().forEach(k -> given.put(k, p.getProperty(k)));
         return defaults(name).with(given);
+    }
+
+    private BadValueException bad(String key, String problem) {
+        return new BadValueException(key, get(key), problem);
+    }
+
+    /** The key's value, or a part of it, read; a failure names the key and its whole value. */
+    private <T> T valid(String key, Function<String, T> reader, String text) {
+        try {
+            return reader.apply(text);
+        } catch (NumberFormatException e) {
+            throw bad(key, "not a whole number");
+        } catch (IllegalArgumentException e) {
+            throw bad(key, e.getMessage());
+        }
+    }
+
+    private int whole(String key, int min, int max) {
+        String range = max == Integer.MAX_VALUE ? min + " or more" : "from " + min + " to " + max;
+        int v;
+        try {
+            v = Integer.parseInt(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw bad(key, "must be a whole number, " + range);
+        }
+        if (v < min || v > max) {
+            throw bad(key, "must be " + range);
+        }
+        return v;
+    }
+
+    /** A finite number, 0 or more. */
+    private double number(String key) {
+        double v;
+        try {
+            v = Double.parseDouble(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw bad(key, "must be a number");
+        }
+        if (!Double.isFinite(v) || v < 0) {
+            throw bad(key, "must be a finite number, 0 or more");
+        }
+        return v;
+    }
+
+    private double positive(String key) {
+        double v;
+        try {
+            v = Double.parseDouble(get(key).trim());
+        } catch (NumberFormatException e) {
+            throw bad(key, "must be a number");
+        }
+        if (!Double.isFinite(v) || v <= 0) {
+            throw bad(key, "must be a finite number above 0");
+        }
+        return v;
+    }
+
+    private boolean bool(String key) {
+        return choice(key, Map.of("true", true, "false", false));
+    }
+
+    private <T> T choice(String key, Map<String, T> options) {
+        T v = options.get(get(key).trim().toLowerCase(Locale.ROOT));
+        if (v == null) {
+            throw bad(key, "must be one of " + String.join(", ", new TreeMap<>(options).keySet()));
+        }
+        return v;
     }
 }

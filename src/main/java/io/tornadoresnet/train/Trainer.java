@@ -1,6 +1,5 @@
 package io.tornadoresnet.train;
 
-import io.tornadoresnet.data.Augmentation;
 import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.Dataset;
@@ -114,16 +113,16 @@ public final class Trainer {
         Run run = prepare(resume);
         try (Backend.Executable stepper = backend.compile(run.trainPlan());
              Backend.Executable evaluator = backend.compile(model.compileInference(
-                     Math.min(recipe.integer("eval_batch"), Math.max(1, test.size()))));
+                     Math.min(recipe.evalBatch(), Math.max(1, test.size()))));
              BatchLoader loader = new BatchLoader(train, run.trainPlan().batch(), BatchLoader.Options.training(
-                     run.start().seed(), run.normalization(), augmentation()))) {
+                     run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
-            TrainingState state = new TrainingState(model, stepper, run.start(), recipe.integer("epochs"),
+            TrainingState state = new TrainingState(model, stepper, run.start(), recipe.epochs(),
                     run.stepsPerEpoch(), resume != null);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
-                    recipe.integer("checkpoint_every"), log, checkpointWriter, resume);
+                    recipe.checkpointEvery(), log, checkpointWriter, resume);
             TrainingListener listeners = listeners(state, checkpoints);
-            StateSnapshot beforeStep = recipe.bool("skip_nonfinite") ? new StateSnapshot(stepper) : null;
+            StateSnapshot beforeStep = recipe.skipNonfinite() ? new StateSnapshot(stepper) : null;
             listeners.runStarted(state);
             EpochRecord last = null;
             double seconds = 0;
@@ -162,27 +161,21 @@ public final class Trainer {
      * from, clears what a killed process left half-written, and writes the recipe into the run's folder.
      */
     private Run prepare(Path resume) throws IOException {
-        int batch = recipe.integer("batch");
-        int epochs = recipe.integer("epochs");
+        int batch = recipe.batch();
+        int epochs = recipe.epochs();
         int stepsPerEpoch = train.size() / batch;
         if (stepsPerEpoch == 0) {
             throw new IllegalArgumentException("batch " + batch + " is larger than the training set (" + train.size()
                     + " images)");
         }
-        if (recipe.integer("checkpoint_every") < 0) {
-            throw new IllegalArgumentException("checkpoint_every is a number of steps (0: at epoch ends only), got "
-                    + recipe.integer("checkpoint_every"));
-        }
-        LearningRateSchedule schedule = LearningRateSchedule.parse(recipe.get("schedule"), recipe.real("lr"),
-                recipe.get("milestones"), stepsPerEpoch, (long) epochs * stepsPerEpoch, recipe.integer("warmup_steps"),
-                recipe.real("warmup_lr"));
-        Sgd sgd = new Sgd((float) recipe.real("momentum"), (float) recipe.real("weight_decay"), recipe.bool("nesterov"));
-        Normalization normalization = Normalization.compute(normalizationKind(recipe.get("normalization")), train);
-        long seed = Long.parseLong(recipe.get("seed"));
+        LearningRateSchedule schedule = recipe.schedule(stepsPerEpoch, (long) epochs * stepsPerEpoch);
+        Sgd sgd = recipe.sgd();
+        Normalization normalization = Normalization.compute(recipe.normalization(), train);
+        long seed = recipe.seed();
         CheckpointMetadata start = new CheckpointMetadata(model.name(), model.imageShape(), model.classes(),
                 model.shortcut(), 0, 0, EpochProgress.NONE, seed, String.format(Locale.ROOT,
                 "sgd(momentum=%s, weight_decay=%s, nesterov=%s)", sgd.momentum(), sgd.weightDecay(), sgd.nesterov()),
-                recipe.get("dataset"), train.classNames(), recipe.text(), SavedNormalization.of(normalization));
+                recipe.dataset(), train.classNames(), recipe.text(), SavedNormalization.of(normalization));
         if (resume == null) {
             model.initialize(seed);
         } else {
@@ -204,12 +197,13 @@ public final class Trainer {
             Checkpoint.restore(model, checkpoint.contents());
             start = start.at(saved.epoch(), saved.step(), saved.partial());
         }
+        Plan trainPlan = model.compileTraining(batch, sgd);
         Files.createDirectories(out);
         for (String file : List.of(CHECKPOINT, METRICS, CURVES, RECIPE)) {
             AtomicFile.deleteLeftovers(out.resolve(file));
         }
         AtomicFile.writeString(out.resolve(RECIPE), recipe.text());
-        return new Run(start, stepsPerEpoch, schedule, normalization, model.compileTraining(batch, sgd));
+        return new Run(start, stepsPerEpoch, schedule, normalization, trainPlan);
     }
 
     private TrainingListener listeners(TrainingState state, CheckpointListener checkpoints) {
@@ -266,28 +260,5 @@ public final class Trainer {
                 p.images() / p.seconds(), p.seconds(), p.skipped());
         state.endEpoch();
         return record;
-    }
-
-    private Augmentation augmentation() {
-        return recipe.integer("augment_pad") == 0 && !recipe.bool("augment_flip") ? Augmentation.none()
-                : Augmentation.of(recipe.integer("augment_pad"), padding(recipe.get("augment_padding")),
-                recipe.bool("augment_flip"));
-    }
-
-    static Normalization.Kind normalizationKind(String text) {
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "none" -> Normalization.Kind.NONE;
-            case "pixel" -> Normalization.Kind.PIXEL_MEAN;
-            case "channel" -> Normalization.Kind.CHANNEL_MEAN_STD;
-            default -> throw new IllegalArgumentException("normalization is none, pixel or channel, got '" + text + "'");
-        };
-    }
-
-    private static Augmentation.Padding padding(String text) {
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "zero" -> Augmentation.Padding.ZERO;
-            case "reflect" -> Augmentation.Padding.REFLECT;
-            default -> throw new IllegalArgumentException("augment_padding is zero or reflect, got '" + text + "'");
-        };
     }
 }

@@ -8,25 +8,31 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The commands end to end, as a user types them (minus the script around them). */
 class MainTest {
 
     /** What a command printed and returned. */
-    private record Run(int status, String out, String err) {
+    record Run(int status, String out, String err) {
         String json() {
             String[] lines = out.strip().split("\n");
             return lines[lines.length - 1];
         }
     }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -59,12 +65,16 @@ class MainTest {
     void trainEvalAndPredictOnSyntheticData(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         Run train = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
-                "--batch", "64", "--threads", "2", "--out", out.toString(), "--json");
+                "--batch", "64", "--threads", "2", "--set", "augment_flip=false", "--out", out.toString(), "--json");
         assertEquals(0, train.status(), train.err());
         for (String key : new String[] {"test_accuracy", "train_loss", "train_seconds", "images_per_s", "checkpoint",
-                "\"out\""}) {
+                "\"out\"", "\"epochs\":1", "\"steps\":32"}) {
             assertTrue(train.json().contains(key), key + " in " + train.json());
         }
+        assertTrue(train.err().contains("epoch 1/1"), "the trainer logs to the command's stderr: " + train.err());
+        String recipe = Files.readString(out.resolve("recipe.properties"));
+        assertTrue(recipe.contains("augment_flip=false\n") && recipe.contains("batch=64\n")
+                && recipe.contains("dataset=synthetic\n"), recipe);
         Path checkpoint = out.resolve("last.safetensors");
         assertTrue(Files.exists(checkpoint));
         assertTrue(Files.exists(out.resolve("metrics.csv")));
@@ -76,12 +86,6 @@ class MainTest {
         assertEquals(0, plot.status(), plot.err());
         assertTrue(plot.json().contains("\"runs\":[\"first\",\"again\"]"), plot.json());
         assertTrue(Files.size(comparison) > 0);
-        Run notARun = run("plot", dir.toString());
-        assertEquals(2, notARun.status());
-        assertTrue(notARun.err().contains("holds no metrics.csv"), notARun.err());
-        Run labelsMiscounted = run("plot", out.toString(), "--labels", "a,b");
-        assertEquals(2, labelsMiscounted.status());
-        assertTrue(labelsMiscounted.err().contains("--labels names 2 runs, but 1"), labelsMiscounted.err());
 
         Path image = dir.resolve("gray.png");
         BufferedImage gray = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
@@ -94,6 +98,12 @@ class MainTest {
         Run eval = run("eval", "--checkpoint", checkpoint.toString(), "--json");
         assertEquals(2, eval.status(), "synthetic data cannot be evaluated from disk: " + eval.out());
         assertTrue(eval.err().contains("trained on synthetic data"), eval.err());
+
+        Run again = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
+                "--batch", "64", "--threads", "2", "--resume", checkpoint.toString());
+        assertEquals(1, again.status(), again.err());
+        assertTrue(again.err().contains("already reached epoch 1"), again.err());
+        assertFalse(again.err().contains("\tat "), "no stack trace without --debug: " + again.err());
     }
 
     @Test
@@ -101,9 +111,11 @@ class MainTest {
         Run diverged = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
                 "--batch", "64", "--lr", "1e30", "--threads", "1", "--out", dir.resolve("nan").toString());
         assertEquals(1, diverged.status(), diverged.err());
-        assertEquals(1, diverged.err().lines().count(), diverged.err());
-        assertTrue(diverged.err().matches("resnet train: loss became \\S+ at step \\d+ \\(epoch 1, .*--skip-nonfinite.*\n"),
+        String[] lines = diverged.err().split("\n");
+        assertTrue(lines[lines.length - 1].matches("resnet train: loss became \\S+ at step \\d+ \\(epoch 1, .*--skip-nonfinite.*"),
                 diverged.err());
+        assertEquals(1, diverged.err().lines().filter(line -> line.startsWith("resnet train:")).count(), diverged.err());
+        assertFalse(diverged.err().contains("\tat "), "one line, no stack trace: " + diverged.err());
 
         Path out = dir.resolve("skip");
         Run skipping = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
@@ -115,21 +127,148 @@ class MainTest {
     }
 
     @Test
-    void mistakesGetUsageAndExitStatusTwo() {
+    void plotRefusesFoldersWithoutMetricsAndMiscountedLabels(@TempDir Path dir) {
+        Run notARun = run("plot", dir.toString());
+        assertEquals(1, notARun.status());
+        assertTrue(notARun.err().contains("holds no metrics.csv"), notARun.err());
+        Run labelsMiscounted = run("plot", dir.toString(), "--labels", "a,b");
+        assertEquals(2, labelsMiscounted.status());
+        assertTrue(labelsMiscounted.err().contains("--labels names 2 runs, but 1"), labelsMiscounted.err());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : new String[] {"train", "eval", "predict", "plot", "bench", "info", "completion"}) {
+            for (String help : new String[] {"-h", "--help"}) {
+                Run r = run(command, help);
+                assertEquals(0, r.status(), command + " " + help + ": " + r.err());
+                assertTrue(r.out().startsWith("Usage: resnet " + command), r.out());
+                assertEquals("", r.err());
+            }
+        }
+        Run top = run("--help");
+        assertEquals(0, top.status());
+        for (String command : new String[] {"train", "eval", "predict", "plot", "bench", "info", "completion"}) {
+            assertTrue(top.out().contains("\n  " + command + " "), command + " in " + top.out());
+        }
+    }
+
+    @Test
+    void helpShowsEveryOptionWithItsDefault() {
+        String train = oneLine(run("train", "--help").out());
+        for (String option : new String[] {"--task=FILE", "--set=KEY=VALUE", "--schedule", "--holdout=N", "--input=CxHxW",
+                "--shortcut=A|B", "--dataset=KIND", "--synthetic", "--epochs=N", "--batch=N", "--lr=X", "--seed=S",
+                "--limit-train=N", "--limit-test=N", "--backend", "--threads=N", "--device", "--out=DIR",
+                "--resume=FILE", "--checkpoint-every=STEPS", "--skip-nonfinite", "--json", "--debug", "--version"}) {
+            assertTrue(train.contains(option), option + " in " + train);
+        }
+        assertTrue(train.contains("(default: tasks/fashion-mnist-resnet20.properties)"), train);
+        assertTrue(train.contains("(checkpoint_every; default: the task's, else 0)"), train);
+        assertTrue(train.contains("(skip_nonfinite=true; default: the task's, else false)"), train);
+        String bench = oneLine(run("bench", "--help").out());
+        for (String shown : new String[] {"(default: 128)", "(default: train)", "(default: 5)", "(default: 3)",
+                "(default: resnet20)", "(default: A)"}) {
+            assertTrue(bench.contains(shown), shown + " in " + bench);
+        }
+        assertTrue(oneLine(run("plot", "--help").out()).contains("(default: comparison.png)"));
+    }
+
+    /** Help text with its line wrapping undone. */
+    private static String oneLine(String help) {
+        return help.replaceAll("\\s+", " ");
+    }
+
+    @Test
+    void optionsThatDoNothingAreGone() {
+        for (String option : new String[] {"--nesterov", "--quiet", "--no-plot"}) {
+            Run r = run("train", "--synthetic", option);
+            assertEquals(2, r.status(), option);
+            assertTrue(r.err().contains("Unknown option: '" + option + "'"), r.err());
+        }
+    }
+
+    @Test
+    void versionNamesTheProjectAndTornadoVm() throws IOException {
+        for (String[] argv : new String[][] {{"--version"}, {"-V"}, {"train", "--version"}}) {
+            Run r = run(argv);
+            assertEquals(0, r.status(), r.err());
+            String[] lines = r.out().split("\n");
+            assertEquals("resnet " + Version.project(), lines[0]);
+            assertTrue(lines[0].matches("resnet \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines[0]);
+            assertTrue(lines[1].equals("TornadoVM: not present") || lines[1].matches("TornadoVM \\S+"), lines[1]);
+        }
+    }
+
+    @Test
+    void versionOfALibraryComesFromItsJar() {
+        assertTrue(Version.implementationVersion("org.junit.jupiter.api.Test").orElseThrow().matches("5\\.\\d+.*"));
+        assertTrue(Version.implementationVersion("uk.ac.manchester.tornado.api.NoSuchClass").isEmpty());
+    }
+
+    @Test
+    void completionPrintsABashScriptForEveryCommand() {
+        Run r = run("completion");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("#!/usr/bin/env bash"), r.out());
+        assertTrue(r.out().contains("complete -F _complete_resnet"), r.out());
+        for (String word : new String[] {"train", "eval", "predict", "plot", "bench", "info", "--set", "--limit-train"}) {
+            assertTrue(r.out().contains(word), word);
+        }
+    }
+
+    @Test
+    void mistakesGetOneLineAndExitStatusTwo() {
+        Run none = run();
+        assertEquals(2, none.status());
+        assertTrue(none.err().contains("give a command: train, eval"), none.err());
         Run unknownCommand = run("fly");
         assertEquals(2, unknownCommand.status());
-        assertTrue(unknownCommand.err().contains("unknown command 'fly'"));
+        assertTrue(unknownCommand.err().startsWith("resnet: unknown command 'fly'"), unknownCommand.err());
         Run unknownOption = run("info", "--model", "resnet20", "--colour", "red");
         assertEquals(2, unknownOption.status());
         assertTrue(unknownOption.err().contains("--colour"), unknownOption.err());
         Run badNumber = run("bench", "--batch", "many");
         assertEquals(2, badNumber.status());
-        assertTrue(badNumber.err().contains("--batch takes a whole number"), badNumber.err());
+        assertTrue(badNumber.err().contains("'--batch': 'many' is not an int"), badNumber.err());
         Run badModel = run("info", "--model", "resnet7");
-        assertEquals(1, badModel.status());
-        assertTrue(badModel.err().contains("unknown model"), badModel.err());
+        assertEquals(2, badModel.status());
+        assertTrue(badModel.err().contains("unknown model 'resnet7'"), badModel.err());
+        Run missing = run("eval");
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().contains("Missing required option: '--checkpoint=FILE'"), missing.err());
+        Run noImages = run("predict", "--checkpoint", "x.safetensors");
+        assertEquals(2, noImages.status());
+        assertTrue(noImages.err().contains("IMAGE"), noImages.err());
+        Run badSet = run("train", "--synthetic", "--set", "lr");
+        assertEquals(2, badSet.status());
+        assertTrue(badSet.err().contains("KEY=VALUE"), badSet.err());
+    }
+
+    @Test
+    void runtimeFailuresGetOneLineAndExitStatusOne() {
         Run noTornado = run("bench", "--backend", "tornado");
         assertEquals(1, noTornado.status());
-        assertTrue(noTornado.err().contains("tornado"), noTornado.err());
+        assertTrue(noTornado.err().startsWith("resnet bench: this build has no tornado backend"), noTornado.err());
+        assertEquals(1, noTornado.err().strip().split("\n").length, noTornado.err());
+        Run debug = run("bench", "--backend", "tornado", "--debug");
+        assertEquals(1, debug.status());
+        assertTrue(debug.err().contains("java.lang.IllegalStateException: this build has no tornado backend"),
+                debug.err());
+        assertTrue(debug.err().contains("\tat io.tornadoresnet.cli.BackendOptions"), debug.err());
+        Run before = run("--debug", "bench", "--backend", "tornado");
+        assertTrue(before.err().contains("\tat "), "--debug before the command works too: " + before.err());
+    }
+
+    @Test
+    void failuresReadAsOneLine() {
+        assertEquals("no such file or folder: data/x", Main.reason(new NoSuchFileException("data/x")));
+        assertEquals("permission denied: runs/a", Main.reason(new AccessDeniedException("runs/a")));
+        assertEquals("not a folder: runs/a", Main.reason(new NotDirectoryException("runs/a")));
+        assertEquals("runs/a: No space left on device",
+                Main.reason(new UncheckedIOException(new FileSystemException("runs/a", null, "No space left on device"))));
+        assertEquals("batch 200 is larger than the training set", Main.reason(
+                new IllegalArgumentException("batch 200 is larger than the training set")));
+        assertEquals("java.lang.NullPointerException: oops (--debug shows where)",
+                Main.reason(new NullPointerException("oops")));
     }
 }

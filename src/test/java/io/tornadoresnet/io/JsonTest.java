@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -79,5 +81,35 @@ class JsonTest {
         String deep = "[".repeat(10_000) + "]".repeat(10_000);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(deep));
         assertTrue(e.getMessage().contains("nesting deeper"), e.getMessage());
+    }
+
+    @Test
+    void writesOneLineObjectsInKeyOrder() {
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("b", true);
+        inner.put("a", null);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("z", 3);
+        o.put("name", "say \"hi\"\n");
+        o.put("ratio", 0.25);
+        o.put("half", 0.5f);
+        o.put("list", Arrays.asList(1L, "x", inner));
+        o.put("path", java.nio.file.Path.of("runs", "a"));
+        assertEquals("{\"z\":3,\"name\":\"say \\\"hi\\\"\\n\",\"ratio\":0.25,\"half\":0.5,"
+                + "\"list\":[1,\"x\",{\"b\":true,\"a\":null}],\"path\":\"runs/a\"}", Json.write(o));
+    }
+
+    @Test
+    void writesNonFiniteNumbersAsNull() {
+        assertEquals("[null,null,null]", Json.write(List.of(Double.NaN, Double.POSITIVE_INFINITY, Float.NaN)));
+    }
+
+    @Test
+    void parsesWhatItWritesWithinTheHeaderSubset() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("dtype", "F32");
+        o.put("shape", List.of(64L, 3L, 7L, 7L));
+        o.put("data_offsets", List.of(0L, 37632L));
+        assertEquals(o, Json.parse(Json.write(o)));
     }
 }

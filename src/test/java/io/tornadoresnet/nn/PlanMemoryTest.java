@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tornadoresnet.plan.HostMemory;
 import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
@@ -60,12 +61,14 @@ class PlanMemoryTest {
         ResNet model = ResNets.create("resnet20", Shape.of(3, 32, 32), 10);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        HostMemory.TooLargeException e = assertThrows(HostMemory.TooLargeException.class,
                 () -> model.compileTraining(1 << 20, Sgd.PAPER));
         long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
         assertTrue(e.getMessage().matches("resnet20 at 3x32x32, batch 1048576 needs about 5\\.2 TiB for training;"
                 + " this JVM may use [0-9.]+ [GMT]iB \\(-Xmx\\): lower the batch size or raise -Xmx"), e.getMessage());
         assertTrue(allocated < 64L << 20, "allocated " + allocated + " bytes before refusing");
+        assertEquals("training", e.purpose());
+        assertTrue(e.estimate().endsWith("(-Xmx)") && e.getMessage().startsWith(e.estimate()), e.estimate());
     }
 
     @Test

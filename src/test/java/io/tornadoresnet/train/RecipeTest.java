@@ -1,7 +1,12 @@
 package io.tornadoresnet.train;
 
+import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.nn.Shortcut;
+import io.tornadoresnet.tensor.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,37 +15,115 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecipeTest {
 
     @Test
-    void loadsDefaultsOverridesAndRoundTripsItsText(@TempDir Path dir) throws IOException {
+    void loadsTypedValuesOverridesAndRoundTripsItsText(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("my-task.properties");
-        Files.writeString(file, "# a comment\nmodel=resnet56\nlr=0.05\ndata=/tmp/some dir\\\\x\n");
+        Files.writeString(file, "# a comment\nmodel=ResNet56\nlr=0.05\ndata=/tmp/some dir\\\\x\ninput=3x32x32\n"
+                + "shortcut=b\nnormalization=pixel\nnesterov=true\n");
         Recipe r = Recipe.load(file);
         assertEquals("my-task", r.name());
-        assertEquals("resnet56", r.get("model"));
-        assertEquals(0.05, r.real("lr"));
-        assertEquals(128, r.integer("batch"));
+        assertEquals(List.of("resnet56"), r.models());
+        assertEquals(0.05, r.lr());
+        assertEquals(128, r.batch());
+        assertEquals(Shape.of(3, 32, 32), r.input());
+        assertEquals(Shortcut.B, r.shortcut());
+        assertEquals(Normalization.Kind.PIXEL_MEAN, r.normalization());
+        assertTrue(r.sgd().nesterov());
+        assertEquals(Path.of("/tmp/some dir\\x"), r.data());
         Recipe changed = r.with(Map.of("epochs", "3"));
-        assertEquals(3, changed.integer("epochs"));
-        assertEquals(15, r.integer("epochs"));
+        assertEquals(3, changed.epochs());
+        assertEquals(15, r.epochs());
         Recipe back = Recipe.parse("my-task", changed.text());
         assertEquals(changed.text(), back.text());
-        assertEquals("/tmp/some dir\\x", back.get("data"));
+        assertEquals(3, back.epochs());
     }
 
     @Test
-    void rejectsUnknownKeysAndBadValues(@TempDir Path dir) throws IOException {
+    void defaultsLeaveDataAndInputToTheDataSet() {
+        Recipe r = Recipe.defaults("x");
+        assertNull(r.data());
+        assertNull(r.input());
+        assertEquals(List.of("resnet20"), r.models());
+        assertEquals(List.of("plain20", "resnet20"), r.with("models", "plain20, resnet20").models());
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithTheValidOnes(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("typo.properties");
         Files.writeString(file, "modle=resnet20\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Recipe.load(file));
-        assertTrue(e.getMessage().contains("modle"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Recipe.defaults("x").with("batch", "many").integer("batch"));
-        assertThrows(IllegalArgumentException.class, () -> Recipe.defaults("x").with("nesterov", "yes").bool("nesterov"));
-        assertThrows(IOException.class, () -> Recipe.load(dir.resolve("missing.properties")));
+        assertTrue(e.getMessage().startsWith(file + ": modle=resnet20: no such recipe key"), e.getMessage());
+        assertTrue(e.getMessage().contains("epochs, batch, lr"), e.getMessage());
+        Recipe.BadValueException set = assertThrows(Recipe.BadValueException.class,
+                () -> Recipe.defaults("x").with("batchsize", "4"));
+        assertEquals("batchsize", set.key());
+    }
+
+    @Test
+    void aMissingFileIsAnIoError(@TempDir Path dir) {
+        IOException e = assertThrows(IOException.class, () -> Recipe.load(dir.resolve("missing.properties")));
+        assertTrue(e.getMessage().contains("no recipe at"), e.getMessage());
+        assertThrows(IOException.class, () -> Recipe.load(dir));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "batch         | 0         | must be from 1 to 65536",
+            "batch         | -4        | must be from 1 to 65536",
+            "batch         | many      | must be a whole number",
+            "batch         | 100000    | must be from 1 to 65536",
+            "epochs        | 0         | must be from 1 to 100000",
+            "epochs        | 1e9       | must be a whole number",
+            "lr            | 0         | above 0",
+            "lr            | -0.1      | above 0",
+            "lr            | NaN       | above 0",
+            "lr            | Infinity  | above 0",
+            "lr            | fast      | must be a number",
+            "momentum      | 1         | below 1",
+            "weight_decay  | -1e-4     | 0 or more",
+            "warmup_lr     | NaN       | 0 or more",
+            "eval_batch    | 0         | must be from 1",
+            "limit_train   | -1        | 0 or more",
+            "limit_test    | -1        | 0 or more",
+            "holdout       | -5        | 0 or more",
+            "resize        | -1        | must be from 0",
+            "augment_pad   | -2        | must be from 0",
+            "nesterov      | yes       | must be one of false, true",
+            "augment_flip  | 1         | must be one of false, true",
+            "normalization | batch     | must be one of channel, none, pixel",
+            "schedule      | linear    | must be one of cosine, onecycle, step",
+            "milestones    | 3x,4      | milestones are steps or epochs",
+            "backend       | cuda      | must be one of jvm, tornado",
+            "shortcut      | C         | must be one of a, b",
+            "dataset       | imagenet  | must be one of fashion-mnist",
+            "model         | resnet7   | unknown model 'resnet7'",
+            "models        | resnet20,resnet9 | unknown model 'resnet9'",
+            "input         | 3x32      | not an image shape CxHxW",
+            "input         | 0x32x32   | every size must be positive",
+            "input         | axbxc     | not an image shape CxHxW",
+            "input         | 3x99999x99999 | values per image",
+            "seed          | 1.5       | not a whole number",
+    })
+    void badValuesAreNamedWithTheirKey(String key, String value, String problem) {
+        Recipe.BadValueException e = assertThrows(Recipe.BadValueException.class,
+                () -> Recipe.defaults("x").with(key, value));
+        assertEquals(key, e.key());
+        assertEquals(value, e.value());
+        assertTrue(e.problem().contains(problem), e.getMessage());
+        assertTrue(e.getMessage().startsWith(key + "=" + value + ": "), e.getMessage());
+    }
+
+    @Test
+    void nesterovNeedsMomentum() {
+        Recipe.BadValueException e = assertThrows(Recipe.BadValueException.class,
+                () -> Recipe.defaults("x").with(Map.of("nesterov", "true", "momentum", "0")));
+        assertEquals("nesterov", e.key());
     }
 
     @Test
@@ -52,11 +135,7 @@ class RecipeTest {
             for (Path p : all) {
                 Recipe r = Recipe.load(p);
                 r.models().forEach(m -> assertTrue(m.matches("(resnet|plain)\\d+"), m));
-                LearningRateSchedule.parse(r.get("schedule"), r.real("lr"), r.get("milestones"), 100, 1000,
-                        r.integer("warmup_steps"), r.real("warmup_lr"));
-                Trainer.normalizationKind(r.get("normalization"));
-                r.bool("nesterov");
-                r.bool("augment_flip");
+                r.schedule(100, 1000).rate(0);
             }
         }
     }

@@ -147,7 +147,8 @@ class TrainerTest {
     void weightsThatStopBeingFiniteAreNeverWrittenOverTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
         Trainer.Result first = train(recipe(1), dir, null);
         byte[] good = Files.readAllBytes(first.checkpoint());
-        Recipe infinite = recipe(2).with(Map.of("lr", "Infinity", "checkpoint_every", "1"));
+        Recipe infinite = recipe(2).with(Map.of("lr", Double.toString(Float.MAX_VALUE), "weight_decay", "1",
+                "checkpoint_every", "1"));
         Trainer.DivergedException e = assertThrows(Trainer.DivergedException.class,
                 () -> train(infinite, dir, first.checkpoint()));
         assertEquals("the weights stopped being finite by epoch 2, step 21: lower the learning rate or add warm-up; "

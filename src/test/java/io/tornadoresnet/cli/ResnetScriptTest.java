@@ -1,0 +1,76 @@
+package io.tornadoresnet.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * scripts/resnet chooses the JVM before java starts: TornadoVM's for the tornado backend. These run
+ * the script's own functions (scripts/backend.sh) in bash.
+ */
+class ResnetScriptTest {
+    private static final Path ROOT = Path.of("").toAbsolutePath();
+
+    /** Runs a function of scripts/backend.sh; its output, or "status N" when it prints nothing. */
+    private static String bash(String function, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c",
+                "set -euo pipefail; source scripts/backend.sh; \"$@\" || echo \"status $?\"", "bash", function));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out.isEmpty() ? "status 0" : out;
+    }
+
+    private static String backend(String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(ROOT.toString()));
+        all.addAll(List.of(args));
+        return bash("resnet_backend", all.toArray(String[]::new));
+    }
+
+    @Test
+    void aTaskWithBackendTornadoStartsTornadoVmsJvm(@TempDir Path dir) throws Exception {
+        Path tornado = dir.resolve("gpu.properties");
+        Files.writeString(tornado, "model=resnet20\n# backend=jvm in a comment\nbackend = tornado\n");
+        assertEquals("tornado", backend("train", "--task", tornado.toString()));
+        assertEquals("tornado", backend("train", "--task=" + tornado, "--epochs", "1"));
+        Path colon = dir.resolve("colon.properties");
+        Files.writeString(colon, "backend:tornado\n");
+        assertEquals("tornado", backend("train", "--task", colon.toString()));
+    }
+
+    @Test
+    void theCommandLineWinsOverTheTask(@TempDir Path dir) throws Exception {
+        Path tornado = dir.resolve("gpu.properties");
+        Files.writeString(tornado, "backend=tornado\n");
+        assertEquals("jvm", backend("train", "--task", tornado.toString(), "--backend", "jvm"));
+        assertEquals("jvm", backend("train", "--task", tornado.toString(), "--set", "backend=jvm"));
+        assertEquals("jvm", backend("train", "--set", "backend=tornado", "--task", tornado.toString(),
+                "--backend=jvm"));
+        assertEquals("tornado", backend("train", "--set=backend=tornado"));
+        assertEquals("tornado", backend("eval", "--checkpoint", "x", "--set", "backend=tornado"));
+    }
+
+    @Test
+    void theDefaultTaskAndOtherCommandsUseTheJvm() throws Exception {
+        assertEquals("jvm", backend("train"));
+        assertEquals("jvm", backend("train", "--task", "tasks/cifar10-resnet20.properties"));
+        assertEquals("jvm", backend("bench", "--model", "resnet20"));
+    }
+
+    @Test
+    void helpAndVersionAreRecognised() throws Exception {
+        assertEquals("status 0", bash("resnet_asks_help", "train", "-h"));
+        assertEquals("status 0", bash("resnet_asks_help", "train", "--epochs", "3", "--help"));
+        assertEquals("status 0", bash("resnet_asks_help", "--version"));
+        assertEquals("status 1", bash("resnet_asks_help", "train", "--epochs", "3"));
+    }
+}
