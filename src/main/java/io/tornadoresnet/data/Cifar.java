@@ -3,7 +3,9 @@ package io.tornadoresnet.data;
 import io.tornadoresnet.tensor.Shape;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -35,6 +37,8 @@ public final class Cifar {
 
     private static final Shape SHAPE = Shape.of(3, 32, 32);
     private static final int PIXELS = 3 * 32 * 32;
+    /** The most pixel bytes one in-memory data set holds: a Java array's limit. */
+    private static final long MAX_PIXEL_BYTES = Integer.MAX_VALUE - 8;
 
     private Cifar() {
     }
@@ -91,26 +95,36 @@ public final class Cifar {
             }
             long size = Files.size(file);
             if (size == 0 || size % record != 0) {
-                throw new IOException(file + ": " + size + " bytes is not a whole number of " + record
+                throw new DataFileException(file, size + " bytes is not a whole number of " + record
                         + "-byte records (" + labelBytes + " label byte(s) + 3072 pixels); truncated or not a "
                         + what + " binary file");
             }
             records[f] = size / record;
             total += records[f];
+            if (total * PIXELS > MAX_PIXEL_BYTES) {
+                throw new DataFileException(file, "brings the data set to " + total + " images, more than the "
+                        + MAX_PIXEL_BYTES / PIXELS + " an in-memory data set holds; not a " + what + " binary file");
+            }
         }
-        int count = Math.toIntExact(total);
-        byte[] pixels = new byte[Math.multiplyExact(count, PIXELS)];
+        int count = (int) total;
+        byte[] pixels = new byte[count * PIXELS];
         int[] labels = new int[count];
         byte[] label = new byte[labelBytes];
         int n = 0;
         for (int f = 0; f < files.size(); f++) {
-            try (DataInputStream in = new DataInputStream(
-                    new BufferedInputStream(Files.newInputStream(home.resolve(files.get(f))), 1 << 16))) {
-                for (long r = records[f]; r > 0; r--, n++) {
+            Path file = home.resolve(files.get(f));
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+                for (long r = 0; r < records[f]; r++, n++) {
                     in.readFully(label);
                     labels[n] = label[labelIndex] & 0xFF;
+                    if (labels[n] >= classes.size()) {
+                        throw new DataFileException(file, "record " + r + " has label " + labels[n] + ", outside 0.."
+                                + (classes.size() - 1) + "; not a " + what + " binary file");
+                    }
                     in.readFully(pixels, n * PIXELS, PIXELS);
                 }
+            } catch (EOFException e) {
+                throw new DataFileException(file, "shrank while it was read", e);
             }
         }
         return new InMemoryDataset(what + " from " + home, SHAPE, classes, pixels, labels);
@@ -122,13 +136,19 @@ public final class Cifar {
             return defaults;
         }
         List<String> names = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (CharacterCodingException e) {
+            throw new DataFileException(file, "is not UTF-8 text", e);
+        }
+        for (String line : lines) {
             if (!line.isBlank()) {
                 names.add(line.trim());
             }
         }
         if (names.size() != defaults.size()) {
-            throw new IOException(file + ": lists " + names.size() + " class names, expected " + defaults.size());
+            throw new DataFileException(file, "lists " + names.size() + " class names, expected " + defaults.size());
         }
         return names;
     }

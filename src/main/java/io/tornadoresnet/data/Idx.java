@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads the IDX files of MNIST and Fashion-MNIST ({@code train-images-idx3-ubyte},
@@ -26,6 +27,10 @@ public final class Idx {
 
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
+    private static final int IMAGES_HEADER_BYTES = 16;
+    private static final int LABELS_HEADER_BYTES = 8;
+    /** The most pixel bytes one in-memory data set holds: a Java array's limit. */
+    private static final long MAX_PIXEL_BYTES = Integer.MAX_VALUE - 8;
 
     private Idx() {
     }
@@ -38,7 +43,11 @@ public final class Idx {
         return read(images, labels, classNames);
     }
 
-    /** Reads one pair of IDX files: unsigned-byte images (N x H x W) and their N labels. */
+    /**
+     * Reads one pair of IDX files: unsigned-byte images (N x H x W) and their N labels. A header is
+     * checked against the file's size before anything is allocated; gzip data is read as it arrives,
+     * so a header that claims more than the file holds fails without reserving what it claims.
+     */
     public static InMemoryDataset read(Path imagesFile, Path labelsFile, List<String> classNames) throws IOException {
         byte[] pixels;
         int count;
@@ -50,32 +59,63 @@ public final class Idx {
             rows = in.readInt();
             cols = in.readInt();
             long bytes = (long) count * rows * cols;
-            if (count < 0 || rows <= 0 || cols <= 0 || bytes > Integer.MAX_VALUE - 8) {
-                throw new IOException(imagesFile + ": implausible IDX header (" + count + " images of "
-                        + rows + "x" + cols + ")");
+            if (count < 0 || rows <= 0 || cols <= 0 || bytes > MAX_PIXEL_BYTES) {
+                throw new DataFileException(imagesFile, "implausible IDX header (" + Integer.toUnsignedString(count)
+                        + " images of " + Integer.toUnsignedString(rows) + "x" + Integer.toUnsignedString(cols)
+                        + "), more than the " + MAX_PIXEL_BYTES + " bytes an in-memory data set holds");
             }
-            pixels = new byte[(int) bytes];
-            in.readFully(pixels);
+            pixels = readBody(in, imagesFile, IMAGES_HEADER_BYTES, (int) bytes);
         } catch (EOFException e) {
             throw truncated(imagesFile, e);
+        } catch (ZipException e) {
+            throw corruptGzip(imagesFile, e);
         }
         int[] labels = new int[count];
         try (DataInputStream in = open(labelsFile)) {
             checkMagic(in.readInt(), LABELS_MAGIC, labelsFile);
             int labelCount = in.readInt();
             if (labelCount != count) {
-                throw new IOException("count mismatch: " + imagesFile + " has " + count + " images but "
-                        + labelsFile + " has " + labelCount + " labels");
+                throw new DataFileException(labelsFile, "has " + Integer.toUnsignedString(labelCount)
+                        + " labels but " + imagesFile + " has " + count + " images");
             }
-            byte[] raw = new byte[count];
-            in.readFully(raw);
+            byte[] raw = readBody(in, labelsFile, LABELS_HEADER_BYTES, count);
             for (int i = 0; i < count; i++) {
                 labels[i] = raw[i] & 0xFF;
+                if (labels[i] >= classNames.size()) {
+                    throw new DataFileException(labelsFile, "label " + labels[i] + " of image " + i
+                            + " is outside 0.." + (classNames.size() - 1));
+                }
             }
         } catch (EOFException e) {
             throw truncated(labelsFile, e);
+        } catch (ZipException e) {
+            throw corruptGzip(labelsFile, e);
         }
         return new InMemoryDataset(imagesFile.toString(), Shape.of(1, rows, cols), classNames, pixels, labels);
+    }
+
+    /**
+     * The {@code length} bytes after a header, which must be all the file holds. A raw file's size
+     * is checked first; gzip data is read in chunks, so memory follows the data actually there.
+     */
+    private static byte[] readBody(DataInputStream in, Path file, int headerBytes, int length) throws IOException {
+        if (!isGzip(file)) {
+            long size = Files.size(file);
+            if (size - headerBytes < length) {
+                throw new DataFileException(file, "its header announces " + length + " bytes of data but the file"
+                        + " holds " + (size - headerBytes) + " (truncated download?)");
+            }
+        }
+        byte[] body = in.readNBytes(length);
+        if (body.length < length) {
+            throw new DataFileException(file, "its header announces " + length + " bytes of data but the file"
+                    + " holds " + body.length + " (truncated download?)");
+        }
+        if (in.read() >= 0) {
+            throw new DataFileException(file, "holds more data than its header announces (not an IDX file,"
+                    + " or a corrupt header)");
+        }
+        return body;
     }
 
     /** Finds {@code <stem>-<kind>-ubyte}, as published, or {@code <stem>.<kind>-ubyte}; each raw or .gz. */
@@ -97,28 +137,43 @@ public final class Idx {
     }
 
     private static DataInputStream open(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new DataFileException(file, "is a directory, not an IDX file");
+        }
+        if (Files.size(file) == 0) {
+            throw new DataFileException(file, "empty file (0 bytes), not an IDX file");
+        }
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        in.mark(2);
-        boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
-        in.reset();
         try {
-            return new DataInputStream(gzip ? new GZIPInputStream(in, 1 << 16) : in);
+            return new DataInputStream(isGzip(file) ? new GZIPInputStream(in, 1 << 16) : in);
         } catch (IOException e) {
             in.close();
-            throw new IOException(file + ": corrupt gzip file", e);
+            throw corruptGzip(file, e);
         }
+    }
+
+    /** Whether the file starts with gzip's magic bytes (recognised by content, not by name). */
+    private static boolean isGzip(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+
+    private static DataFileException corruptGzip(Path file, IOException cause) {
+        String detail = cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
+        return new DataFileException(file, "corrupt gzip data" + detail, cause);
     }
 
     private static void checkMagic(int magic, int expected, Path file) throws IOException {
         if (magic != expected) {
             String hint = magic == IMAGES_MAGIC ? " (an image file: are images and labels swapped?)"
                     : magic == LABELS_MAGIC ? " (a label file: are images and labels swapped?)" : "";
-            throw new IOException(String.format("%s: wrong magic number 0x%08X, expected 0x%08X for IDX %s%s",
-                    file, magic, expected, expected == IMAGES_MAGIC ? "images" : "labels", hint));
+            throw new DataFileException(file, String.format("wrong magic number 0x%08X, expected 0x%08X for IDX %s%s",
+                    magic, expected, expected == IMAGES_MAGIC ? "images" : "labels", hint));
         }
     }
 
-    private static IOException truncated(Path file, EOFException cause) {
-        return new IOException(file + ": file ends before the count its header announces (truncated download?)", cause);
+    private static DataFileException truncated(Path file, EOFException cause) {
+        return new DataFileException(file, "file ends before the data its header announces (truncated download?)", cause);
     }
 }

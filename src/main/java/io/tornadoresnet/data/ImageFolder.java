@@ -36,7 +36,7 @@ public final class ImageFolder {
                     .filter(name -> !name.startsWith(".")).sorted().toList();
         }
         if (classes.isEmpty()) {
-            throw new IOException(root + ": no class directories (expected root/<class>/<image>.png|jpg|jpeg)");
+            throw new DataFileException(root, "no class directories (expected root/<class>/<image>.png|jpg|jpeg)");
         }
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -44,9 +44,11 @@ public final class ImageFolder {
             List<Path> images;
             try (Stream<Path> walk = Files.walk(root.resolve(classes.get(label)), FileVisitOption.FOLLOW_LINKS)) {
                 images = walk.filter(ImageFolder::isImage).sorted().toList();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
             if (images.isEmpty()) {
-                throw new IOException(root.resolve(classes.get(label)) + ": class directory without .png, .jpg or"
+                throw new DataFileException(root.resolve(classes.get(label)), "class directory without .png, .jpg or"
                         + " .jpeg files");
             }
             files.addAll(images);
@@ -57,7 +59,7 @@ public final class ImageFolder {
         int size = shape.size();
         long bytes = (long) files.size() * size;
         if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IOException(root + ": " + files.size() + " images of " + shape + " need " + bytes
+            throw new DataFileException(root, files.size() + " images of " + shape + " need " + bytes
                     + " bytes, more than the 2 GB this in-memory loader holds; choose a smaller image shape");
         }
         byte[] pixels = new byte[(int) bytes];

@@ -5,8 +5,13 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes image files (PNG, JPEG and whatever else {@link ImageIO} reads) to a fixed CxHxW:
@@ -17,6 +22,11 @@ import javax.imageio.ImageIO;
  * as in an {@link ImageFolder} data set.
  */
 public final class Images {
+    /**
+     * The most pixels an image, or its resized copy, may have (about 33 megapixels: decoding takes
+     * some 20 bytes a pixel, in as many threads as there are cores).
+     */
+    static final int MAX_PIXELS = 1 << 25;
 
     private Images() {
     }
@@ -49,15 +59,12 @@ public final class Images {
 
     /** Decodes {@code file} to C*H*W bytes at {@code dst[offset..]}. */
     static void decode(Path file, Shape shape, int resize, byte[] dst, int offset) throws IOException {
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) {
-            throw new IOException(file + ": not an image format ImageIO can decode");
-        }
+        BufferedImage img = read(file, resize);
         int channels = shape.dim(0);
         int h = img.getHeight();
         int w = img.getWidth();
-        int rh = h <= w ? resize : (int) ((long) resize * h / w);
-        int rw = h <= w ? (int) ((long) resize * w / h) : resize;
+        int rh = resizedHeight(h, w, resize);
+        int rw = resizedHeight(w, h, resize);
         float[] resized = resize(planes(img, channels), channels, h, w, rh, rw);
         int outH = shape.dim(1);
         int outW = shape.dim(2);
@@ -72,6 +79,66 @@ public final class Images {
                 }
             }
         }
+    }
+
+    /**
+     * Reads the image, after its header has shown that it, its resized copy and the half-resized
+     * one in between fit in {@link #MAX_PIXELS}: a header may claim any size, and the decoder would
+     * believe it.
+     */
+    private static BufferedImage read(Path file, int resize) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new DataFileException(file, "is a directory, not an image");
+        }
+        if (Files.size(file) == 0) {
+            throw new DataFileException(file, "empty file (0 bytes), not an image");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new DataFileException(file, "cannot be opened as an image");
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DataFileException(file, "not an image: no decoder recognises its content");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if (w <= 0 || h <= 0 || (long) w * h > MAX_PIXELS) {
+                    throw new DataFileException(file, "its header says " + w + "x" + h + " pixels; images of more than "
+                            + MAX_PIXELS + " pixels are refused");
+                }
+                long rh = resizedHeight(h, w, resize);
+                long rw = resizedHeight(w, h, resize);
+                long work = Math.max(rh * rw, h * rw);
+                if (work > MAX_PIXELS) {
+                    throw new DataFileException(file, "is " + w + "x" + h + " pixels; resizing its shorter side to "
+                            + resize + " takes " + work + " pixels, more than the " + MAX_PIXELS + " allowed");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (DataFileException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // The JDK's decoders report malformed content with IIOException and, for some files, with
+            // unchecked exceptions from deep inside the decoder.
+            throw new DataFileException(file, "corrupt or unsupported " + format(file) + ": " + e, e);
+        }
+    }
+
+    /** The height after resizing the shorter of (h, w) to {@code resize}, or h itself when w is the shorter. */
+    private static int resizedHeight(int h, int w, int resize) {
+        return h <= w ? resize : (int) Math.min(Integer.MAX_VALUE, (long) resize * h / w);
+    }
+
+    private static String format(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot < 0 ? "image" : name.substring(dot + 1).toUpperCase(Locale.ROOT) + " image";
     }
 
     /** The image as {@code channels} planes of floats in [0,255]. */

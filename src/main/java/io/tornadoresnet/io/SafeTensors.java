@@ -11,6 +11,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -174,8 +176,8 @@ public final class SafeTensors {
         }
     }
 
-    /** What a file holds: its tensors and its metadata, both in header order. */
-    public record Contents(LinkedHashMap<String, Entry> tensors, LinkedHashMap<String, String> metadata) {}
+    /** What a file holds: its tensors and its metadata, both in header order; source names the file for messages. */
+    public record Contents(String source, LinkedHashMap<String, Entry> tensors, LinkedHashMap<String, String> metadata) {}
 
     /** A file that is not valid safetensors, or holds something this reader does not support. */
     public static final class FormatException extends IOException {
@@ -197,6 +199,12 @@ public final class SafeTensors {
 
     /** Reads a whole file, validating its header against the file's size. */
     public static Contents read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new FormatException(file + ": is a directory, not a safetensors file");
+        }
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no such file");
+        }
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             return new Reader(file, in).read();
         }
@@ -338,7 +346,7 @@ public final class SafeTensors {
             for (Spec s : specs) {
                 tensors.put(s.name, readEntry(s, dataStart));
             }
-            return new Contents(tensors, metadata);
+            return new Contents(file.toString(), tensors, metadata);
         }
 
         private void readMetadata(Object value, Map<String, String> metadata) throws FormatException {

@@ -40,7 +40,7 @@ final class Functional {
         Shape s = x.shape();
         PoolGeometry g = new PoolGeometry(s.dim(0), s.dim(1), s.dim(2), s.dim(3), size, stride, pad);
         Tensor y = b.tensor(name + ".out", Shape.of(g.n(), g.c(), g.oh(), g.ow()));
-        int[] argmax = new int[y.size()];
+        int[] argmax = b.indices(y.shape());
         b.add(new Op.MaxPool(x, y, argmax, g));
         b.describe(new LayerInfo(name, "MaxPool2d " + size + "x" + size + "/" + stride, Shape.of(g.c(), g.oh(), g.ow()),
                 0, 0));

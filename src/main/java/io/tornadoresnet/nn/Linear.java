@@ -32,7 +32,7 @@ public final class Linear implements Layer {
     @Override
     public Node forward(PlanBuilder b, Tensor x) {
         int n = x.shape().dim(0);
-        if (x.size() != n * in) {
+        if (x.shape().elements() != (long) n * in) {
             throw new IllegalArgumentException(name + " expects " + in + " features, got " + x.shape());
         }
         Tensor y = b.tensor(name + ".out", Shape.of(n, out));

@@ -1,5 +1,6 @@
 package io.tornadoresnet.nn;
 
+import io.tornadoresnet.plan.HostMemory;
 import io.tornadoresnet.plan.LayerInfo;
 import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
@@ -125,11 +126,34 @@ public final class ResNet {
     }
 
     /**
+     * Compiles a plan after checking, from its tensors' shapes alone, that it fits in this JVM's heap.
+     *
      * @param inputGradient also compute the gradient of the input (for gradient checks), into
      *                      the plan's {@link Plan#inputGradient()}
+     * @throws IllegalArgumentException when the plan cannot fit, with the estimate and the limit
      */
     public Plan compile(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
-        PlanBuilder b = new PlanBuilder(mode, batch, imageShape, inputGradient);
+        HostMemory.require(name + " at " + imageShape + ", batch " + batch,
+                mode == Mode.TRAIN ? "training" : "inference", memoryNeeded(mode, batch, sgd, inputGradient));
+        return emit(new PlanBuilder(mode, batch, imageShape, inputGradient), sgd);
+    }
+
+    /**
+     * Bytes a plan and this model take: the plan's tensors and index arrays, sized without
+     * allocating them, and the model's state (parameters and running statistics) with each
+     * parameter's gradient and momentum. A
+     * backend's own workspaces come on top (the JVM backend's are per thread and small).
+     */
+    public long memoryNeeded(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
+        PlanBuilder sizing = PlanBuilder.sizing(mode, batch, imageShape, inputGradient);
+        emit(sizing, sgd);
+        long stateAndMomentum = stateDict().values().stream().mapToLong(Tensor::size).sum() + 2L * parameterCount();
+        return sizing.bytes() + Float.BYTES * stateAndMomentum;
+    }
+
+    private Plan emit(PlanBuilder b, Sgd sgd) {
+        Mode mode = b.mode();
+        int batch = b.batch();
         b.stage("stem");
         Node stemNode = stem.forward(b, b.input());
         Tensor x = stemNode.out();

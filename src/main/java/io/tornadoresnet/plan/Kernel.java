@@ -2,7 +2,7 @@ package io.tornadoresnet.plan;
 
 /**
  * Every kernel a plan calls, one constant per static kernel method of the kernels package.
- * A backend maps each constant to the method itself (see {@link KernelCall#run()} for the JVM).
+ * A backend maps each constant to the method itself (see {@link KernelCall#bind()} for the JVM).
  */
 public enum Kernel {
     CONV_FORWARD,

@@ -10,7 +10,9 @@ import java.util.Set;
 
 /**
  * Collects the stages of a plan while a model emits its ops: layers ask it for their output
- * tensors and add the ops that compute them, stage by stage, in run order.
+ * tensors and add the ops that compute them, stage by stage, in run order. It counts the bytes it
+ * hands out; a {@link #sizing} builder only counts them, so that a plan's memory is known before
+ * any of it is allocated.
  */
 public final class PlanBuilder {
     private final Mode mode;
@@ -18,6 +20,8 @@ public final class PlanBuilder {
     private final Tensor input;
     private final int[] labels;
     private final boolean inputGradient;
+    private final boolean allocate;
+    private long bytes;
     private final Set<String> names = new HashSet<>();
     private final List<Stage> stages = new ArrayList<>();
     private final List<LayerInfo> layers = new ArrayList<>();
@@ -30,14 +34,29 @@ public final class PlanBuilder {
      *                      (for gradient checks; training does not need it)
      */
     public PlanBuilder(Mode mode, int batch, Shape imageShape, boolean inputGradient) {
+        this(mode, batch, imageShape, inputGradient, true);
+    }
+
+    private PlanBuilder(Mode mode, int batch, Shape imageShape, boolean inputGradient, boolean allocate) {
         if (batch <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batch);
         }
         this.mode = mode;
         this.batch = batch;
         this.inputGradient = inputGradient;
+        this.allocate = allocate;
         this.input = tensor("input", imageShape.withBatch(batch));
-        this.labels = new int[batch];
+        this.labels = indices(Shape.of(batch));
+    }
+
+    /** A builder whose tensors have shapes but no buffers: only {@link #bytes()} of what it builds is of use. */
+    public static PlanBuilder sizing(Mode mode, int batch, Shape imageShape, boolean inputGradient) {
+        return new PlanBuilder(mode, batch, imageShape, inputGradient, false);
+    }
+
+    /** Bytes of the tensors and index arrays handed out so far. */
+    public long bytes() {
+        return bytes;
     }
 
     public Mode mode() {
@@ -84,7 +103,21 @@ public final class PlanBuilder {
         if (!names.add(name)) {
             throw new IllegalStateException("tensor name used twice in one plan: " + name);
         }
-        return new Tensor(name, shape);
+        count(shape);
+        return allocate ? new Tensor(name, shape) : Tensor.unallocated(name, shape);
+    }
+
+    /** An int array of the shape's size (argmax indices, labels); empty in a sizing builder. */
+    public int[] indices(Shape shape) {
+        count(shape);
+        return new int[allocate ? shape.size() : 0];
+    }
+
+    /** Adds the shape's bytes (4 a value), saturating at Long.MAX_VALUE. */
+    private void count(Shape shape) {
+        long elements = shape.elements();
+        long more = elements > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : elements * Float.BYTES;
+        bytes = bytes > Long.MAX_VALUE - more ? Long.MAX_VALUE : bytes + more;
     }
 
     /** A layer-table row: models describe themselves while they emit their forward ops. */

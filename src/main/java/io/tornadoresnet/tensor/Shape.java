@@ -45,12 +45,18 @@ public final class Shape {
         return dims.clone();
     }
 
-    /** Number of elements; fails loudly past the size a Java array can hold. */
-    public int size() {
+    /** Number of elements, however large; Long.MAX_VALUE stands for more. */
+    public long elements() {
         long n = 1;
         for (int d : dims) {
-            n *= d;
+            n = n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d;
         }
+        return n;
+    }
+
+    /** Number of elements; fails loudly past the size a Java array can hold. */
+    public int size() {
+        long n = elements();
         if (n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("tensor of shape " + this + " has " + n + " elements, more than a Java array holds");
         }

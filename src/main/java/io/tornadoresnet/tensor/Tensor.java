@@ -2,7 +2,9 @@ package io.tornadoresnet.tensor;
 
 /**
  * A named float buffer with a shape. The buffer is allocated once and never replaced, so that a
- * backend may keep its own copy of it (a device buffer) for the tensor's whole life.
+ * backend may keep its own copy of it (a device buffer) for the tensor's whole life. An
+ * {@link #unallocated} tensor has a shape and no buffer: plans are sized with those before the
+ * memory is reserved.
  */
 public final class Tensor {
     private final String name;
@@ -10,9 +12,18 @@ public final class Tensor {
     private final float[] data;
 
     public Tensor(String name, Shape shape) {
+        this(name, shape, new float[shape.size()]);
+    }
+
+    private Tensor(String name, Shape shape, float[] data) {
         this.name = name;
         this.shape = shape;
-        this.data = new float[shape.size()];
+        this.data = data;
+    }
+
+    /** A tensor with a shape and no buffer, for sizing a plan; its {@link #data()} fails. */
+    public static Tensor unallocated(String name, Shape shape) {
+        return new Tensor(name, shape, null);
     }
 
     public String name() {
@@ -24,11 +35,14 @@ public final class Tensor {
     }
 
     public float[] data() {
+        if (data == null) {
+            throw new IllegalStateException(name + " has no buffer: it belongs to a plan that was sized, not built");
+        }
         return data;
     }
 
     public int size() {
-        return data.length;
+        return shape.size();
     }
 
     @Override

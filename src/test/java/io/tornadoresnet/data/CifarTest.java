@@ -119,4 +119,28 @@ class CifarTest {
         IOException e = assertThrows(IOException.class, () -> Cifar.load10(root, false));
         assertTrue(e.getMessage().contains("lists 2 class names, expected 10"), e.getMessage());
     }
+
+    @Test
+    void emptyBatchIsReported() throws IOException {
+        TestData.write(root.resolve("test_batch.bin"), new byte[0], false);
+        DataFileException e = assertThrows(DataFileException.class, () -> Cifar.load10(root, false));
+        assertTrue(e.getMessage().startsWith(root.resolve("test_batch.bin") + ": 0 bytes is not a whole number"),
+                e.getMessage());
+    }
+
+    @Test
+    void labelOutsideTheClassesNamesTheFileAndRecord() throws IOException {
+        writeBatch(root.resolve("test_batch.bin"), 12, 1, 0);
+        DataFileException e = assertThrows(DataFileException.class, () -> Cifar.load10(root, false));
+        assertEquals(root.resolve("test_batch.bin") + ": record 10 has label 10, outside 0..9; not a cifar10 test"
+                + " binary file", e.getMessage());
+    }
+
+    @Test
+    void classNamesThatAreNotTextAreReported() throws IOException {
+        writeBatch(root.resolve("test_batch.bin"), 1, 1, 0);
+        Files.write(root.resolve("batches.meta.txt"), new byte[] {(byte) 0xff, (byte) 0xfe, 0x41});
+        DataFileException e = assertThrows(DataFileException.class, () -> Cifar.load10(root, false));
+        assertEquals(root.resolve("batches.meta.txt") + ": is not UTF-8 text", e.getMessage());
+    }
 }

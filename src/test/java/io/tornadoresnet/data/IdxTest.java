@@ -83,8 +83,8 @@ class IdxTest {
         TestData.write(dir.resolve("train-images-idx3-ubyte"), TestData.idxImages(N, 4, 3, PIXELS), false);
         TestData.write(dir.resolve("train-labels-idx1-ubyte"), TestData.idxLabels(Arrays.copyOf(LABELS, 6)), false);
         IOException e = assertThrows(IOException.class, () -> Idx.load(dir, true, Idx.DIGITS));
-        assertTrue(e.getMessage().contains("has 7 images but"), e.getMessage());
-        assertTrue(e.getMessage().contains("has 6 labels"), e.getMessage());
+        assertEquals(dir.resolve("train-labels-idx1-ubyte") + ": has 6 labels but "
+                + dir.resolve("train-images-idx3-ubyte") + " has 7 images", e.getMessage());
     }
 
     @Test
@@ -99,9 +99,71 @@ class IdxTest {
     @Test
     void labelOutsideTheClassesIsReported() throws IOException {
         writeSet("train", false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        DataFileException e = assertThrows(DataFileException.class,
                 () -> Idx.load(dir, true, Idx.DIGITS.subList(0, 9)));
-        assertTrue(e.getMessage().contains("label 9 of image 2 is outside 0..8"), e.getMessage());
+        assertEquals(dir.resolve("train-labels-idx1-ubyte") + ": label 9 of image 2 is outside 0..8", e.getMessage());
+    }
+
+    private DataFileException loadFails() {
+        return assertThrows(DataFileException.class, () -> Idx.load(dir, true, Idx.DIGITS));
+    }
+
+    @Test
+    void emptyFileIsReportedAsEmpty() throws IOException {
+        writeSet("train", false);
+        Files.write(dir.resolve("train-images-idx3-ubyte"), new byte[0]);
+        assertEquals(dir.resolve("train-images-idx3-ubyte") + ": empty file (0 bytes), not an IDX file",
+                loadFails().getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void hugeHeaderIsRefusedBeforeAnythingIsAllocated(boolean gzip) throws IOException {
+        writeSet("train", false);
+        String gz = gzip ? ".gz" : "";
+        Files.delete(dir.resolve("train-images-idx3-ubyte"));
+        TestData.write(dir.resolve("train-images-idx3-ubyte" + gz), TestData.idxImages(Integer.MIN_VALUE, 65535, 65535,
+                new byte[0]), gzip);
+        assertEquals(dir.resolve("train-images-idx3-ubyte" + gz) + ": implausible IDX header (2147483648 images of"
+                + " 65535x65535), more than the 2147483639 bytes an in-memory data set holds", loadFails().getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void headerClaimingMoreThanTheFileHoldsIsReportedWithBothSizes(boolean gzip) throws IOException {
+        writeSet("train", false);
+        String gz = gzip ? ".gz" : "";
+        Files.delete(dir.resolve("train-images-idx3-ubyte"));
+        TestData.write(dir.resolve("train-images-idx3-ubyte" + gz), TestData.idxImages(1_000_000, 40, 50, PIXELS), gzip);
+        assertEquals(dir.resolve("train-images-idx3-ubyte" + gz) + ": its header announces 2000000000 bytes of data"
+                + " but the file holds " + PIXELS.length + " (truncated download?)", loadFails().getMessage());
+    }
+
+    @Test
+    void dataBeyondWhatTheHeaderAnnouncesIsReported() throws IOException {
+        writeSet("train", false);
+        TestData.write(dir.resolve("train-labels-idx1-ubyte"),
+                Arrays.copyOf(TestData.idxLabels(LABELS), 8 + N + 3), false);
+        assertTrue(loadFails().getMessage().endsWith("train-labels-idx1-ubyte: holds more data than its header"
+                + " announces (not an IDX file, or a corrupt header)"));
+    }
+
+    @Test
+    void corruptGzipIsReported() throws IOException {
+        writeSet("train", false);
+        byte[] garbage = TestData.randomBytes(200, 3);
+        garbage[0] = 0x1f;
+        garbage[1] = (byte) 0x8b;
+        Files.write(dir.resolve("train-images-idx3-ubyte"), garbage);
+        assertTrue(loadFails().getMessage().startsWith(dir.resolve("train-images-idx3-ubyte") + ": corrupt gzip data"));
+    }
+
+    @Test
+    void directoryGivenAsAFileIsReported() throws IOException {
+        writeSet("train", false);
+        DataFileException e = assertThrows(DataFileException.class,
+                () -> Idx.read(dir, dir.resolve("train-labels-idx1-ubyte"), Idx.DIGITS));
+        assertEquals(dir + ": is a directory, not an IDX file", e.getMessage());
     }
 
     @Test

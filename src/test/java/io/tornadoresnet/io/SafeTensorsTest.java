@@ -139,6 +139,11 @@ class SafeTensorsTest {
             "bad metadata   | {\"__metadata__\":{\"epoch\":3}} | 0 | value of \"epoch\" is not a string",
             "duplicate name | {\"t\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},\"t\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}} | 4 | duplicate key \"t\"",
             "not an object  | [1, 2] | 0 | header is not a JSON object",
+            "a string       | \"text\" | 0 | header is not a JSON object",
+            "negative begin | {\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}} | 4 | are out of order",
+            "overflowing    | {\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,9223372036854775807]}} | 4 | span 9223372036854775807",
+            "past the data  | {\"t\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}} | 4 | ends at data byte 16 but the file holds only 4",
+            "not a number   | {\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,99999999999999999999]}} | 4 | integer out of range",
             "broken JSON    | {\"t\": | 0 | header is not valid JSON",
     })
     void rejectsInvalidHeaders(String what, String header, int dataBytes, String message) throws IOException {
@@ -155,6 +160,16 @@ class SafeTensorsTest {
         assertFails(rawFile(huge.array()), "header length 18446744073709551608 is out of range");
         ByteBuffer latin1 = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(8).put(new byte[] {'{', '"', (byte) 0xe9, '"', ':', '1', '}', ' '});
         assertFails(rawFile(latin1.array()), "not valid UTF-8");
+    }
+
+    @Test
+    void emptyFilesDirectoriesAndMissingFilesAreReported() throws IOException {
+        assertFails(rawFile(new byte[0]), "truncated: 0 bytes, fewer than the 8 of the header length");
+        SafeTensors.FormatException directory = assertThrows(SafeTensors.FormatException.class,
+                () -> SafeTensors.read(dir));
+        assertEquals(dir + ": is a directory, not a safetensors file", directory.getMessage());
+        IOException missing = assertThrows(IOException.class, () -> SafeTensors.read(dir.resolve("none.safetensors")));
+        assertEquals(dir.resolve("none.safetensors") + ": no such file", missing.getMessage());
     }
 
     @Test

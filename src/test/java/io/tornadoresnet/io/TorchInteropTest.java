@@ -19,6 +19,7 @@ import io.tornadoresnet.nn.Shortcut;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.tensor.Shape;
+import io.tornadoresnet.testing.Close;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Random;
@@ -142,13 +143,12 @@ class TorchInteropTest {
                 {"resnet50", "3x32x32", "7", null}}) {
             Contents checkpoint = export(net[0], net[1], net[2], net[3], 3);
             Contents probe = SafeTensors.read(dir.resolve("probe.safetensors"));
-            float[] ours = logits(Checkpoint.model(checkpoint.metadata()), checkpoint, probe.tensors().get("input"));
+            float[] ours = logits(Checkpoint.model(checkpoint), checkpoint, probe.tensors().get("input"));
             float[] theirs = probe.tensors().get("logits").floats();
             // 1e-4 absolute; for the 50-layer net, whose float round-off grows with the logits'
             // size, 1e-4 of the largest logit
-            double scale = net[0].equals("resnet50") ? maxAbsDifference(theirs, new float[theirs.length]) : 1;
-            assertTrue(maxAbsDifference(ours, theirs) < 1e-4 * Math.max(1, scale), net[0] + ": logits differ by "
-                    + maxAbsDifference(ours, theirs) + " (largest logit " + scale + ")");
+            double scale = net[0].equals("resnet50") ? Close.maxAbs(theirs) : 1;
+            Close.assertClose(net[0] + " logits", theirs, ours, e -> 1e-4 * Math.max(1, scale));
         }
     }
 
@@ -171,7 +171,7 @@ class TorchInteropTest {
         }
         Entry inputEntry = Entry.f32(input, 3, 2, 12, 12);
         Contents written = SafeTensors.read(checkpoint);
-        float[] logits = logits(Checkpoint.model(written.metadata()), written, inputEntry);
+        float[] logits = logits(Checkpoint.model(written), written, inputEntry);
         Path probe = dir.resolve("java-probe.safetensors");
         LinkedHashMap<String, Entry> probeTensors = new LinkedHashMap<>();
         probeTensors.put("input", inputEntry);
@@ -194,15 +194,6 @@ class TorchInteropTest {
             inference.run();
             return plan.logits().data().clone();
         }
-    }
-
-    private static double maxAbsDifference(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tornadoresnet.kernels;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tornadoresnet.testing.Close;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -97,36 +98,18 @@ final class Support {
         return grad;
     }
 
-    static double maxAbs(double[] a) {
-        double m = 0;
-        for (double v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
-    }
-
     /**
      * Element-wise {@code |actual - expected| <= tol * max(|expected|, maxAbs(expected) / 10)}: relative
      * where the value is not tiny, and never looser than a tenth of the largest value's tolerance.
      */
     static void assertClose(double[] expected, float[] actual, double tol, String what) {
-        if (expected.length != actual.length) {
-            fail(what + ": length " + actual.length + ", expected " + expected.length);
-        }
-        double floor = maxAbs(expected) / 10;
-        for (int i = 0; i < expected.length; i++) {
-            double e = expected[i];
-            double a = actual[i];
-            double allowed = tol * Math.max(Math.abs(e), floor);
-            if (!(Math.abs(a - e) <= allowed)) {
-                fail(String.format("%s[%d]: %.9g, expected %.9g (allowed error %.3g)", what, i, a, e, allowed));
-            }
-        }
+        double floor = Close.maxAbs(expected) / 10;
+        Close.assertClose(what, expected, actual, e -> tol * Math.max(Math.abs(e), floor));
     }
 
     /** As {@link #assertClose(double[], float[], double, String)}, requiring a non-trivial expectation. */
     static void assertGradient(double[] numeric, float[] analytic, String what) {
-        assertTrue(maxAbs(numeric) > 1e-6, what + ": the numeric gradient is all zero, the test would prove nothing");
+        assertTrue(Close.maxAbs(numeric) > 1e-6, what + ": the numeric gradient is all zero, the test would prove nothing");
         assertClose(numeric, analytic, GRAD_TOL, what);
     }
 

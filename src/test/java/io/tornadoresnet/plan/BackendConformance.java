@@ -5,6 +5,7 @@ import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.nn.Sgd;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
+import io.tornadoresnet.testing.Close;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -242,17 +243,9 @@ public abstract class BackendConformance {
                 + Math.sqrt(difference / Math.max(norm, 1e-30)));
     }
 
+    /** Relative to each value plus a hundredth of the largest, so that values near zero are not held to more. */
     protected static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
-        assertEquals(expected.length, actual.length, what);
-        double scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            double error = Math.abs(expected[i] - actual[i]);
-            if (!(error <= tolerance * (Math.abs(expected[i]) + scale * 1e-2) + 1e-6)) {
-                throw new AssertionError(what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i]);
-            }
-        }
+        double scale = Close.maxAbs(expected);
+        Close.assertClose(what, expected, actual, e -> tolerance * (Math.abs(e) + scale * 1e-2) + 1e-6);
     }
 }

@@ -24,7 +24,7 @@ public final class KernelReferenceBackend implements Backend {
         for (Stage stage : plan.stages()) {
             for (Op op : stage.ops()) {
                 for (KernelCall call : op.lower(Tensor::new)) {
-                    calls.add(call::run);
+                    calls.add(call.bind());
                 }
             }
         }

@@ -65,7 +65,7 @@ public final class JvmBackend implements Backend {
                     steps.add(fast);
                 } else {
                     for (KernelCall call : op.lower(Tensor::new)) {
-                        steps.add(call::run);
+                        steps.add(call.bind());
                     }
                 }
             }

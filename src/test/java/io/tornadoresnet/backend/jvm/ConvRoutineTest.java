@@ -2,10 +2,10 @@ package io.tornadoresnet.backend.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tornadoresnet.kernels.ConvKernels;
 import io.tornadoresnet.kernels.ReduceKernels;
+import io.tornadoresnet.testing.Close;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -165,13 +165,7 @@ class ConvRoutineTest {
 
     /** Within float rounding of a sum of {@code terms} products of numbers in [-1, 1). */
     static void assertClose(float[] expected, float[] actual, int terms, String what) {
-        double tolerance = 1e-6 * terms;
-        for (int i = 0; i < expected.length; i++) {
-            double diff = Math.abs(expected[i] - actual[i]);
-            int index = i;
-            assertTrue(diff <= tolerance, () -> what + " differs at " + index + ": expected " + expected[index]
-                    + ", got " + actual[index]);
-        }
+        Close.assertClose(what, expected, actual, e -> 1e-6 * terms);
     }
 
     static float[] uniform(Random random, int size) {

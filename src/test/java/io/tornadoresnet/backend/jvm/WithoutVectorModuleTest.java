@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tornadoresnet.testing.Close;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -68,12 +69,8 @@ class WithoutVectorModuleTest {
         System.out.println("scalar path ok");
     }
 
-    /** As {@link ConvRoutineTest#assertClose}, without JUnit, which the child JVM does not have. */
+    /** As {@link ConvRoutineTest#assertClose}; {@link Close} needs no JUnit, which the child JVM does not have. */
     private static void check(float[] expected, float[] actual, int terms) {
-        for (int i = 0; i < expected.length; i++) {
-            if (!(Math.abs(expected[i] - actual[i]) <= 1e-6 * terms)) {
-                throw new AssertionError("differs at " + i + ": expected " + expected[i] + ", got " + actual[i]);
-            }
-        }
+        Close.assertClose("scalar path", expected, actual, e -> 1e-6 * terms);
     }
 }

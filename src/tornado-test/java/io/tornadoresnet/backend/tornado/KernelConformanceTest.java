@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Every kernel, run as a one-task TaskGraph on the TornadoVM device, against
- * {@link KernelCall#run()} on the JVM, on the same random inputs. The calls come from real plans
+ * {@link KernelCall#bind()} on the JVM, on the same random inputs. The calls come from real plans
  * (ResNet-20 and a tiny bottleneck ResNet, training and inference, batch 2), so shapes, strides and
  * paddings are the ones the networks use; for each kernel up to two calls with different scalar
  * arguments are checked. Every buffer of the call is compared afterwards, inputs included, within
@@ -89,7 +89,7 @@ class KernelConformanceTest {
             KernelCall device = randomCopy(template, random);
             KernelCall jvm = copy(device);
             runOnDevice(device);
-            jvm.run();
+            jvm.bind().run();
             for (int i = 0; i < device.args().length; i++) {
                 String what = kernel + " " + template.name() + " arg " + i;
                 if (device.args()[i] instanceof Tensor) {

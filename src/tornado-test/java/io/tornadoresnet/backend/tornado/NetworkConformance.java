@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Whole training steps of one network under the tornado backend, against two references on the
- * JVM: the plain kernels ({@link KernelCall#run()} of every lowered op, the very code the device
+ * JVM: the plain kernels ({@link KernelCall#bind()} of every lowered op, the very code the device
  * runs, so the same arithmetic up to the device compiler's FMA contraction) and the JVM backend
  * (its own blocked, vectorised routines, which sum in another order). Three copies of the model
  * start from the same weights and get the same batches. The tests share the compiled plans

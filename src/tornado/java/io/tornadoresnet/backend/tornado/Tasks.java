@@ -16,7 +16,7 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 /**
  * Adds one kernel call to a task graph as a task whose code is the project's kernel method
  * itself, with the call's arguments in the kernel's parameter order (the same mapping as
- * {@link KernelCall#run()}). Scalars become constants of the compiled kernel: TornadoVM freezes
+ * {@link KernelCall#bind()}). Scalars become constants of the compiled kernel: TornadoVM freezes
  * them when the task is added, which is why the learning rate travels in a one-element array.
  */
 final class Tasks {
@@ -24,8 +24,9 @@ final class Tasks {
     private Tasks() {
     }
 
-    static void add(TaskGraph g, String id, KernelCall c) {
-        switch (c.kernel()) {
+    /** Adds the call's task to {@code g}; the switch has a case for every kernel, as {@link KernelCall#bind()}'s. */
+    static TaskGraph add(TaskGraph g, String id, KernelCall c) {
+        return switch (c.kernel()) {
             case CONV_FORWARD -> g.task(id, ConvKernels::forward, c.floats(0), c.floats(1), c.floats(2), c.integer(3),
                     c.integer(4), c.integer(5), c.integer(6), c.integer(7), c.integer(8), c.integer(9), c.integer(10),
                     c.integer(11), c.integer(12), c.integer(13));
@@ -88,6 +89,6 @@ final class Tasks {
             case SOFTMAX -> g.task(id, LossKernels::softmax, c.floats(0), c.floats(1), c.integer(2), c.integer(3));
             case SGD_MOMENTUM_STEP -> g.task(id, SgdKernels::momentumStep, c.floats(0), c.floats(1), c.floats(2),
                     c.floats(3), c.real(4), c.real(5), c.integer(6), c.integer(7));
-        }
+        };
     }
 }
