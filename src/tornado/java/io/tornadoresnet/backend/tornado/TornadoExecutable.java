@@ -277,6 +277,12 @@ public final class TornadoExecutable implements Backend.Executable {
     }
 
     @Override
+    public long deviceMemoryBytes() {
+        checkOpen();
+        return executionPlan.getCurrentDeviceMemoryUsage();
+    }
+
+    @Override
     public void close() {
         if (closed) {
             return;
