@@ -25,9 +25,10 @@
 # --dry-run: the same parts at toy sizes (ResNet-8, tiny batches, two kernel checks, 256 images), to
 # try the script on a machine without a GPU: parts that need nvidia-smi or CUDA say so in one line and
 # PyTorch runs on the CPU.
+# Environment: PYTHON, the Python with PyTorch (default: python3).
 set -uo pipefail
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
 bundle="" outdir="" budget=510 resnet50=yes data="" dry=no
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,6 +54,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/gpu-report.XXXXXX")
 parts="$work/parts"
 mkdir -p "$parts"
 trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$work"' EXIT
+python=${PYTHON:-python3}
 
 say() { echo "[$(date +%H:%M:%S) +$(( $(date +%s) - start ))s] $*" | tee -a "$log"; }
 left() { echo $((deadline - $(date +%s))); }
@@ -123,8 +125,8 @@ fi
 say "probe: java on PATH: $(command -v java || echo none); JAVA_HOME: ${JAVA_HOME:-unset}; cores: $(nproc)"
 # the bundle must run without them
 unset JAVA_HOME
-run probe-devices 90 20 "$resnet" tornado-devices
-run probe-torch 60 10 python3 -c 'import json, torch; c = torch.cuda.is_available(); print(json.dumps({"torch": torch.__version__, "cuda": torch.version.cuda, "cuda_available": c, "device": torch.cuda.get_device_name() if c else None}))'
+run probe-devices 60 20 "$resnet" tornado-devices
+run probe-torch 60 10 "$python" -c 'import json, torch; c = torch.cuda.is_available(); print(json.dumps({"torch": torch.__version__, "cuda": torch.version.cuda, "cuda_available": c, "device": torch.cuda.get_device_name() if c else None}))'
 torch_device=cpu
 grep -q '"cuda_available": true' "$parts/probe-torch.out" 2>/dev/null && torch_device=cuda
 [ "$torch_device" = cuda ] || say "probe: PyTorch sees no CUDA device: its runs use the CPU"
@@ -187,7 +189,7 @@ pids=()
 run train-jvm 240 60 "$resnet" "${train_common[@]}" "${train_size[@]}" --backend jvm --out "$work/train-jvm" &
 pids+=($!)
 for id in $ids; do
-  run "check-${id/:/-}" 240 60 "$resnet" check --backend tornado --device "$id" "${check_only[@]}" --json &
+  run "check-${id/:/-}" 210 60 "$resnet" check --backend tornado --device "$id" "${check_only[@]}" --json &
   pids+=($!)
 done
 wait "${pids[@]}"
@@ -209,7 +211,7 @@ bench() {  # bench NAME LIMIT LEAST STEPS... -- MODEL ARGS...
   tag="bench-$name-pytorch"
   memory_sampler_start "$tag"
   # torch_interop.py takes the same --model/--input/--classes/--batch/--mode
-  run "$tag" 120 20 python3 "$home/scripts/torch_interop.py" bench "${model[@]}" "${steps[@]}" \
+  run "$tag" 120 20 "$python" "$home/scripts/torch_interop.py" bench "${model[@]}" "${steps[@]}" \
     --device "$torch_device" --threads "$(nproc)"
   memory_sampler_stop
 }
@@ -303,7 +305,7 @@ if smi:
     probe["nvidia_smi"] = smi
 probe["torch"] = last_json("probe-torch")
 devices_text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(tail("probe-devices", 60)))
-probe["tornado_devices"] = devices_text.splitlines()
+probe["tornado_devices"] = [l for l in devices_text.splitlines() if l.strip() and not l.startswith("WARNING")]
 try:
     probe["training_device"] = open(os.path.join(parts, "primary")).read().strip() or None
 except OSError:
@@ -311,19 +313,27 @@ except OSError:
 report["probe"] = probe
 report["checks"] = {n[len("check-"):].replace("-", ":"): part(n) for n in names if n.startswith("check-")}
 
+# one table per configuration: a row per device (its bench JSON, the run's exit status, seconds and the
+# GPU memory nvidia-smi saw), and PyTorch's run
 benchmarks = {}
 for n in names:
     m = re.match(r"bench-(resnet\d+-(?:train|infer))-(.+)$", n)
-    if m:
-        benchmarks.setdefault(m.group(1), {})[m.group(2).replace("-", ":")] = part(n)
-for config, rows in benchmarks.items():
-    torch_row = rows.get("pytorch", {}).get("result", {})
-    torch_rate = torch_row.get("images_per_s") if isinstance(torch_row, dict) else None
-    for key, row in rows.items():
-        body = row.get("result", {})
-        devices = body.get("devices") if isinstance(body, dict) else None
-        if devices and torch_rate and devices[0].get("images_per_s"):
-            row["vs_pytorch"] = round(devices[0]["images_per_s"] / torch_rate, 3)
+    if not m:
+        continue
+    config, who = m.group(1), m.group(2).replace("-", ":")
+    table = benchmarks.setdefault(config, {"devices": [], "pytorch": None})
+    run = part(n)
+    body = run.pop("result", None)
+    if who == "pytorch":
+        table["pytorch"] = dict(body or {}, **run)
+        continue
+    rows = body.get("devices", []) if isinstance(body, dict) else []
+    table["devices"].append(dict(rows[0] if rows else {"id": who}, run=run))
+for table in benchmarks.values():
+    torch_rate = (table["pytorch"] or {}).get("images_per_s")
+    for row in table["devices"]:
+        if row.get("backend") == "tornado" and torch_rate and row.get("images_per_s"):
+            row["vs_pytorch"] = round(row["images_per_s"] / torch_rate, 3)
 report["benchmarks"] = benchmarks
 
 training = {"jvm": part("train-jvm"), "tornado": part("train-tornado")}

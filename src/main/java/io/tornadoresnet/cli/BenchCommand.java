@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         usageHelpWidth = 100, description = "Measure steady-state images/s on synthetic data: the median of timed "
         + "blocks of steps, after warm-up steps. GFLOP/s counts 2 FLOPs per multiply-add of the forward pass "
-        + "('resnet info'), three times over for a training step (forward, input and weight gradients).")
+        + "('resnet info'), three times over for a training step (forward, input and weight gradients). Device "
+        + "memory is what the plan's device buffers take (the tornado backend's; '-' on the JVM).")
 final class BenchCommand implements Callable<Integer> {
     private static final int MAX_STEPS = 1_000_000;
 

@@ -34,7 +34,7 @@ public interface Backend extends AutoCloseable {
         /** Sends the model state from its float[]s, after the caller changed them (e.g. a checkpoint load). */
         void pushModelState();
 
-        /** Bytes the plan holds in device memory, as the device's runtime counts them; -1 where none is reported. */
+        /** Bytes of device memory the compiled plan holds (its device buffers); -1 where it holds none. */
         default long deviceMemoryBytes() {
             return -1;
         }
