@@ -16,6 +16,9 @@ final class BackendOptions {
     static final String TORNADO_CHECKS_CLASS = "io.tornadoresnet.backend.tornado.check.TornadoChecks";
     static final String TORNADO_DEVICES_CLASS = "io.tornadoresnet.backend.tornado.TornadoDevices";
     static final int MAX_THREADS = 1024;
+    static final String NO_TORNADO = "this build has no tornado backend: build with a TornadoVM SDK "
+            + "(source tornado-env.sh, then scripts/resnet rebuilds with the tornadovm profile) "
+            + "and run through TornadoVM's JVM";
 
     @Spec(Spec.Target.MIXEE)
     private CommandSpec spec;
@@ -86,8 +89,7 @@ final class BackendOptions {
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
             return List.of();
         } catch (ReflectiveOperationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot list TornadoVM's devices: " + cause.getMessage(), cause);
+            throw new IllegalStateException("cannot list TornadoVM's devices: " + innermost(e), e);
         }
     }
 
@@ -99,12 +101,20 @@ final class BackendOptions {
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
             throw new IllegalStateException(NO_TORNADO);
         } catch (ReflectiveOperationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot start the tornado backend: " + cause.getMessage(), cause);
+            throw new IllegalStateException("cannot start the tornado backend: " + innermost(e), e);
         }
     }
 
-    static final String NO_TORNADO = "this build has no tornado backend: build with a TornadoVM SDK "
-            + "(source tornado-env.sh, then scripts/resnet rebuilds with the tornadovm profile) "
-            + "and run through TornadoVM's JVM";
+    /** The message of the deepest cause that has one (TornadoVM's start-up failures arrive wrapped twice). */
+    static String innermost(Throwable e) {
+        String message = e.toString();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            } else if (t.getCause() == null) {
+                message = t.toString();
+            }
+        }
+        return message;
+    }
 }

@@ -149,7 +149,11 @@ final class BenchCommand implements Callable<Integer> {
             String t = d.trim().toLowerCase(Locale.ROOT);
             if (t.equals("all")) {
                 targets.add("jvm");
-                targets.addAll(BackendOptions.tornadoDevices());
+                try {
+                    targets.addAll(BackendOptions.tornadoDevices());
+                } catch (IllegalStateException e) {
+                    main.out.println(e.getMessage());
+                }
             } else if (t.equals("jvm") || t.matches("\\d+:\\d+")) {
                 targets.add(t);
             } else {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The commands end to end, as a user types them (minus the script around them). */
 class MainTest {
@@ -77,7 +78,7 @@ class MainTest {
 
     @Test
     void checkOnTornadoSaysInOneLineThatThisBuildHasNone() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("TORNADOVM_HOME") == null, "a tornado build");
+        assumeTrue(System.getenv("TORNADOVM_HOME") == null, "a tornado build");
         Run check = run("check", "--backend", "tornado");
         assertEquals(1, check.status());
         assertTrue(check.err().startsWith("resnet check: this build has no tornado backend"), check.err());
