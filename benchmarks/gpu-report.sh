@@ -330,6 +330,7 @@ for n in names:
     rows = body.get("devices", []) if isinstance(body, dict) else []
     table["devices"].append(dict(rows[0] if rows else {"id": who}, run=run))
 for table in benchmarks.values():
+    table["devices"].sort(key=lambda row: (row.get("id") != "jvm", str(row.get("id"))))
     torch_rate = (table["pytorch"] or {}).get("images_per_s")
     for row in table["devices"]:
         if row.get("backend") == "tornado" and torch_rate and row.get("images_per_s"):
