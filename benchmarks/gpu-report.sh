@@ -100,7 +100,14 @@ memory_sampler_stop() {
 
 # --- 1. unpack -------------------------------------------------------------------------------
 say "gpu-report: bundle $bundle, output $outdir, budget ${budget}s, dry run: $dry"
-run unpack 120 30 tar -xJf "$bundle" -C "$work"
+if command -v xz >/dev/null 2>&1; then
+  run unpack 120 30 tar -xJf "$bundle" -C "$work"
+else
+  # no xz on the node: Python's lzma reads it
+  run unpack 180 30 "$python" -c 'import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    t.extractall(sys.argv[2], **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))' "$bundle" "$work"
+fi
 home=$(find "$work" -mindepth 2 -maxdepth 2 -name BUNDLE.txt -printf '%h\n' | head -n 1)
 if [ -z "$home" ] || [ ! -x "$home/bin/resnet" ]; then
   say "gpu-report: the bundle did not unpack to a folder with bin/resnet; stopping"
