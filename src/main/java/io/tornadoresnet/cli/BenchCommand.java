@@ -130,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
             Object memory = row.get("device_memory_mib");
             out.printf("%-6s %-58s %12.1f %10.1f %13.2f %11s%n", row.get("id"), shorten((String) row.get("device"), 58),
                     (Double) row.get("images_per_s"), (Double) row.get("gflop_per_s"),
-                    (Double) row.get("first_step_seconds"), memory == null ? "-" : String.format("%.0f", (Double) memory));
+                    (Double) row.get("first_step_seconds"), memory == null ? "-" : String.format("%.1f", (Double) memory));
         }
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model.name());
