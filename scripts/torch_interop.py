@@ -21,8 +21,10 @@ Usage (each command prints one JSON line last; errors print {"error": ...} and e
   torch_interop.py check --checkpoint F --probe P [--tolerance 1e-4]   (exit 1 when over tolerance)
   torch_interop.py params --model M --input CxHxW --classes K [--shortcut A|B]
   torch_interop.py bench --model M --input CxHxW --classes K [--batch 128] [--mode train|infer]
-                         [--threads 2] [--iters 5] [--repeats 5] [--warmup 3]
-        (images/s of the same network in PyTorch: the median of timed blocks, as `resnet bench`)
+                         [--threads 2] [--iters 5] [--repeats 5] [--warmup 3] [--device cpu|cuda]
+        (images/s of the same network in PyTorch: the median of timed blocks, as `resnet bench`;
+         on cuda: fp32 throughout (TF32 off), cuDNN's autotuner on, the GPU synchronised around
+         each timed block)
 """
 import argparse
 import json
@@ -393,10 +395,18 @@ def bench(args):
     """Training steps (SGD as the paper: momentum 0.9, weight decay 1e-4) or inference, synthetic data."""
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
+    if cuda:
+        if not torch.cuda.is_available():
+            raise InteropError("--device cuda: this PyTorch sees no CUDA device")
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     spec = Spec(args.model, args.input, args.classes, args.shortcut)
-    model = ResNet(spec)
-    x = torch.randn(args.batch, spec.channels, spec.height, spec.width)
-    y = torch.randint(0, spec.classes, (args.batch,))
+    model = ResNet(spec).to(device)
+    x = torch.randn(args.batch, spec.channels, spec.height, spec.width, device=device)
+    y = torch.randint(0, spec.classes, (args.batch,), device=device)
     if args.mode == "train":
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
@@ -411,16 +421,29 @@ def bench(args):
         def step():
             with torch.no_grad():
                 model(x)
+
+    def synchronize():
+        if cuda:
+            torch.cuda.synchronize(device)
+
     for _ in range(args.warmup):
         step()
+    synchronize()
     rates = []
     for _ in range(args.repeats):
         start = time.perf_counter()
         for _ in range(args.iters):
             step()
+        synchronize()
         rates.append(args.batch * args.iters / (time.perf_counter() - start))
-    return {"system": "pytorch-" + torch.__version__, "model": spec.model, "input": spec.input, "mode": args.mode,
-            "batch": args.batch, "threads": args.threads, "images_per_s": round(sorted(rates)[len(rates) // 2], 1)}
+    result = {"system": "pytorch-" + torch.__version__, "model": spec.model, "input": spec.input, "mode": args.mode,
+              "batch": args.batch, "threads": args.threads, "images_per_s": round(sorted(rates)[len(rates) // 2], 1),
+              "device": args.device}
+    if cuda:
+        result.update({"device_name": torch.cuda.get_device_name(device), "cuda": torch.version.cuda,
+                       "cudnn": torch.backends.cudnn.version(), "cudnn_benchmark": True, "tf32": False,
+                       "peak_memory_mib": round(torch.cuda.max_memory_allocated(device) / 2 ** 20, 1)})
+    return result
 
 
 def main(argv=None):
@@ -456,6 +479,7 @@ def main(argv=None):
     p.add_argument("--iters", type=int, default=5)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.set_defaults(run=bench)
     args = parser.parse_args(argv)
 

@@ -5,7 +5,9 @@
 # is here. Otherwise it prints one line saying why it skipped, and exits 0.
 #
 #   scripts/tornado-conformance.sh            # all of it (about 5 minutes on a 2-core CPU OpenCL device)
-#   scripts/tornado-conformance.sh Kernel     # only the test classes whose name starts with Kernel
+#   scripts/tornado-conformance.sh kernels    # only the kernel checks (or resnet20, bottleneck)
+#
+# The checks are those of `scripts/resnet check --backend tornado`, which runs them from the jar.
 #
 # Environment: TORNADOVM_HOME (else see tornado-env.sh), TORNADO_DEVICE_PROBE_TIMEOUT (s).
 set -u
@@ -39,7 +41,7 @@ rm -rf "$reports"
 # profile's default execution sees the same classes too, and skips them: they assume TornadoVM's JVM).
 "$mvn" -B -q -f "$root/pom.xml" -Ptornadovm test \
     -Dtornado.conformance.skip=false \
-    -Dtest="io.tornadoresnet.backend.tornado.${1:-}*Test" -Dsurefire.failIfNoSpecifiedTests=false
+    -Dtest="io.tornadoresnet.backend.tornado.TornadoConformanceTest${1:+#$1*}" -Dsurefire.failIfNoSpecifiedTests=false
 status=$?
 if ls "$reports"/*.txt >/dev/null 2>&1; then
     grep -h "Tests run:" "$reports"/*.txt | sed 's/^/tornado conformance: /'

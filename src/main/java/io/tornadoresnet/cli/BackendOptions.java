@@ -1,15 +1,24 @@
 package io.tornadoresnet.cli;
 
 import io.tornadoresnet.backend.jvm.JvmBackend;
+import io.tornadoresnet.check.BackendChecks;
+import io.tornadoresnet.check.CheckSuite;
 import io.tornadoresnet.plan.Backend;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.List;
+
 /** --backend, --threads and --device: where a command runs its plans. */
 final class BackendOptions {
     static final String TORNADO_CLASS = "io.tornadoresnet.backend.tornado.TornadoBackend";
+    static final String TORNADO_CHECKS_CLASS = "io.tornadoresnet.backend.tornado.check.TornadoChecks";
+    static final String TORNADO_DEVICES_CLASS = "io.tornadoresnet.backend.tornado.TornadoDevices";
     static final int MAX_THREADS = 1024;
+    static final String NO_TORNADO = "this build has no tornado backend: build with a TornadoVM SDK "
+            + "(source tornado-env.sh, then scripts/resnet rebuilds with the tornadovm profile) "
+            + "and run through TornadoVM's JVM";
 
     @Spec(Spec.Target.MIXEE)
     private CommandSpec spec;
@@ -57,21 +66,55 @@ final class BackendOptions {
 
     Backend open(String name) {
         check(name);
-        return name.equals("jvm") ? new JvmBackend(threads()) : tornado(device);
+        return name.equals("jvm") ? new JvmBackend(threads()) : tornado(TORNADO_CLASS, Backend.class, device);
     }
 
-    /** The tornado backend is compiled only with a TornadoVM SDK, so it is looked up by name. */
-    private static Backend tornado(String device) {
+    /** The backend and device given, as a backend that runs on the device named by {@code deviceSpec}. */
+    Backend open(String name, String deviceSpec) {
+        return name.equals("jvm") ? new JvmBackend(threads()) : tornado(TORNADO_CLASS, Backend.class, deviceSpec);
+    }
+
+    /** The conformance checks of a backend: the host checks for jvm, the device checks for tornado. */
+    CheckSuite checks(String name) {
+        check(name);
+        return name.equals("jvm") ? new BackendChecks(new JvmBackend(threads()))
+                : tornado(TORNADO_CHECKS_CLASS, CheckSuite.class, device);
+    }
+
+    /** TornadoVM's devices as "driver:device", in TornadoVM's order; none when this build has no tornado backend. */
+    @SuppressWarnings("unchecked")
+    static List<String> tornadoDevices() {
         try {
-            Class<?> type = Class.forName(TORNADO_CLASS);
-            return (Backend) type.getConstructor(String.class).newInstance(device);
+            return (List<String>) Class.forName(TORNADO_DEVICES_CLASS).getMethod("all").invoke(null);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            throw new IllegalStateException("this build has no tornado backend: build with a TornadoVM SDK "
-                    + "(source tornado-env.sh, then scripts/resnet rebuilds with the tornadovm profile) "
-                    + "and run through TornadoVM's JVM");
+            return List.of();
         } catch (ReflectiveOperationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot start the tornado backend: " + cause.getMessage(), cause);
+            throw new IllegalStateException("cannot list TornadoVM's devices: " + innermost(e), e);
         }
+    }
+
+    /** The tornado backend is compiled only with a TornadoVM SDK, so its classes are looked up by name. */
+    private static <T> T tornado(String className, Class<T> type, String device) {
+        try {
+            Class<?> found = Class.forName(className);
+            return type.cast(found.getConstructor(String.class).newInstance(device));
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new IllegalStateException(NO_TORNADO);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot start the tornado backend: " + innermost(e), e);
+        }
+    }
+
+    /** The message of the deepest cause that has one (TornadoVM's start-up failures arrive wrapped twice). */
+    static String innermost(Throwable e) {
+        String message = e.toString();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            } else if (t.getCause() == null) {
+                message = t.toString();
+            }
+        }
+        return message;
     }
 }

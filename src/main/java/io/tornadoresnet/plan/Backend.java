@@ -34,6 +34,11 @@ public interface Backend extends AutoCloseable {
         /** Sends the model state from its float[]s, after the caller changed them (e.g. a checkpoint load). */
         void pushModelState();
 
+        /** Bytes of device memory the compiled plan holds (its device buffers); -1 where it holds none. */
+        default long deviceMemoryBytes() {
+            return -1;
+        }
+
         @Override
         void close();
     }

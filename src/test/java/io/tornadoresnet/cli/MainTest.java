@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The commands end to end, as a user types them (minus the script around them). */
 class MainTest {
@@ -59,6 +60,53 @@ class MainTest {
                 "\"batch\":4"}) {
             assertTrue(r.json().contains(key), key + " in " + r.json());
         }
+    }
+
+    @Test
+    void checkRunsTheSelectedChecksOfTheJvmBackendAndListsThemInJson() {
+        Run r = run("check", "--backend", "jvm", "--threads", "1", "--only", "ops/resnet8", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("pass  ops/resnet8 train"), r.out());
+        assertTrue(r.json().startsWith("{\"backend\":\"jvm\""), r.json());
+        for (String key : new String[] {"\"passed\":true", "\"checks\":[{\"name\":\"ops/resnet8 train\"", "\"max_error\":",
+                "\"tolerance\":1.0E-4", "\"seconds\":"}) {
+            assertTrue(r.json().contains(key), key + " in " + r.json());
+        }
+    }
+
+    @Test
+    void checkRefusesAPrefixThatNamesNoCheck() {
+        Run r = run("check", "--backend", "jvm", "--only", "nothing/");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--only nothing/: no check's name starts so"), r.err());
+    }
+
+    @Test
+    void checkOnTornadoSaysInOneLineThatThisBuildHasNone() {
+        assumeTrue(System.getenv("TORNADOVM_HOME") == null, "a tornado build");
+        Run check = run("check", "--backend", "tornado");
+        assertEquals(1, check.status());
+        assertTrue(check.err().startsWith("resnet check: this build has no tornado backend"), check.err());
+        assertEquals(1, check.err().strip().lines().count(), check.err());
+    }
+
+    @Test
+    void benchOnDevicesPrintsOneTableAndOneObjectWithAListOfDevices() {
+        Run r = run("bench", "--model", "resnet8", "--input", "1x8x8", "--batch", "2", "--iters", "1", "--repeats", "1",
+                "--warmup", "0", "--devices", "jvm", "--threads", "1", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("GFLOP/s"), r.out());
+        assertTrue(r.json().contains("\"devices\":[{\"model\":\"resnet8\""), r.json());
+        for (String key : new String[] {"\"gflop_per_image\":", "\"gflop_per_s\":", "\"first_step_seconds\":",
+                "\"device_memory_mib\":null", "\"id\":\"jvm\""}) {
+            assertTrue(r.json().contains(key), key + " in " + r.json());
+        }
+    }
+
+    @Test
+    void benchOnDevicesRefusesABadDeviceAndABackend() {
+        assertEquals(2, run("bench", "--devices", "gpu0").status());
+        assertEquals(2, run("bench", "--devices", "jvm", "--backend", "jvm").status());
     }
 
     @Test

@@ -50,33 +50,9 @@ public final class TornadoBackend implements Backend {
         if (System.getProperty(BYTECODE_SIZE_PROPERTY) == null) {
             System.setProperty(BYTECODE_SIZE_PROPERTY, BYTECODE_SIZE);
         }
-        this.device = select(device);
+        this.device = TornadoDevices.byId(device);
         this.deviceSpec = device == null ? "default" : device.trim();
         this.profile = profile;
-    }
-
-    private static TornadoDevice select(String spec) {
-        if (spec == null) {
-            return null;
-        }
-        String[] parts = spec.trim().split(":");
-        int driver;
-        int index;
-        try {
-            if (parts.length != 2) {
-                throw new NumberFormatException();
-            }
-            driver = Integer.parseInt(parts[0]);
-            index = Integer.parseInt(parts[1]);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--device takes DRIVER:DEVICE as `tornado --devices` lists them, e.g. 0:0; got '"
-                    + spec + "'");
-        }
-        try {
-            return TornadoExecutionPlan.getDevice(driver, index);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("no TornadoVM device " + spec + " (see `tornado --devices`): " + e.getMessage(), e);
-        }
     }
 
     @Override
@@ -90,7 +66,8 @@ public final class TornadoBackend implements Backend {
         if (d == null) {
             return "TornadoVM " + deviceSpec;
         }
-        return "TornadoVM " + deviceSpec + " " + d.getDeviceType() + " " + d.getPhysicalDevice().getDeviceName();
+        return "TornadoVM " + deviceSpec + " " + d.getTornadoVMBackend() + " " + d.getDeviceType() + " "
+                + d.getPhysicalDevice().getDeviceName();
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class TornadoExecutable implements Backend.Executable {
     private final int[] tasksPerGraph;
     private final int uploadGraphs;
     private final TornadoExecutionPlan executionPlan;
+    private final long deviceBytes;
     private TornadoExecutionResult lastResult;
     private boolean uploadPending = true;
     private boolean deviceAhead;
@@ -128,6 +129,7 @@ public final class TornadoExecutable implements Backend.Executable {
                         + "hash code, which TornadoVM 5.2 takes for one object (rare: build the model and the plan again)");
             }
         }
+        this.deviceBytes = DeviceMemory.bytes(units.stream().flatMap(u -> u.tasks().stream()).toList());
         this.tasksPerGraph = new int[units.size()];
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         for (int k = 0; k < units.size(); k++) {
@@ -274,6 +276,11 @@ public final class TornadoExecutable implements Backend.Executable {
         checkOpen();
         uploadPending = true;
         deviceAhead = false;
+    }
+
+    @Override
+    public long deviceMemoryBytes() {
+        return deviceBytes;
     }
 
     @Override

@@ -1,9 +1,12 @@
-package io.tornadoresnet.backend.tornado;
+package io.tornadoresnet.backend.tornado.check;
 
+import io.tornadoresnet.backend.tornado.OneTaskGraph;
+import io.tornadoresnet.check.Check;
+import io.tornadoresnet.check.Errors;
+import io.tornadoresnet.nn.CheckNets;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.nn.Sgd;
-import io.tornadoresnet.nn.TestNets;
 import io.tornadoresnet.plan.Kernel;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
@@ -11,13 +14,6 @@ import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,18 +23,16 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-
 /**
- * Every kernel, run as a one-task TaskGraph on the TornadoVM device, against
+ * Every kernel, run as a one-task graph on the device ({@link OneTaskGraph}), against
  * {@link KernelCall#bind()} on the JVM, on the same random inputs. The calls come from real plans
- * (ResNet-20 and a tiny bottleneck ResNet, training and inference, batch 2), so shapes, strides and
- * paddings are the ones the networks use; for each kernel up to two calls with different scalar
- * arguments are checked. Every buffer of the call is compared afterwards, inputs included, within
- * {@link Conformance#KERNEL_TOL} (scaled, see {@link Conformance}); int buffers exactly.
+ * (ResNet-20 on 3x8x8 images and a tiny bottleneck ResNet, training and inference, batch 2), so
+ * shapes, strides and paddings are the ones the networks use; for each kernel up to two calls with
+ * different scalar arguments are checked. Every buffer of the call is compared afterwards, inputs
+ * included: floats by their {@link Errors#scaled scaled error}, ints exactly (a mismatch makes the
+ * error infinite).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KernelConformanceTest {
+final class KernelChecks {
     private static final int CALLS_PER_KERNEL = 2;
 
     /** Parameters that must be positive: variances and partial sums of squares (a square root follows). */
@@ -46,14 +40,56 @@ class KernelConformanceTest {
             Kernel.BN_FINISH_VARIANCE, Set.of(0, 4),
             Kernel.BN_FORWARD_INFERENCE, Set.of(2));
 
-    private final Map<Kernel, List<KernelCall>> samples = new EnumMap<>(Kernel.class);
-    private int graphs;
+    private final String device;
+    private Map<Kernel, List<KernelCall>> samples;
 
-    @BeforeAll
-    void collectCalls() {
-        Conformance.assumeTornadoVm();
+    KernelChecks(String device) {
+        this.device = device;
+    }
+
+    List<Check> checks() {
+        List<Check> checks = new ArrayList<>();
+        for (Kernel kernel : Kernel.values()) {
+            checks.add(new Check("kernels/" + kernel, Tolerances.KERNEL, () -> measure(kernel)));
+        }
+        return checks;
+    }
+
+    private Check.Measured measure(Kernel kernel) {
+        List<KernelCall> calls = samples().get(kernel);
+        if (calls == null || calls.isEmpty()) {
+            throw new IllegalStateException("no plan of the checks calls " + kernel);
+        }
+        Random random = new Random(kernel.ordinal());
+        Check.Measured worst = Check.Measured.of(0);
+        for (KernelCall template : calls) {
+            KernelCall onDevice = randomCopy(template, random);
+            KernelCall onJvm = copy(onDevice);
+            OneTaskGraph.run(onDevice, device);
+            onJvm.bind().run();
+            for (int i = 0; i < onDevice.args().length; i++) {
+                String where = template.name() + " arg " + i;
+                if (onDevice.args()[i] instanceof Tensor) {
+                    worst = worst.worse(new Check.Measured(Errors.scaled(onDevice.floats(i), onJvm.floats(i)), where));
+                } else if (onDevice.args()[i] instanceof int[]) {
+                    double wrong = Errors.mismatches(onDevice.ints(i), onJvm.ints(i));
+                    if (wrong > 0) {
+                        worst = worst.worse(new Check.Measured(Double.POSITIVE_INFINITY,
+                                where + ": " + (int) wrong + " ints differ"));
+                    }
+                }
+            }
+        }
+        return worst;
+    }
+
+    /** Up to two calls of each kernel with distinct scalar arguments, collected once. */
+    private Map<Kernel, List<KernelCall>> samples() {
+        if (samples != null) {
+            return samples;
+        }
         ResNet resnet20 = ResNets.create("resnet20", Shape.of(3, 8, 8), 10);
-        ResNet tiny = TestNets.tinyBottleneck(10);
+        ResNet tiny = CheckNets.tinyBottleneck(10);
         List<Plan> plans = List.of(resnet20.compileTraining(2, Sgd.PAPER), resnet20.compileInference(2),
                 tiny.compileTraining(2, new Sgd(0.9f, 1e-4f, true)), tiny.compileInference(2));
         Map<Kernel, Map<List<Object>, KernelCall>> distinct = new EnumMap<>(Kernel.class);
@@ -76,43 +112,9 @@ class KernelConformanceTest {
                 }
             }
         }
+        samples = new EnumMap<>(Kernel.class);
         distinct.forEach((k, m) -> samples.put(k, List.copyOf(m.values())));
-    }
-
-    @ParameterizedTest
-    @EnumSource(Kernel.class)
-    void kernelMatchesJvm(Kernel kernel) {
-        List<KernelCall> calls = samples.get(kernel);
-        assertFalse(calls == null || calls.isEmpty(), "no plan of the suite calls " + kernel);
-        Random random = new Random(kernel.ordinal());
-        for (KernelCall template : calls) {
-            KernelCall device = randomCopy(template, random);
-            KernelCall jvm = copy(device);
-            runOnDevice(device);
-            jvm.bind().run();
-            for (int i = 0; i < device.args().length; i++) {
-                String what = kernel + " " + template.name() + " arg " + i;
-                if (device.args()[i] instanceof Tensor) {
-                    Conformance.assertClose(what, device.floats(i), jvm.floats(i), Conformance.KERNEL_TOL);
-                } else if (device.args()[i] instanceof int[]) {
-                    Conformance.assertSame(what, device.ints(i), jvm.ints(i));
-                }
-            }
-        }
-    }
-
-    /** One task in one graph: every buffer in before, every buffer out after. */
-    private void runOnDevice(KernelCall call) {
-        List<Object> arrays = Residency.TaskUse.of(call).arrays();
-        TaskGraph g = new TaskGraph("kernel" + graphs++)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, arrays.toArray());
-        Tasks.add(g, "t", call);
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, arrays.toArray());
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
-            plan.execute();
-        } catch (Exception e) {
-            throw new AssertionError(call.kernel() + " failed on the device: " + e, e);
-        }
+        return samples;
     }
 
     /** The call over fresh buffers of the same shapes, filled at random within each kernel's domain. */

@@ -5,11 +5,11 @@ import io.tornadoresnet.tensor.Shape;
 import java.util.List;
 
 /**
- * Small networks for the tornado conformance suite, built from the same layers as the paper's
+ * Small networks for the conformance checks, built from the same layers as the paper's
  * nets (this class sits in package nn for ResNet's package-private constructor).
  */
-public final class TestNets {
-    private TestNets() {
+public final class CheckNets {
+    private CheckNets() {
     }
 
     /**
