@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -91,6 +92,67 @@ public abstract class BackendConformance {
     @Test
     void aTrainingStepOfABottleneckResNetMatchesTheKernels() {
         checkSteps("resnet50", Shape.of(3, 64, 64), 10, 4, 1, STEP_TOLERANCE, BOTTLENECK_STATE_TOLERANCE);
+    }
+
+    /**
+     * Inference between training steps, as a trainer evaluates: after each round of steps the
+     * backend's inference plan must give the kernels' logits for the weights and running statistics
+     * as they are now, not as they were when the plan was compiled or first run (a backend that
+     * derives anything from the weights, such as batch norm folded into a convolution, must redo it).
+     */
+    @Test
+    void inferenceBetweenTrainingStepsUsesTheCurrentWeights() {
+        checkInferenceBetweenTraining("resnet20", Shape.of(3, 16, 16), 4);
+        checkInferenceBetweenTraining("resnet50", Shape.of(3, 64, 64), 2);
+    }
+
+    private void checkInferenceBetweenTraining(String name, Shape image, int batch) {
+        ResNet model = ResNets.create(name, image, 10);
+        model.initialize(7);
+        Random random = new Random(8);
+        // Batch norm far from the identity, so that folding it into a convolution matters.
+        model.stateDict().forEach((key, t) -> {
+            if (key.contains("bn") || key.contains("downsample.1")) {
+                float[] v = t.data();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = key.endsWith("running_var") || key.endsWith("weight")
+                            ? 0.8f + 0.4f * random.nextFloat() : 0.2f * (float) random.nextGaussian();
+                }
+            }
+        });
+        Plan train = model.compileTraining(batch, Sgd.PAPER);
+        Plan infer = model.compileInference(batch);
+        try (Backend.Executable trainer = backend.compile(train);
+             Backend.Executable evaluator = backend.compile(infer);
+             Backend.Executable reference = new KernelReferenceBackend().compile(infer)) {
+            trainer.pushModelState();
+            fill(infer.input(), random);
+            float[] input = infer.input().data().clone();
+            float[] previous = null;
+            for (int round = 0; round < 3; round++) {
+                for (int s = 0; s < 2; s++) {
+                    fill(train.input(), random);
+                    for (int i = 0; i < batch; i++) {
+                        train.labels()[i] = random.nextInt(10);
+                    }
+                    train.learningRate().data()[0] = 0.01f;
+                    trainer.run();
+                }
+                trainer.pullModelState();
+                evaluator.pushModelState();
+                System.arraycopy(input, 0, infer.input().data(), 0, input.length);
+                reference.run();
+                float[] expected = infer.logits().data().clone();
+                System.arraycopy(input, 0, infer.input().data(), 0, input.length);
+                evaluator.run();
+                pullAll(evaluator, List.of(infer.logits()));
+                assertNormClose(expected, infer.logits().data(), STEP_TOLERANCE, name + " logits after round " + round);
+                if (previous != null) {
+                    assertTrue(!Arrays.equals(previous, expected), "the training steps changed nothing");
+                }
+                previous = expected;
+            }
+        }
     }
 
     /**

@@ -22,7 +22,9 @@ import java.util.Map;
  * to or from a device. Convolutions run as im2col plus a blocked GEMM spread over a worker pool
  * ({@link ConvRoutine}), ReLU, residual adds and batch norm as vectorised loops over the same pool
  * ({@link Pointwise}); the small ops (pooling, the head, the loss, the optimizer) run as their
- * kernels on the calling thread.
+ * kernels on the calling thread. In inference plans a convolution takes the batch norm, residual add
+ * and ReLU after it into its own pass ({@link ConvFusion}); the tensors between them are then never
+ * written.
  */
 public final class JvmBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(JvmBackend.class);
@@ -57,23 +59,45 @@ public final class JvmBackend implements Backend {
     @Override
     public Executable compile(Plan plan) {
         Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
+        List<Op> ops = new ArrayList<>();
+        plan.stages().forEach(stage -> ops.addAll(stage.ops()));
         List<Runnable> steps = new ArrayList<>();
-        for (Stage stage : plan.stages()) {
-            for (Op op : stage.ops()) {
-                Runnable fast = fastRoutine(op, convolutions);
-                if (fast != null) {
-                    steps.add(fast);
-                } else {
-                    for (KernelCall call : op.lower(Tensor::new)) {
-                        steps.add(call::run);
-                    }
+        int fused = 0;
+        for (ConvFusion.Step step : ConvFusion.schedule(ops)) {
+            if (step instanceof ConvFusion.Chain chain) {
+                steps.add(fusedRoutine(chain, convolutions));
+                fused++;
+                continue;
+            }
+            Op op = ((ConvFusion.Single) step).op();
+            Runnable fast = fastRoutine(op, convolutions);
+            if (fast != null) {
+                steps.add(fast);
+            } else {
+                for (KernelCall call : op.lower(Tensor::new)) {
+                    steps.add(call::run);
                 }
             }
         }
         Runnable[] program = steps.toArray(new Runnable[0]);
-        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes", plan.mode(), plan.batch(),
-                plan.stages().size(), program.length, convolutions.size());
+        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes, {} fused convolutions",
+                plan.mode(), plan.batch(), plan.stages().size(), program.length, convolutions.size(), fused);
         return new HostExecutable(plan, program);
+    }
+
+    /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */
+    private Runnable fusedRoutine(ConvFusion.Chain chain, Map<ConvGeometry, ConvRoutine> convolutions) {
+        Op.ConvForward conv = chain.conv();
+        Op.BatchNormInfer norm = chain.norm();
+        ConvRoutine r = routine(conv.g(), convolutions);
+        ConvEpilogue epilogue = new ConvEpilogue(norm.gamma().data(), norm.beta().data(), norm.runningMean().data(),
+                norm.runningVar().data(), norm.eps(), chain.residual() == null ? null : chain.residual().data(),
+                chain.relu());
+        float[] in = conv.in().data(), weight = conv.weight().data(), out = chain.out().data();
+        return () -> {
+            epilogue.prepare();
+            r.forward(in, weight, epilogue, out, pool);
+        };
     }
 
     /** A faster routine with the kernels' results for this op, or null to run its kernels. */

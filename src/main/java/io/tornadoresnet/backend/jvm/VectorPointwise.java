@@ -103,6 +103,36 @@ final class VectorPointwise {
         }
     }
 
+    /**
+     * x = relu(x * scale + shift + residual) over {@code [from, to)}, the residual (null for none) read
+     * at the same indices, ReLU only when asked.
+     */
+    static void scaleShiftAddRelu(float[] x, float scale, float shift, float[] residual, boolean relu,
+                                  int from, int to) {
+        int i = from;
+        int end = from + S.loopBound(to - from);
+        if (residual == null) {
+            for (; i < end; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i).fma(scale, shift);
+                (relu ? v.max(0f) : v).intoArray(x, i);
+            }
+        } else {
+            for (; i < end; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i).fma(scale, shift)
+                        .add(FloatVector.fromArray(S, residual, i));
+                (relu ? v.max(0f) : v).intoArray(x, i);
+            }
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(S, x, i, m).fma(scale, shift);
+            if (residual != null) {
+                v = v.add(FloatVector.fromArray(S, residual, i, m));
+            }
+            (relu ? v.max(0f) : v).intoArray(x, i, m);
+        }
+    }
+
     /** Adds sum(gradOut) to sums[0] and sum(gradOut * (x - mean)) to sums[1]. */
     static void gradientSums(float[] gradOut, float[] x, float mean, int from, int to, float[] sums) {
         int i = from;
