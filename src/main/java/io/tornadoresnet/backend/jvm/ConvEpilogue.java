@@ -51,7 +51,7 @@ final class ConvEpilogue {
      */
     void apply(float[] x, int from, int to, int ch) {
         if (VectorApi.available()) {
-            VectorPointwise.scaleShiftAddRelu(x, scale[ch], shift[ch], residual, relu, from, to);
+            VectorPointwise.scaleShiftAddRelu(x, scale[ch], shift[ch], residual, relu, x, from, to);
             return;
         }
         float s = scale[ch];

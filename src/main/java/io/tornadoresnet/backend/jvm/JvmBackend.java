@@ -23,8 +23,9 @@ import java.util.Map;
  * ({@link ConvRoutine}), ReLU, residual adds and batch norm as vectorised loops over the same pool
  * ({@link Pointwise}); the small ops (pooling, the head, the loss, the optimizer) run as their
  * kernels on the calling thread. In inference plans a convolution takes the batch norm, residual add
- * and ReLU after it into its own pass ({@link ConvFusion}); the tensors between them are then never
- * written.
+ * and ReLU after it into its own pass; in training plans batch norm takes the add and ReLU after it,
+ * and its backward the ReLU's gradient before it ({@link Fusion}). The tensors between the ops of such
+ * a chain are then never written.
  */
 public final class JvmBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(JvmBackend.class);
@@ -63,13 +64,23 @@ public final class JvmBackend implements Backend {
         plan.stages().forEach(stage -> ops.addAll(stage.ops()));
         List<Runnable> steps = new ArrayList<>();
         int fused = 0;
-        for (ConvFusion.Step step : ConvFusion.schedule(ops)) {
-            if (step instanceof ConvFusion.Chain chain) {
+        for (Fusion.Step step : Fusion.schedule(ops, VectorApi.available())) {
+            if (step instanceof Fusion.ConvChain chain) {
                 steps.add(fusedRoutine(chain, convolutions));
                 fused++;
                 continue;
             }
-            Op op = ((ConvFusion.Single) step).op();
+            if (step instanceof Fusion.NormChain chain) {
+                steps.add(Pointwise.normChain(chain, pool));
+                fused++;
+                continue;
+            }
+            if (step instanceof Fusion.NormBackwardChain chain) {
+                steps.add(Pointwise.normBackwardChain(chain, pool));
+                fused++;
+                continue;
+            }
+            Op op = ((Fusion.Single) step).op();
             Runnable fast = fastRoutine(op, convolutions);
             if (fast != null) {
                 steps.add(fast);
@@ -80,13 +91,13 @@ public final class JvmBackend implements Backend {
             }
         }
         Runnable[] program = steps.toArray(new Runnable[0]);
-        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes, {} fused convolutions",
+        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes, {} chains of fused ops",
                 plan.mode(), plan.batch(), plan.stages().size(), program.length, convolutions.size(), fused);
         return new HostExecutable(plan, program);
     }
 
     /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */
-    private Runnable fusedRoutine(ConvFusion.Chain chain, Map<ConvGeometry, ConvRoutine> convolutions) {
+    private Runnable fusedRoutine(Fusion.ConvChain chain, Map<ConvGeometry, ConvRoutine> convolutions) {
         Op.ConvForward conv = chain.conv();
         Op.BatchNormInfer norm = chain.norm();
         ConvRoutine r = routine(conv.g(), convolutions);

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tornadoresnet.backend.jvm.ConvFusion.Chain;
-import io.tornadoresnet.backend.jvm.ConvFusion.Single;
-import io.tornadoresnet.backend.jvm.ConvFusion.Step;
+import io.tornadoresnet.backend.jvm.Fusion.ConvChain;
+import io.tornadoresnet.backend.jvm.Fusion.NormBackwardChain;
+import io.tornadoresnet.backend.jvm.Fusion.NormChain;
+import io.tornadoresnet.backend.jvm.Fusion.Single;
+import io.tornadoresnet.backend.jvm.Fusion.Step;
 import io.tornadoresnet.nn.BatchNorm2d;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.nn.Sgd;
@@ -24,13 +26,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which ops of a plan run as one convolution with an epilogue (the results: BackendConformance). */
-class ConvFusionTest {
+class FusionTest {
 
     @Test
     void everyConvolutionOfAnInferencePlanTakesItsBatchNormAddAndRelu() {
         Plan plan = ResNets.create("resnet20", Shape.of(3, 32, 32), 10).compileInference(4);
-        List<Step> steps = ConvFusion.schedule(ops(plan));
-        List<Chain> chains = chains(steps);
+        List<Step> steps = Fusion.schedule(ops(plan), true);
+        List<ConvChain> chains = chains(steps, ConvChain.class);
         assertEquals(19, chains.size());
         // The stem and each block's first convolution end in ReLU; each block's second in add and ReLU.
         assertEquals(9, chains.stream().filter(c -> c.residual() != null && c.relu()).count());
@@ -46,25 +48,41 @@ class ConvFusionTest {
     @Test
     void aProjectionShortcutRunsBeforeTheChainThatAddsIt() {
         Plan plan = ResNets.create("resnet18", Shape.of(3, 32, 32), 10, Shortcut.B).compileInference(2);
-        List<Step> steps = ConvFusion.schedule(ops(plan));
-        List<Chain> chains = chains(steps);
+        List<Step> steps = Fusion.schedule(ops(plan), true);
+        List<ConvChain> chains = chains(steps, ConvChain.class);
         assertEquals(20, chains.size());
         // Three downsampling projections: a convolution and its batch norm, read by the block's add.
-        List<Chain> projections = chains.stream().filter(c -> c.conv().weight().name().contains("downsample")).toList();
+        List<ConvChain> projections = chains.stream().filter(c -> c.conv().weight().name().contains("downsample")).toList();
         assertEquals(3, projections.size());
-        for (Chain projection : projections) {
+        for (ConvChain projection : projections) {
             assertNull(projection.residual());
-            Chain adder = chains.stream().filter(c -> c.residual() == projection.out()).findFirst().orElseThrow();
+            ConvChain adder = chains.stream().filter(c -> c.residual() == projection.out()).findFirst().orElseThrow();
             assertTrue(steps.indexOf(projection) < steps.indexOf(adder));
         }
     }
 
     @Test
-    void aTrainingPlanHasNoChains() {
+    void aTrainingPlansBatchNormsTakeTheirAddAndReluAndTheirBackwardTheReluGradient() {
         Plan plan = ResNets.create("resnet20", Shape.of(3, 16, 16), 10).compileTraining(2, Sgd.PAPER);
-        List<Step> steps = ConvFusion.schedule(ops(plan));
-        assertEquals(0, chains(steps).size());
+        List<Step> steps = Fusion.schedule(ops(plan), true);
+        assertEquals(0, chains(steps, ConvChain.class).size());
+        List<NormChain> forward = chains(steps, NormChain.class);
+        assertEquals(19, forward.size());
+        assertEquals(9, forward.stream().filter(c -> c.residual() != null && c.relu()).count());
+        assertEquals(10, forward.stream().filter(c -> c.residual() == null && c.relu()).count());
+        // The stem's ReLU and each block's first: the block's last ReLU gradient goes to the shortcut too.
+        assertEquals(10, chains(steps, NormBackwardChain.class).size());
+        long separateRelus = steps.stream().filter(s -> s instanceof Single single
+                && single.op() instanceof Op.Relu).count();
+        assertEquals(0, separateRelus);
+    }
+
+    @Test
+    void withoutBatchNormChainsATrainingPlanRunsOpByOp() {
+        Plan plan = ResNets.create("resnet20", Shape.of(3, 16, 16), 10).compileTraining(2, Sgd.PAPER);
+        List<Step> steps = Fusion.schedule(ops(plan), false);
         assertEquals(ops(plan).size(), steps.size());
+        assertTrue(steps.stream().allMatch(s -> s instanceof Single));
     }
 
     @Test
@@ -74,9 +92,9 @@ class ConvFusionTest {
         Tensor y = tensor("y", 1, 2, 4, 4);
         Tensor z = tensor("z", 1, 2, 4, 4);
         List<Op> ops = List.of(conv(x, c), norm(c, y), new Op.Relu(c, z));
-        List<Step> steps = ConvFusion.schedule(ops);
+        List<Step> steps = Fusion.schedule(ops, true);
         assertEquals(3, steps.size());
-        assertEquals(0, chains(steps).size());
+        assertEquals(0, chains(steps, ConvChain.class).size());
     }
 
     @Test
@@ -92,9 +110,9 @@ class ConvFusionTest {
         Op.BatchNormInfer norm = norm(c, y);
         Op.Relu writesInput = new Op.Relu(q, x);
         Op.Add add = new Op.Add(y, q, s);
-        List<Step> steps = ConvFusion.schedule(List.of(conv, norm, writesInput, add));
+        List<Step> steps = Fusion.schedule(List.of(conv, norm, writesInput, add), true);
         assertEquals(3, steps.size());
-        Chain chain = assertInstanceOf(Chain.class, steps.get(0));
+        ConvChain chain = assertInstanceOf(ConvChain.class, steps.get(0));
         assertEquals(List.of(conv, norm), chain.ops());
         assertSame(y, chain.out());
         assertEquals(writesInput, ((Single) steps.get(1)).op());
@@ -107,8 +125,8 @@ class ConvFusionTest {
         return ops;
     }
 
-    private static List<Chain> chains(List<Step> steps) {
-        return steps.stream().filter(s -> s instanceof Chain).map(s -> (Chain) s).toList();
+    private static <T extends Step> List<T> chains(List<Step> steps, Class<T> type) {
+        return steps.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
     private static Tensor tensor(String name, int... dims) {
