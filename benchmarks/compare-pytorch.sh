@@ -43,13 +43,13 @@ fi
 
 # model input batch warmup iters repeats: few steps for the big nets, so that all of it runs in minutes.
 configs=(
-  "resnet20 3x32x32 128 3 5 5"
-  "resnet20 1x28x28 128 3 5 5"
-  "resnet56 3x32x32 128 2 3 3"
+  "resnet20 3x32x32 128 2 3 3"
+  "resnet20 1x28x28 128 2 3 3"
+  "resnet56 3x32x32 128 1 2 3"
   "resnet50 3x224x224 16 1 1 3"
 )
 if [ -n "$one_model" ]; then
-  configs=("$one_model ${one_input:-3x32x32} ${one_batch:-128} 3 5 5")
+  configs=("$one_model ${one_input:-3x32x32} ${one_batch:-128} 2 3 3")
 fi
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
