@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # Side by side on this machine: `resnet bench` (JVM backend) and the same network in PyTorch
-# (scripts/torch_interop.py bench, Debian's python3-torch), train and infer, in ABBA order so that
-# a drift in the machine's load hits both alike. Prints each measurement as JSON and the ratios.
-#   benchmarks/compare-pytorch.sh [--model resnet20] [--input 3x32x32] [--batch 128] [--threads 2]
+# (scripts/torch_interop.py bench, Debian's python3-torch), training and inference, in ABBA order
+# (ours, PyTorch, PyTorch, ours; --rounds repeats it) so that a drift in the machine's load hits
+# both alike, and the median of each side's runs. Per model and mode it prints images/s, the ratio,
+# the whole step's achieved GFLOP/s beside the machine's peak, and each process's peak RSS.
+#
+#   benchmarks/compare-pytorch.sh                     ResNet-20 (3x32x32, 1x28x28) and ResNet-56
+#                                                     (3x32x32) at batch 128, ResNet-50 (3x224x224)
+#                                                     at batch 16
+#   benchmarks/compare-pytorch.sh --model resnet20 --input 3x32x32 [--batch 128]   one model
+#   options: --threads N (2), --rounds N (1), --modes "train infer", --json (also print every run)
+#
+# GFLOP/s counts 2 flops per multiply-add of the convolutions and the fully connected layer
+# (`resnet info`): forward only for inference, 3x that for training (forward, input gradient,
+# weight gradient). Peak: threads x 2 FMA pipes x fp32 lanes (16 with AVX-512, 8 with AVX2) x 2
+# x clock, the clock from lscpu's max MHz, else /proc/cpuinfo's "cpu MHz" (a virtual machine
+# often reports its base clock there; the cores may boost above it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-model=resnet20 input=3x32x32 batch=128 threads=2 classes=10
+threads=2 rounds=1 modes="train infer" json=0 one_model="" one_input="" one_batch=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --model) model=$2; shift 2 ;;
-    --input) input=$2; shift 2 ;;
-    --batch) batch=$2; shift 2 ;;
+    --model) one_model=$2; shift 2 ;;
+    --input) one_input=$2; shift 2 ;;
+    --batch) one_batch=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
-    --classes) classes=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    --json) json=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -21,19 +36,76 @@ if ! "$python" -c 'import torch' 2>/dev/null; then
   echo "PyTorch is missing: apt-get install python3-torch" >&2
   exit 1
 fi
-ours() {
-  "$root/scripts/resnet" bench --model "$model" --input "$input" --classes "$classes" --batch "$batch" \
-    --threads "$threads" --mode "$1" --json 2>/dev/null | tail -n 1
+if [ ! -x /usr/bin/time ]; then
+  echo "GNU time is missing (peak RSS): apt-get install time" >&2
+  exit 1
+fi
+
+# model input batch warmup iters repeats: few steps for the big nets, so that all of it runs in minutes.
+configs=(
+  "resnet20 3x32x32 128 2 3 3"
+  "resnet20 1x28x28 128 2 3 3"
+  "resnet56 3x32x32 128 1 2 3"
+  "resnet50 3x224x224 16 1 1 3"
+)
+if [ -n "$one_model" ]; then
+  configs=("$one_model ${one_input:-3x32x32} ${one_batch:-128} 2 3 3")
+fi
+
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+max_mhz=$(lscpu 2>/dev/null | sed -n 's/^CPU max MHz:[[:space:]]*//p' | head -n 1)
+if [ -n "$max_mhz" ]; then
+  mhz=$max_mhz clock_source="lscpu max MHz"
+else
+  mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n 1) clock_source="/proc/cpuinfo cpu MHz"
+fi
+if grep -qw avx512f /proc/cpuinfo; then lanes=16 isa=AVX-512; elif grep -qw avx2 /proc/cpuinfo; then lanes=8 isa=AVX2; else lanes=4 isa=SSE; fi
+peak=$(awk -v t="$threads" -v l="$lanes" -v m="$mhz" 'BEGIN {printf "%.0f", t * 2 * l * 2 * m / 1000}')
+echo "CPU: $cpu_model, $(nproc) CPUs; $isa; clock $mhz MHz ($clock_source)"
+echo "peak: $threads threads x 2 FMA pipes x $lanes lanes x 2 x $mhz MHz = $peak GFLOP/s"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# Build the jar now, so that no run below includes a build.
+"$root/scripts/resnet" info --model resnet20 >/dev/null 2>&1
+
+rss_file=$(mktemp)
+trap 'rm -f "$rss_file"' EXIT
+field() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p"; }
+# Prints "images_per_s peak_rss_MiB"; the run's JSON too with --json.
+measure() {
+  local out
+  out=$(/usr/bin/time -f '%M' -o "$rss_file" "$@" 2>/dev/null | tail -n 1)
+  [ "$json" = 1 ] && echo "$out" >&2
+  echo "$(echo "$out" | field images_per_s) $(awk '{printf "%.0f", $1 / 1024}' "$rss_file")"
 }
-theirs() {
-  "$python" "$root/scripts/torch_interop.py" bench --model "$model" --input "$input" --classes "$classes" \
-    --batch "$batch" --threads "$threads" --mode "$1" | tail -n 1
-}
-rate() { sed -n 's/.*"images_per_s": *\([0-9.]*\).*/\1/p'; }
-for mode in train infer; do
-  a1=$(ours "$mode"); b1=$(theirs "$mode"); b2=$(theirs "$mode"); a2=$(ours "$mode")
-  printf '%s\n%s\n%s\n%s\n' "$a1" "$b1" "$b2" "$a2"
-  ra=$(printf '%s\n%s\n' "$a1" "$a2" | rate | awk '{s+=$1} END {print s/NR}')
-  rb=$(printf '%s\n%s\n' "$b1" "$b2" | rate | awk '{s+=$1} END {print s/NR}')
-  awk -v m="$mode" -v a="$ra" -v b="$rb" 'BEGIN {printf "%s: tornado-resnet %.1f img/s, PyTorch %.1f img/s, ratio %.2f\n", m, a, b, a / b}'
+median() { sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+printf '%-9s %-10s %-5s %5s | %9s %9s %6s | %7s %7s %5s | %8s %8s\n' model input mode batch \
+  "ours/s" "torch/s" ratio "ours GF" "torch GF" "%peak" "ours MiB" "torch MiB"
+for config in "${configs[@]}"; do
+  read -r model input batch warmup iters repeats <<<"$config"
+  macs=$("$root/scripts/resnet" info --model "$model" --input "$input" --classes 10 --json 2>/dev/null | tail -n 1 | field macs)
+  for mode in $modes; do
+    ours=("$root/scripts/resnet" bench --model "$model" --input "$input" --classes 10 --batch "$batch" --threads "$threads"
+      --mode "$mode" --warmup "$warmup" --iters "$iters" --repeats "$repeats" --json)
+    theirs=("$python" "$root/scripts/torch_interop.py" bench --model "$model" --input "$input" --classes 10 --batch "$batch"
+      --threads "$threads" --mode "$mode" --warmup "$warmup" --iters "$iters" --repeats "$repeats")
+    a=() b=()
+    for _ in $(seq "$rounds"); do
+      a+=("$(measure "${ours[@]}")"); b+=("$(measure "${theirs[@]}")")
+      b+=("$(measure "${theirs[@]}")"); a+=("$(measure "${ours[@]}")")
+    done
+    ra=$(printf '%s\n' "${a[@]}" | cut -d' ' -f1 | median)
+    rb=$(printf '%s\n' "${b[@]}" | cut -d' ' -f1 | median)
+    ma=$(printf '%s\n' "${a[@]}" | cut -d' ' -f2 | median)
+    mb=$(printf '%s\n' "${b[@]}" | cut -d' ' -f2 | median)
+    awk -v model="$model" -v input="$input" -v mode="$mode" -v batch="$batch" -v ra="$ra" -v rb="$rb" -v ma="$ma" \
+      -v mb="$mb" -v macs="$macs" -v peak="$peak" 'BEGIN {
+        flops = 2 * macs * (mode == "train" ? 3 : 1)
+        ga = ra * flops / 1e9; gb = rb * flops / 1e9
+        printf "%-9s %-10s %-5s %5d | %9.1f %9.1f %6.2f | %7.1f %7.1f %5.0f | %8.0f %8.0f\n",
+          model, input, mode, batch, ra, rb, ra / rb, ga, gb, 100 * ga / peak, ma, mb
+      }'
+  done
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = ours / PyTorch (medians of $((2 * rounds)) runs each); %peak is ours; MiB = peak RSS of the process"

@@ -14,6 +14,7 @@ import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -72,7 +73,11 @@ public final class BackendChecks implements CheckSuite {
                 new Check("bottleneck/step loss", STEP_TOLERANCE,
                         () -> lossesAgree("resnet50", Shape.of(3, 64, 64), 4, 1)),
                 new Check("bottleneck/step state", BOTTLENECK_STATE_TOLERANCE,
-                        () -> statesAgree("resnet50", Shape.of(3, 64, 64), 4, 1)));
+                        () -> statesAgree("resnet50", Shape.of(3, 64, 64), 4, 1)),
+                new Check("resnet20/inference between training steps", STEP_TOLERANCE,
+                        () -> inferenceBetweenTraining("resnet20", Shape.of(3, 16, 16), 4)),
+                new Check("bottleneck/inference between training steps", STEP_TOLERANCE,
+                        () -> inferenceBetweenTraining("resnet50", Shape.of(3, 64, 64), 2)));
     }
 
     @Override
@@ -151,6 +156,63 @@ public final class BackendChecks implements CheckSuite {
         for (int i = 0; i < expected.size(); i++) {
             worst = worst.worse(new Check.Measured(Errors.norm(actual.get(i).data(), expected.get(i).data()),
                     expected.get(i).name()));
+        }
+        return worst;
+    }
+
+    /**
+     * Inference between training steps, as a trainer evaluates: after each round of steps the
+     * backend's inference plan must give the kernels' logits for the weights and running statistics
+     * as they are now, not as they were when the plan was compiled or first run (a backend that
+     * derives anything from the weights, such as batch norm folded into a convolution, must redo it).
+     */
+    private Check.Measured inferenceBetweenTraining(String name, Shape image, int batch) {
+        ResNet model = ResNets.create(name, image, 10);
+        model.initialize(7);
+        Random random = new Random(8);
+        // Batch norm far from the identity, so that folding it into a convolution matters.
+        model.stateDict().forEach((key, t) -> {
+            if (key.contains("bn") || key.contains("downsample.1")) {
+                float[] v = t.data();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = key.endsWith("running_var") || key.endsWith("weight")
+                            ? 0.8f + 0.4f * random.nextFloat() : 0.2f * (float) random.nextGaussian();
+                }
+            }
+        });
+        Plan train = model.compileTraining(batch, Sgd.PAPER);
+        Plan infer = model.compileInference(batch);
+        Check.Measured worst = Check.Measured.of(0);
+        try (Backend.Executable trainer = backend.compile(train);
+             Backend.Executable evaluator = backend.compile(infer);
+             Backend.Executable reference = new KernelReferenceBackend().compile(infer)) {
+            trainer.pushModelState();
+            fill(infer.input(), random);
+            float[] input = infer.input().data().clone();
+            float[] previous = null;
+            for (int round = 0; round < 3; round++) {
+                for (int s = 0; s < 2; s++) {
+                    fill(train.input(), random);
+                    for (int i = 0; i < batch; i++) {
+                        train.labels()[i] = random.nextInt(10);
+                    }
+                    train.learningRate().data()[0] = 0.01f;
+                    trainer.run();
+                }
+                trainer.pullModelState();
+                evaluator.pushModelState();
+                System.arraycopy(input, 0, infer.input().data(), 0, input.length);
+                reference.run();
+                float[] expected = infer.logits().data().clone();
+                if (Arrays.equals(previous, expected)) {
+                    throw new IllegalStateException("the training steps changed nothing");
+                }
+                System.arraycopy(input, 0, infer.input().data(), 0, input.length);
+                evaluator.run();
+                worst = worst.worse(new Check.Measured(Errors.norm(infer.logits().data(), expected),
+                        "logits after round " + round));
+                previous = expected;
+            }
         }
         return worst;
     }

@@ -78,6 +78,7 @@ public final class ConvRoutine {
 
     // The arguments of the pass in progress, read by the workers.
     private float[] in, weight, out, gradOut, gradIn, gradWeight;
+    private ConvEpilogue epilogue;
     private int activeWorkers;
 
     /** Workspaces for {@code workers} workers: the parallelism of the pools this routine will run on. */
@@ -183,15 +184,25 @@ public final class ConvRoutine {
 
     /** in [n][c][h][w], weight [k][c][kh][kw] -> out [n][k][oh][ow]. */
     public void forward(float[] in, float[] weight, float[] out, WorkerPool pool) {
+        forward(in, weight, null, out, pool);
+    }
+
+    /**
+     * As {@link #forward(float[], float[], float[], WorkerPool)}, with {@code epilogue} (when not null,
+     * {@link ConvEpilogue#prepare() prepared}) applied to each tile of the output as it is written.
+     */
+    void forward(float[] in, float[] weight, ConvEpilogue epilogue, float[] out, WorkerPool pool) {
         checkPool(pool);
         this.in = in;
         this.weight = weight;
+        this.epilogue = epilogue;
         this.out = out;
         try {
             pool.parallelFor(n * bands, forwardTask);
         } finally {
             this.in = null;
             this.weight = null;
+            this.epilogue = null;
             this.out = null;
         }
     }
@@ -239,13 +250,16 @@ public final class ConvRoutine {
         }
     }
 
-    /** Items are (image, band of output rows). */
+    /** Items are (image, band of output rows); the epilogue, if any, follows each band while it is in cache. */
     private void forwardRange(int from, int to, int worker) {
         Gemm gemm = gemms[worker];
         for (int item = from; item < to; item++) {
             int b = item / bands;
             int oy0 = WorkerPool.rangeStart(oh, bands, item % bands);
             int oy1 = WorkerPool.rangeStart(oh, bands, item % bands + 1);
+            int p0 = oy0 * ow;
+            int np = (oy1 - oy0) * ow;
+            int outOff = b * k * pixels + p0;
             if (gathered) {
                 float[] buffer = inputBuffers[worker];
                 float[] grid = grids[worker];
@@ -253,17 +267,18 @@ public final class ConvRoutine {
                 gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
                         buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
                 inputImage.extract(grid, inputGridStride, k, oy0, oy1, out, b * k * pixels);
-                continue;
-            }
-            int p0 = oy0 * ow;
-            int np = (oy1 - oy0) * ow;
-            int outOff = b * k * pixels + p0;
-            if (pointwise) {
+            } else if (pointwise) {
                 gemm.multiply(k, np, c, weight, 0, c, in, b * c * h * w + p0, pixels, out, outOff, pixels, false);
             } else {
                 float[] columns = columnBuffers[worker];
                 Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
                 gemm.multiply(k, np, depth, weight, 0, depth, columns, 0, np, out, outOff, pixels, false);
+            }
+            if (epilogue != null) {
+                for (int ch = 0; ch < k; ch++) {
+                    int at = outOff + ch * pixels;
+                    epilogue.apply(out, at, at + np, ch);
+                }
             }
         }
     }

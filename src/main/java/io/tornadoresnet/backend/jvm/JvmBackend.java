@@ -22,7 +22,10 @@ import java.util.Map;
  * to or from a device. Convolutions run as im2col plus a blocked GEMM spread over a worker pool
  * ({@link ConvRoutine}), ReLU, residual adds and batch norm as vectorised loops over the same pool
  * ({@link Pointwise}); the small ops (pooling, the head, the loss, the optimizer) run as their
- * kernels on the calling thread.
+ * kernels on the calling thread. In inference plans a convolution takes the batch norm, residual add
+ * and ReLU after it into its own pass; in training plans batch norm takes the add and ReLU after it,
+ * and its backward the ReLU's gradient before it ({@link Fusion}). The tensors between the ops of such
+ * a chain are then never written.
  */
 public final class JvmBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(JvmBackend.class);
@@ -57,23 +60,55 @@ public final class JvmBackend implements Backend {
     @Override
     public Executable compile(Plan plan) {
         Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
+        List<Op> ops = new ArrayList<>();
+        plan.stages().forEach(stage -> ops.addAll(stage.ops()));
         List<Runnable> steps = new ArrayList<>();
-        for (Stage stage : plan.stages()) {
-            for (Op op : stage.ops()) {
-                Runnable fast = fastRoutine(op, convolutions);
-                if (fast != null) {
-                    steps.add(fast);
-                } else {
-                    for (KernelCall call : op.lower(Tensor::new)) {
-                        steps.add(call.bind());
-                    }
+        int fused = 0;
+        for (Fusion.Step step : Fusion.schedule(ops, VectorApi.available())) {
+            if (step instanceof Fusion.ConvChain chain) {
+                steps.add(fusedRoutine(chain, convolutions));
+                fused++;
+                continue;
+            }
+            if (step instanceof Fusion.NormChain chain) {
+                steps.add(Pointwise.normChain(chain, pool));
+                fused++;
+                continue;
+            }
+            if (step instanceof Fusion.NormBackwardChain chain) {
+                steps.add(Pointwise.normBackwardChain(chain, pool));
+                fused++;
+                continue;
+            }
+            Op op = ((Fusion.Single) step).op();
+            Runnable fast = fastRoutine(op, convolutions);
+            if (fast != null) {
+                steps.add(fast);
+            } else {
+                for (KernelCall call : op.lower(Tensor::new)) {
+                    steps.add(call.bind());
                 }
             }
         }
         Runnable[] program = steps.toArray(new Runnable[0]);
-        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes", plan.mode(), plan.batch(),
-                plan.stages().size(), program.length, convolutions.size());
+        LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes, {} chains of fused ops",
+                plan.mode(), plan.batch(), plan.stages().size(), program.length, convolutions.size(), fused);
         return new HostExecutable(plan, program);
+    }
+
+    /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */
+    private Runnable fusedRoutine(Fusion.ConvChain chain, Map<ConvGeometry, ConvRoutine> convolutions) {
+        Op.ConvForward conv = chain.conv();
+        Op.BatchNormInfer norm = chain.norm();
+        ConvRoutine r = routine(conv.g(), convolutions);
+        ConvEpilogue epilogue = new ConvEpilogue(norm.gamma().data(), norm.beta().data(), norm.runningMean().data(),
+                norm.runningVar().data(), norm.eps(), chain.residual() == null ? null : chain.residual().data(),
+                chain.relu());
+        float[] in = conv.in().data(), weight = conv.weight().data(), out = chain.out().data();
+        return () -> {
+            epilogue.prepare();
+            r.forward(in, weight, epilogue, out, pool);
+        };
     }
 
     /** A faster routine with the kernels' results for this op, or null to run its kernels. */

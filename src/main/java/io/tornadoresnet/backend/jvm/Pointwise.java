@@ -2,10 +2,12 @@ package io.tornadoresnet.backend.jvm;
 
 import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
 import io.tornadoresnet.plan.Op;
+import io.tornadoresnet.tensor.Tensor;
 
 /**
  * Multi-threaded, vectorised routines for the memory-bound ops (ReLU, residual add, batch norm,
- * the option-A shortcut's gradient) with the kernels' semantics. Without the Vector API the backend runs these ops as their kernels.
+ * the option-A shortcut's gradient) with the kernels' semantics, and for the chains of them that
+ * {@link Fusion} finds in training plans. Without the Vector API the backend runs these ops as their kernels.
  * Batch norm splits its statistics by channel and its element-wise passes by (image, channel)
  * plane; each channel's statistics are summed in a fixed order, so results do not depend on the
  * thread timing. Every task is built once, when the plan is compiled: a step allocates nothing.
@@ -78,10 +80,21 @@ final class Pointwise {
 
     /** Statistics as BatchNormKernels (two passes: mean, then squared deviations), then normalise. */
     private static Runnable batchNormTrain(Op.BatchNormTrain b, WorkerPool pool) {
+        return batchNormTrain(b, null, false, b.y(), pool);
+    }
+
+    /** Batch norm's training pass, then + residual (unless null), then ReLU when asked, into out. */
+    static Runnable normChain(Fusion.NormChain chain, WorkerPool pool) {
+        return batchNormTrain(chain.norm(), chain.residual(), chain.relu(), chain.out(), pool);
+    }
+
+    private static Runnable batchNormTrain(Op.BatchNormTrain b, Tensor residualTensor, boolean relu, Tensor out,
+                                           WorkerPool pool) {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] runningMean = b.runningMean().data(), runningVar = b.runningVar().data();
-        float[] gamma = b.gamma().data(), beta = b.beta().data(), y = b.y().data();
+        float[] gamma = b.gamma().data(), beta = b.beta().data(), y = out.data();
+        float[] residual = residualTensor == null ? null : residualTensor.data();
         float m = (float) n * hw;
         float momentum = b.momentum();
         RangeTask statistics = (from, to, worker) -> {
@@ -109,7 +122,8 @@ final class Pointwise {
             for (int plane = from; plane < to; plane++) {
                 int ch = plane % c;
                 float scale = invStd[ch] * gamma[ch];
-                VectorPointwise.scaleShift(x, scale, beta[ch] - mean[ch] * scale, y, plane * hw, plane * hw + hw);
+                VectorPointwise.scaleShiftAddRelu(x, scale, beta[ch] - mean[ch] * scale, residual, relu, y,
+                        plane * hw, plane * hw + hw);
             }
         };
         return () -> {
@@ -139,6 +153,20 @@ final class Pointwise {
      * gradIn = dy * a + (x - mean) * slope + offset per channel.
      */
     private static Runnable batchNormBackward(Op.BatchNormBackward b, WorkerPool pool) {
+        return batchNormBackward(b, null, pool);
+    }
+
+    /** Batch norm's backward of ReLU's gradient, dy = gradOut where ReLU's output is positive, else 0. */
+    static Runnable normBackwardChain(Fusion.NormBackwardChain chain, WorkerPool pool) {
+        Op.ReluBackward relu = chain.relu();
+        Op.BatchNormBackward norm = chain.norm();
+        Op.BatchNormBackward masked = new Op.BatchNormBackward(relu.gradOut(), norm.x(), norm.mean(), norm.invStd(),
+                norm.gamma(), norm.gradGamma(), norm.gradBeta(), norm.gradIn(), norm.n(), norm.c(), norm.hw());
+        return batchNormBackward(masked, relu.y().data(), pool);
+    }
+
+    /** With {@code mask} not null, gradOut counts only where mask is positive. */
+    private static Runnable batchNormBackward(Op.BatchNormBackward b, float[] mask, WorkerPool pool) {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gamma = b.gamma().data(), gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
@@ -152,7 +180,7 @@ final class Pointwise {
                 s[1] = 0;
                 for (int img = 0; img < n; img++) {
                     int base = (img * c + ch) * hw;
-                    VectorPointwise.gradientSums(gradOut, x, mean[ch], base, base + hw, s);
+                    VectorPointwise.gradientSums(gradOut, mask, x, mean[ch], base, base + hw, s);
                 }
                 gradBeta[ch] = s[0];
                 gradGamma[ch] = s[1] * invStd[ch];
@@ -165,7 +193,7 @@ final class Pointwise {
                 float k = a / m;
                 float slope = -k * invStd[ch] * gradGamma[ch];
                 float offset = -k * gradBeta[ch];
-                VectorPointwise.batchNormInputGradient(gradOut, x, mean[ch], a, slope, offset, gradIn, plane * hw,
+                VectorPointwise.batchNormInputGradient(gradOut, mask, x, mean[ch], a, slope, offset, gradIn, plane * hw,
                         plane * hw + hw);
             }
         };

@@ -103,37 +103,85 @@ final class VectorPointwise {
         }
     }
 
-    /** Adds sum(gradOut) to sums[0] and sum(gradOut * (x - mean)) to sums[1]. */
-    static void gradientSums(float[] gradOut, float[] x, float mean, int from, int to, float[] sums) {
+    /**
+     * y = relu(x * scale + shift + residual) over {@code [from, to)}, the residual (null for none)
+     * read at the same indices, ReLU only when asked; x and y may be the same array.
+     */
+    static void scaleShiftAddRelu(float[] x, float scale, float shift, float[] residual, boolean relu, float[] y,
+                                  int from, int to) {
+        int i = from;
+        int end = from + S.loopBound(to - from);
+        if (residual == null) {
+            for (; i < end; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i).fma(scale, shift);
+                (relu ? v.max(0f) : v).intoArray(y, i);
+            }
+        } else {
+            for (; i < end; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, i).fma(scale, shift)
+                        .add(FloatVector.fromArray(S, residual, i));
+                (relu ? v.max(0f) : v).intoArray(y, i);
+            }
+        }
+        // Rows of the small stages are short (7 to 56 floats): the last vector is masked, not scalar.
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(S, x, i, m).fma(scale, shift);
+            if (residual != null) {
+                v = v.add(FloatVector.fromArray(S, residual, i, m));
+            }
+            (relu ? v.max(0f) : v).intoArray(y, i, m);
+        }
+    }
+
+    /**
+     * Adds sum(dy) to sums[0] and sum(dy * (x - mean)) to sums[1], dy being gradOut, or, with a mask,
+     * gradOut where the mask is positive and 0 elsewhere (ReLU's gradient read from its output).
+     */
+    static void gradientSums(float[] gradOut, float[] mask, float[] x, float mean, int from, int to, float[] sums) {
         int i = from;
         FloatVector dy = FloatVector.zero(S);
         FloatVector dyx = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector g = FloatVector.fromArray(S, gradOut, i);
+            if (mask != null) {
+                g = zero.blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
+            }
             dy = dy.add(g);
             dyx = FloatVector.fromArray(S, x, i).sub(mean).fma(g, dyx);
         }
         float a = laneSum(dy);
         float b = laneSum(dyx);
         for (; i < to; i++) {
-            a += gradOut[i];
-            b += gradOut[i] * (x[i] - mean);
+            float g = mask == null || mask[i] > 0f ? gradOut[i] : 0f;
+            a += g;
+            b += g * (x[i] - mean);
         }
         sums[0] += a;
         sums[1] += b;
     }
 
-    /** gradIn = gradOut * a + (x - mean) * b + c: batch norm's input gradient with its constants folded. */
-    static void batchNormInputGradient(float[] gradOut, float[] x, float mean, float a, float b, float c,
+    /**
+     * gradIn = dy * a + (x - mean) * b + c: batch norm's input gradient with its constants folded; dy as
+     * in {@link #gradientSums}.
+     */
+    static void batchNormInputGradient(float[] gradOut, float[] mask, float[] x, float mean, float a, float b, float c,
                                        float[] gradIn, int from, int to) {
         int i = from;
         FloatVector va = FloatVector.broadcast(S, a);
+        FloatVector zero = FloatVector.zero(S);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector centered = FloatVector.fromArray(S, x, i).sub(mean);
-            FloatVector.fromArray(S, gradOut, i).fma(va, centered.fma(b, c)).intoArray(gradIn, i);
+            FloatVector g = FloatVector.fromArray(S, gradOut, i);
+            if (mask != null) {
+                g = zero.blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
+            }
+            g.fma(va, centered.fma(b, c)).intoArray(gradIn, i);
         }
         for (; i < to; i++) {
-            gradIn[i] = gradOut[i] * a + ((x[i] - mean) * b + c);
+            float g = mask == null || mask[i] > 0f ? gradOut[i] : 0f;
+            gradIn[i] = g * a + ((x[i] - mean) * b + c);
         }
     }
 }

@@ -3,7 +3,11 @@ package io.tornadoresnet.backend.jvm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.tornadoresnet.kernels.ActivationKernels;
+import io.tornadoresnet.kernels.BatchNormKernels;
 import io.tornadoresnet.kernels.ConvKernels;
+import io.tornadoresnet.kernels.ElementwiseKernels;
+import io.tornadoresnet.nn.BatchNorm2d;
 import io.tornadoresnet.kernels.ReduceKernels;
 import io.tornadoresnet.testing.Close;
 import java.util.ArrayList;
@@ -72,6 +76,32 @@ class ConvRoutineTest {
             assertClose(out, actualOut, conv.depth(), "forward");
             assertClose(gradIn, actualGradIn, conv.k * conv.kh * conv.kw, "backwardData");
             assertClose(gradWeight, actualGradWeight, conv.n * conv.oh * conv.ow, "backwardWeights");
+        }
+    }
+
+    /** Batch norm (running statistics), the residual add and ReLU, in every combination, as one pass. */
+    @ParameterizedTest(name = "workers={0} shape={1}")
+    @MethodSource("cases")
+    void forwardWithAnEpilogueMatchesTheKernelsOneAfterAnother(int workers, int[] s) {
+        Conv conv = new Conv(s);
+        Random random = new Random(Arrays.hashCode(s) + 1);
+        float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
+        float[] weight = uniform(random, conv.k * conv.depth());
+        float[] residual = uniform(random, conv.n * conv.k * conv.oh * conv.ow);
+        Conv.Norm norm = Conv.Norm.random(random, conv.k);
+        float[] plain = conv.forwardKernel(in, weight);
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            ConvRoutine routine = conv.routine(workers);
+            for (boolean add : new boolean[] {false, true}) {
+                for (boolean relu : new boolean[] {false, true}) {
+                    float[] expected = conv.epilogueKernels(plain, norm, add ? residual : null, relu);
+                    ConvEpilogue epilogue = norm.epilogue(add ? residual : null, relu);
+                    epilogue.prepare();
+                    float[] actual = poisoned(expected.length);
+                    routine.forward(in, weight, epilogue, actual, pool);
+                    assertClose(expected, actual, conv.depth() * 4, "add " + add + ", relu " + relu);
+                }
+            }
         }
     }
 
@@ -145,6 +175,40 @@ class ConvRoutineTest {
             float[] out = new float[n * k * oh * ow];
             ConvKernels.forward(in, weight, out, n, c, h, w, k, kh, kw, stride, pad, oh, ow);
             return out;
+        }
+
+        /** Batch norm with running statistics, then + residual (unless null), then ReLU when asked. */
+        float[] epilogueKernels(float[] convolved, Norm norm, float[] residual, boolean relu) {
+            int size = convolved.length;
+            float[] y = new float[size];
+            BatchNormKernels.forwardInference(convolved, norm.mean, norm.var, norm.gamma, norm.beta, y, n, k, oh * ow,
+                    BatchNorm2d.EPS);
+            if (residual != null) {
+                float[] sum = new float[size];
+                ElementwiseKernels.add(y, residual, sum, size);
+                y = sum;
+            }
+            if (relu) {
+                float[] activated = new float[size];
+                ActivationKernels.reluForward(y, activated, size);
+                y = activated;
+            }
+            return y;
+        }
+
+        /** Batch-norm parameters and running statistics of k channels. */
+        record Norm(float[] gamma, float[] beta, float[] mean, float[] var) {
+            static Norm random(Random random, int k) {
+                float[] var = uniform(random, k);
+                for (int i = 0; i < k; i++) {
+                    var[i] = 0.25f + var[i] * var[i];
+                }
+                return new Norm(uniform(random, k), uniform(random, k), uniform(random, k), var);
+            }
+
+            ConvEpilogue epilogue(float[] residual, boolean relu) {
+                return new ConvEpilogue(gamma, beta, mean, var, BatchNorm2d.EPS, residual, relu);
+            }
         }
 
         float[] backwardDataKernel(float[] gradOut, float[] weight) {

@@ -64,6 +64,11 @@ class WithoutVectorModuleTest {
                 check(conv.forwardKernel(in, weight), out, conv.depth());
                 check(conv.backwardDataKernel(gradOut, weight), gradIn, conv.k * conv.kh * conv.kw);
                 check(conv.backwardWeightsKernel(in, gradOut), gradWeight, conv.n * conv.oh * conv.ow);
+                ConvRoutineTest.Conv.Norm norm = ConvRoutineTest.Conv.Norm.random(random, conv.k);
+                ConvEpilogue epilogue = norm.epilogue(gradOut, true);
+                epilogue.prepare();
+                routine.forward(in, weight, epilogue, out, pool);
+                check(conv.epilogueKernels(conv.forwardKernel(in, weight), norm, gradOut, true), out, conv.depth() * 4);
             }
         }
         System.out.println("scalar path ok");

@@ -1,0 +1,249 @@
+package io.tornadoresnet.backend.jvm;
+
+import io.tornadoresnet.plan.KernelCall;
+import io.tornadoresnet.plan.Op;
+import io.tornadoresnet.tensor.Shape;
+import io.tornadoresnet.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds the ops of a plan that can run as one pass over memory instead of several:
+ * <ul>
+ *   <li>{@link ConvChain} (inference): a convolution, the batch norm with running statistics that
+ *       alone reads its output, and the residual add and ReLU that may follow;
+ *   <li>{@link NormChain} (training): batch norm with the batch's statistics, then the residual add
+ *       and ReLU that follow it (at least one of them);
+ *   <li>{@link NormBackwardChain} (training): ReLU's gradient, read only by batch norm's backward.
+ * </ul>
+ *
+ * <p>A chain replaces its ops and runs where its last op ran; the ops in between (a block's shortcut)
+ * still run before it. A chain is formed only where that order gives the same results: each tensor
+ * the chain writes on its way is read by the next op of the chain and by no other op, so it need not
+ * be written at all, and the ops in between touch none of the chain's tensors but the residual, which
+ * they compute.
+ */
+final class Fusion {
+    private Fusion() {
+    }
+
+    /** One thing to run: an op on its own, or a chain. */
+    sealed interface Step permits Single, ConvChain, NormChain, NormBackwardChain {
+        /** The plan's ops this step stands for, in plan order. */
+        List<Op> ops();
+    }
+
+    record Single(Op op) implements Step {
+        @Override
+        public List<Op> ops() {
+            return List.of(op);
+        }
+    }
+
+    /** conv, then norm, then (when residual is not null) + residual, then (when relu) ReLU, into out. */
+    record ConvChain(Op.ConvForward conv, Op.BatchNormInfer norm, Tensor residual, boolean relu, Tensor out,
+                     List<Op> ops) implements Step {
+    }
+
+    /** norm (its statistics as the op computes them), then + residual (unless null), then ReLU when asked, into out. */
+    record NormChain(Op.BatchNormTrain norm, Tensor residual, boolean relu, Tensor out, List<Op> ops)
+            implements Step {
+    }
+
+    /** norm's backward of relu's gradient: gradOut where relu's output is positive, else 0. */
+    record NormBackwardChain(Op.ReluBackward relu, Op.BatchNormBackward norm, List<Op> ops) implements Step {
+    }
+
+    /**
+     * The ops of a plan, in order, with chains in place of their ops: convolution chains always,
+     * training's batch-norm chains only when {@code normChains}.
+     */
+    static List<Step> schedule(List<Op> ops, boolean normChains) {
+        return new Scheduler(ops).schedule(normChains);
+    }
+
+    private static final class Scheduler {
+        private final List<Op> ops;
+        private final List<Set<Tensor>> touched = new ArrayList<>();
+        private final Map<Tensor, List<Integer>> users = new IdentityHashMap<>();
+        private final boolean[] claimed;
+
+        Scheduler(List<Op> ops) {
+            this.ops = ops;
+            this.claimed = new boolean[ops.size()];
+            for (int i = 0; i < ops.size(); i++) {
+                Set<Tensor> tensors = tensorsOf(ops.get(i));
+                touched.add(tensors);
+                for (Tensor t : tensors) {
+                    users.computeIfAbsent(t, x -> new ArrayList<>()).add(i);
+                }
+            }
+        }
+
+        List<Step> schedule(boolean normChains) {
+            Step[] endingAt = new Step[ops.size()];
+            for (int i = 0; i < ops.size(); i++) {
+                if (claimed[i]) {
+                    continue;
+                }
+                List<Integer> members = null;
+                Step chain = null;
+                Op op = ops.get(i);
+                if (op instanceof Op.ConvForward conv) {
+                    members = convChain(i, conv);
+                    chain = members == null ? null : convChain(conv, members);
+                } else if (normChains && op instanceof Op.BatchNormTrain norm) {
+                    members = tail(List.of(i), norm.y(), 2);
+                    chain = members == null ? null : normChain(norm, members);
+                } else if (normChains && op instanceof Op.ReluBackward relu) {
+                    int next = nextReader(relu.gradIn(), i);
+                    if (next >= 0 && ops.get(next) instanceof Op.BatchNormBackward norm && norm.gradOut() == relu.gradIn()
+                            && undisturbed(List.of(i, next), null)) {
+                        members = List.of(i, next);
+                        chain = new NormBackwardChain(relu, norm, List.of(relu, norm));
+                    }
+                }
+                if (chain != null) {
+                    members.forEach(m -> claimed[m] = true);
+                    endingAt[members.get(members.size() - 1)] = chain;
+                }
+            }
+            List<Step> steps = new ArrayList<>();
+            for (int i = 0; i < ops.size(); i++) {
+                if (endingAt[i] != null) {
+                    steps.add(endingAt[i]);
+                } else if (!claimed[i]) {
+                    steps.add(new Single(ops.get(i)));
+                }
+            }
+            return steps;
+        }
+
+        /** The members (indices) of the longest valid chain from conv at start, or null. */
+        private List<Integer> convChain(int start, Op.ConvForward conv) {
+            int normAt = nextReader(conv.out(), start);
+            if (normAt < 0 || !(ops.get(normAt) instanceof Op.BatchNormInfer norm) || norm.x() != conv.out()) {
+                return null;
+            }
+            return tail(List.of(start, normAt), norm.y(), 2);
+        }
+
+        /**
+         * The head (indices of ops, the last writing {@code out}) and the add and ReLU that may follow:
+         * the longest such run, of at least {@code minLength} ops, that the ops in between leave alone;
+         * or null.
+         */
+        private List<Integer> tail(List<Integer> head, Tensor out, int minLength) {
+            List<Integer> members = new ArrayList<>(head);
+            int next = nextReader(out, head.get(head.size() - 1));
+            if (next >= 0 && ops.get(next) instanceof Op.Add add && (add.a() == out) != (add.b() == out)) {
+                members.add(next);
+                out = add.out();
+                next = nextReader(out, next);
+            }
+            if (next >= 0 && ops.get(next) instanceof Op.Relu r && r.x() == out) {
+                members.add(next);
+            }
+            // Shorter runs move past fewer ops: the longest one those ops leave alone.
+            for (int length = members.size(); length >= minLength; length--) {
+                List<Integer> run = members.subList(0, length);
+                if (undisturbed(run, residual(run))) {
+                    return new ArrayList<>(run);
+                }
+            }
+            return null;
+        }
+
+        /** The other operand of the add among the members, or null. */
+        private Tensor residual(List<Integer> members) {
+            Tensor written = null;
+            for (int m : members) {
+                Op op = ops.get(m);
+                if (op instanceof Op.Add add) {
+                    return add.a() == written ? add.b() : add.a();
+                }
+                written = outputOf(op);
+            }
+            return null;
+        }
+
+        private ConvChain convChain(Op.ConvForward conv, List<Integer> members) {
+            List<Op> chainOps = members.stream().map(ops::get).toList();
+            Op.BatchNormInfer norm = (Op.BatchNormInfer) chainOps.get(1);
+            return new ConvChain(conv, norm, residual(members), chainOps.get(chainOps.size() - 1) instanceof Op.Relu,
+                    outputOf(chainOps.get(chainOps.size() - 1)), chainOps);
+        }
+
+        private NormChain normChain(Op.BatchNormTrain norm, List<Integer> members) {
+            List<Op> chainOps = members.stream().map(ops::get).toList();
+            return new NormChain(norm, residual(members), chainOps.get(chainOps.size() - 1) instanceof Op.Relu,
+                    outputOf(chainOps.get(chainOps.size() - 1)), chainOps);
+        }
+
+        /**
+         * The op after {@code from} that reads t, when it is the only other op touching t and no chain
+         * has it; otherwise -1.
+         */
+        private int nextReader(Tensor t, int from) {
+            List<Integer> u = users.get(t);
+            if (u == null || u.size() != 2 || u.get(0) != from || claimed[u.get(1)]) {
+                return -1;
+            }
+            return u.get(1);
+        }
+
+        /** Whether the ops between the first and last member touch no tensor of the chain but the residual. */
+        private boolean undisturbed(List<Integer> members, Tensor residual) {
+            Set<Tensor> own = Collections.newSetFromMap(new IdentityHashMap<>());
+            members.forEach(m -> own.addAll(touched.get(m)));
+            own.remove(residual);
+            for (int i = members.get(0) + 1; i < members.get(members.size() - 1); i++) {
+                if (members.contains(i)) {
+                    continue;
+                }
+                for (Tensor t : touched.get(i)) {
+                    if (own.contains(t)) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    /** What a chain member writes for the next one to read. */
+    private static Tensor outputOf(Op op) {
+        if (op instanceof Op.ConvForward c) {
+            return c.out();
+        }
+        if (op instanceof Op.BatchNormInfer b) {
+            return b.y();
+        }
+        if (op instanceof Op.BatchNormTrain b) {
+            return b.y();
+        }
+        if (op instanceof Op.Add a) {
+            return a.out();
+        }
+        return ((Op.Relu) op).y();
+    }
+
+    /** The tensors an op reads or writes, found through its lowering (workspaces left out). */
+    private static Set<Tensor> tensorsOf(Op op) {
+        Tensor workspace = new Tensor("workspace", Shape.of(1));
+        Set<Tensor> tensors = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (KernelCall call : op.lower((name, shape) -> workspace)) {
+            for (Object arg : call.args()) {
+                if (arg instanceof Tensor t && t != workspace) {
+                    tensors.add(t);
+                }
+            }
+        }
+        return tensors;
+    }
+}

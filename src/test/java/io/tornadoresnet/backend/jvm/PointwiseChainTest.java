@@ -1,0 +1,140 @@
+package io.tornadoresnet.backend.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tornadoresnet.nn.BatchNorm2d;
+import io.tornadoresnet.plan.KernelCall;
+import io.tornadoresnet.plan.Op;
+import io.tornadoresnet.tensor.Shape;
+import io.tornadoresnet.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Training's batch-norm chains in one pass against their ops' kernels run one after another. */
+class PointwiseChainTest {
+    private static final int N = 3, C = 5, HW = 37;
+
+    @ParameterizedTest(name = "add {0}, relu {1}")
+    @CsvSource({"false, true", "true, false", "true, true"})
+    void batchNormThenAddThenReluMatchesTheKernels(boolean add, boolean relu) {
+        Assumptions.assumeTrue(VectorApi.available(), "the chains run only with the Vector API");
+        Random random = new Random(3);
+        Tensor x = random("x", random, N, C, HW);
+        Tensor gamma = random("gamma", random, C);
+        Tensor beta = random("beta", random, C);
+        Tensor runningMean = random("running_mean", random, C);
+        Tensor runningVar = positive("running_var", random, C);
+        Tensor mean = new Tensor("mean", Shape.of(C));
+        Tensor invStd = new Tensor("inv_std", Shape.of(C));
+        Tensor y = new Tensor("y", Shape.of(N, C, HW));
+        Tensor residual = random("residual", random, N, C, HW);
+        Tensor sum = new Tensor("sum", Shape.of(N, C, HW));
+        Tensor out = new Tensor("out", Shape.of(N, C, HW));
+        List<Op> ops = new ArrayList<>();
+        Op.BatchNormTrain norm = new Op.BatchNormTrain(x, gamma, beta, runningMean, runningVar, mean, invStd, y, N, C, HW,
+                BatchNorm2d.EPS, BatchNorm2d.MOMENTUM);
+        ops.add(norm);
+        Tensor last = y;
+        if (add) {
+            ops.add(new Op.Add(y, residual, sum));
+            last = sum;
+        }
+        if (relu) {
+            ops.add(new Op.Relu(last, out));
+            last = out;
+        }
+        List<Tensor> results = List.of(last, mean, invStd, runningMean, runningVar);
+        List<float[]> before = snapshot(results);
+        ops.forEach(PointwiseChainTest::runKernels);
+        List<float[]> expected = snapshot(results);
+        restore(results, before);
+
+        List<Fusion.Step> steps = Fusion.schedule(ops, true);
+        assertEquals(1, steps.size());
+        Fusion.NormChain chain = (Fusion.NormChain) steps.get(0);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Pointwise.normChain(chain, pool).run();
+        }
+        for (int i = 0; i < results.size(); i++) {
+            assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
+        }
+    }
+
+    @ParameterizedTest(name = "workers {0}")
+    @CsvSource({"1", "2", "3"})
+    void reluGradientThenBatchNormBackwardMatchesTheKernels(int workers) {
+        Assumptions.assumeTrue(VectorApi.available(), "the chains run only with the Vector API");
+        Random random = new Random(4);
+        Tensor reluOut = random("relu_out", random, N, C, HW);
+        Tensor gradOut = random("grad_out", random, N, C, HW);
+        Tensor gradRelu = new Tensor("grad_relu", Shape.of(N, C, HW));
+        Tensor x = random("x", random, N, C, HW);
+        Tensor mean = random("mean", random, C);
+        Tensor invStd = positive("inv_std", random, C);
+        Tensor gamma = random("gamma", random, C);
+        Tensor gradGamma = new Tensor("grad_gamma", Shape.of(C));
+        Tensor gradBeta = new Tensor("grad_beta", Shape.of(C));
+        Tensor gradIn = new Tensor("grad_in", Shape.of(N, C, HW));
+        List<Op> ops = List.of(new Op.ReluBackward(reluOut, gradOut, gradRelu),
+                new Op.BatchNormBackward(gradRelu, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn, N, C, HW));
+        List<Tensor> results = List.of(gradGamma, gradBeta, gradIn);
+        ops.forEach(PointwiseChainTest::runKernels);
+        List<float[]> expected = snapshot(results);
+        results.forEach(t -> java.util.Arrays.fill(t.data(), Float.NaN));
+
+        List<Fusion.Step> steps = Fusion.schedule(ops, true);
+        assertEquals(1, steps.size());
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            Pointwise.normBackwardChain((Fusion.NormBackwardChain) steps.get(0), pool).run();
+        }
+        for (int i = 0; i < results.size(); i++) {
+            assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
+        }
+    }
+
+    private static void runKernels(Op op) {
+        for (KernelCall call : op.lower(Tensor::new)) {
+            call.bind().run();
+        }
+    }
+
+    private static Tensor random(String name, Random random, int... dims) {
+        Tensor t = new Tensor(name, Shape.of(dims));
+        for (int i = 0; i < t.size(); i++) {
+            t.data()[i] = (float) random.nextGaussian();
+        }
+        return t;
+    }
+
+    private static Tensor positive(String name, Random random, int... dims) {
+        Tensor t = new Tensor(name, Shape.of(dims));
+        for (int i = 0; i < t.size(); i++) {
+            t.data()[i] = 0.5f + random.nextFloat();
+        }
+        return t;
+    }
+
+    private static List<float[]> snapshot(List<Tensor> tensors) {
+        return tensors.stream().map(t -> t.data().clone()).toList();
+    }
+
+    private static void restore(List<Tensor> tensors, List<float[]> values) {
+        for (int i = 0; i < tensors.size(); i++) {
+            System.arraycopy(values.get(i), 0, tensors.get(i).data(), 0, values.get(i).length);
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            double tolerance = 1e-4 * (Math.abs(expected[i]) + 1);
+            int index = i;
+            assertTrue(Math.abs(expected[i] - actual[i]) <= tolerance,
+                    () -> what + "[" + index + "]: expected " + expected[index] + ", got " + actual[index]);
+        }
+    }
+}
