@@ -8,17 +8,31 @@ import java.util.List;
 
 /**
  * Redraws curves.png (loss and error per epoch, train and test) from metrics.csv after each
- * epoch. A picture that cannot be written is not worth stopping a run for: it says so and goes on.
+ * epoch. A picture that cannot be written or drawn is not worth stopping a run for: it says so and
+ * goes on. Drawing fails, for instance, on a node without fonts, where Java's text rendering
+ * throws from its font configuration (metrics.csv still has every number).
  */
 final class CurvesListener implements TrainingListener {
+    /** How the panels become a PNG: {@link CurvePlot#write}, or a stand-in in tests. */
+    @FunctionalInterface
+    interface Painter {
+        void write(Path png, List<CurvePlot.Panel> panels) throws IOException;
+    }
+
     private final MetricsLog metrics;
     private final Path png;
     private final PrintStream log;
+    private final Painter painter;
 
     CurvesListener(MetricsLog metrics, Path png, PrintStream log) {
+        this(metrics, png, log, CurvePlot::write);
+    }
+
+    CurvesListener(MetricsLog metrics, Path png, PrintStream log, Painter painter) {
         this.metrics = metrics;
         this.png = png;
         this.log = log;
+        this.painter = painter;
     }
 
     @Override
@@ -35,10 +49,16 @@ final class CurvesListener implements TrainingListener {
         loss.add(new CurvePlot.Series("train", x, rows.stream().mapToDouble(EpochRecord::trainLoss).toArray(), true, 0));
         loss.add(new CurvePlot.Series("test", x, rows.stream().mapToDouble(EpochRecord::testLoss).toArray(), false, 0));
         try {
-            CurvePlot.write(png, List.of(new CurvePlot.Panel(model + " loss", "loss", loss),
+            painter.write(png, List.of(new CurvePlot.Panel(model + " loss", "loss", loss),
                     new CurvePlot.Panel(model + " error", "error (%)", error)));
         } catch (IOException e) {
             log.println("warning: could not write " + png + " (" + e.getMessage() + "); training goes on");
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
+                throw e;
+            }
+            log.println("warning: could not draw " + png + " (" + e + "); metrics.csv has the numbers;"
+                    + " training goes on");
         }
     }
 }
