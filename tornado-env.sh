@@ -139,8 +139,9 @@ tornado_java_args() {
                 -e 's#^--module-path \.$##' "$source" > "$argfile.$$" && mv "$argfile.$$" "$argfile" || return 1
         fi
     fi
-    # no silent fallback to the JVM when a kernel does not compile; room for big task graphs
-    echo "@$argfile -Dtornado.recover.bailout=False -Dtornado.tvm.maxbytecodesize=1048576"
+    # no silent fallback to the JVM when a kernel does not compile; room for big task graphs; TornadoVM's
+    # own cap on device memory (4GB unless told) raised so that the device's real size is the limit
+    echo "@$argfile -Dtornado.recover.bailout=False -Dtornado.tvm.maxbytecodesize=1048576 -Dtornado.device.memory=${TORNADO_DEVICE_MEMORY:-1024GB}"
 }
 
 _tornado_env_main() {
