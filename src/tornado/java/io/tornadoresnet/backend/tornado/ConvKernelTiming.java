@@ -13,7 +13,9 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -22,7 +24,7 @@ import java.util.Random;
  * timed runs after a warm-up. A benchmark, run by hand in TornadoVM's JVM:
  * <pre>
  * java $(tornado_java_args) -Dtornado.recover.bailout=False -cp target/tornado-resnet.jar \
- *     io.tornadoresnet.backend.tornado.ConvKernelTiming [TILE|default] [plain|tiled] [runs] [shape]
+ *     io.tornadoresnet.backend.tornado.ConvKernelTiming [TILE,TILE,...|default] [plain|tiled] [runs] [shape]
  * </pre>
  */
 public final class ConvKernelTiming {
@@ -40,15 +42,21 @@ public final class ConvKernelTiming {
     }
 
     public static void main(String[] args) {
-        ConvTiling tiling = args.length > 0 && !args[0].equals("default") ? ConvTiling.parse(args[0])
-                : ConvTiling.select(TornadoExecutionPlan.DEFAULT_DEVICE == null ? TornadoDeviceType.CPU
-                : TornadoExecutionPlan.DEFAULT_DEVICE.getDeviceType());
+        List<ConvTiling> tilings = new ArrayList<>();
+        for (String t : (args.length > 0 ? args[0] : "default").split(",")) {
+            tilings.add(t.equals("default") ? Tuning.select(TornadoExecutionPlan.DEFAULT_DEVICE == null
+                    ? TornadoDeviceType.CPU : TornadoExecutionPlan.DEFAULT_DEVICE.getDeviceType()).conv()
+                    : ConvTiling.parse(t));
+        }
         boolean plain = args.length > 1 && args[1].equals("plain");
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         String only = args.length > 3 ? args[3] : null;
         int threads = Runtime.getRuntime().availableProcessors();
-        System.out.printf("batch %d, tile %s, %d runs; GFLOP/s (ms)%n", BATCH, tiling, runs);
-        System.out.printf("%-8s %-30s %18s %18s %18s%n", "shape", "pass", "jvm", plain ? "plain" : "", "tiled");
+        System.out.printf("batch %d, %d runs; GFLOP/s (ms)%n", BATCH, runs);
+        StringBuilder header = new StringBuilder(String.format("%-8s %-30s %18s %18s", "shape", "pass", "jvm",
+                plain ? "plain" : ""));
+        tilings.forEach(t -> header.append(String.format(" %18s", t)));
+        System.out.println(header);
         try (WorkerPool pool = new WorkerPool(threads)) {
             for (Object[] s : SHAPES) {
                 if (only != null && !only.equals(s[0])) {
@@ -63,9 +71,12 @@ public final class ConvKernelTiming {
                     KernelCall call = call(pass, g);
                     double jvm = median(runs, () -> jvmPass(routine, pass, call, pool));
                     double plainMs = plain ? device(call, null, runs) : Double.NaN;
-                    double tiledMs = device(call, tiling, runs);
-                    System.out.printf("%-8s %-30s %18s %18s %18s%n", s[0], pass, rate(flops, jvm), rate(flops, plainMs),
-                            rate(flops, tiledMs));
+                    StringBuilder line = new StringBuilder(String.format("%-8s %-30s %18s %18s", s[0], pass,
+                            rate(flops, jvm), rate(flops, plainMs)));
+                    for (ConvTiling t : tilings) {
+                        line.append(String.format(" %18s", rate(flops, device(call, t, runs))));
+                    }
+                    System.out.println(line);
                 }
             }
         }
