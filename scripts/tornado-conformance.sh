@@ -38,10 +38,15 @@ fi
 reports="$root/target/tornado-surefire-reports"
 rm -rf "$reports"
 # The profile's tornado-conformance execution runs the suite only when asked; -Dtest selects it (the
-# profile's default execution sees the same classes too, and skips them: they assume TornadoVM's JVM).
+# profile's default execution sees the same classes too, and skips those that assume TornadoVM's JVM).
+# With no group named, the backend's other tests there (the routine choice) run too.
+tests="io.tornadoresnet.backend.tornado.*Test"
+if [ $# -gt 0 ]; then
+    tests="io.tornadoresnet.backend.tornado.TornadoConformanceTest#$1*"
+fi
 "$mvn" -B -q -f "$root/pom.xml" -Ptornadovm test \
     -Dtornado.conformance.skip=false \
-    -Dtest="io.tornadoresnet.backend.tornado.TornadoConformanceTest${1:+#$1*}" -Dsurefire.failIfNoSpecifiedTests=false
+    -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false
 status=$?
 if ls "$reports"/*.txt >/dev/null 2>&1; then
     grep -h "Tests run:" "$reports"/*.txt | sed 's/^/tornado conformance: /'

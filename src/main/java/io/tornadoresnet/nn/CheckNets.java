@@ -29,4 +29,23 @@ public final class CheckNets {
                 List.of(new Sequence(List.of(first)), new Sequence(List.of(second))),
                 new Linear("fc", second.outChannels(), classes));
     }
+
+    /**
+     * ResNet-50's stem (7x7/2 conv to 64 channels, bn, relu, 3x3/2 max-pool) and its first two
+     * stages' channel counts, one bottleneck block each (64 to 256 channels, then 128 wide to 512 with
+     * stride 2, projection shortcuts), on 3x40x40 images: the stages run at 10x10 and 5x5, sizes no
+     * power of two divides. Small enough to compile on a CPU OpenCL device.
+     */
+    public static ResNet wideBottleneck(int classes) {
+        Sequence stem = new Sequence(List.of(
+                new Conv2d("conv1", 3, 64, 7, 2, 3),
+                new BatchNorm2d("bn1", 64),
+                new Relu("relu"),
+                new MaxPool2d("maxpool", 3, 2, 1)));
+        ResidualBlock first = ResidualBlock.bottleneck("layer1.0", 64, 64, 1, Shortcut.B);
+        ResidualBlock second = ResidualBlock.bottleneck("layer2.0", first.outChannels(), 128, 2, Shortcut.B);
+        return new ResNet("wide-bottleneck", Shape.of(3, 40, 40), classes, Shortcut.B, stem,
+                List.of(new Sequence(List.of(first)), new Sequence(List.of(second))),
+                new Linear("fc", second.outChannels(), classes));
+    }
 }

@@ -4,12 +4,15 @@ import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.Plan;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs plans with TornadoVM: each stage of a plan becomes one {@code TaskGraph} whose tasks are
- * the project's kernel methods, and all graphs of a plan live in one {@code TornadoExecutionPlan},
+ * the project's kernel methods or, where {@link Routines} picks one, a device routine held to them
+ * (tiled convolutions, work-group reductions, fused element-wise ops; {@link Tuning} says which,
+ * per device type and system property), and all graphs of a plan live in one {@code TornadoExecutionPlan},
  * so that weights, gradients, momentum, running statistics and activations stay on the device.
  * Per step only the batch, the labels and the learning rate go in, and only the metrics (and, for
  * inference, the scores) come out. See {@link Residency} for how buffers cross graphs.
@@ -32,6 +35,7 @@ public final class TornadoBackend implements Backend {
     private final TornadoDevice device;
     private final String deviceSpec;
     private final boolean profile;
+    private final Tuning tuning;
 
     /** @param device "driver:device" as TornadoVM numbers them ({@code tornado --devices}), or null for its default */
     public TornadoBackend(String device) {
@@ -53,6 +57,8 @@ public final class TornadoBackend implements Backend {
         this.device = TornadoDevices.byId(device);
         this.deviceSpec = device == null ? "default" : device.trim();
         this.profile = profile;
+        TornadoDevice d = this.device != null ? this.device : TornadoExecutionPlan.DEFAULT_DEVICE;
+        this.tuning = Tuning.select(d == null ? TornadoDeviceType.CPU : d.getDeviceType());
     }
 
     @Override
@@ -72,7 +78,7 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public TornadoExecutable compile(Plan plan) {
-        return new TornadoExecutable(plan, device, profile, "p" + PLANS.incrementAndGet());
+        return new TornadoExecutable(plan, device, profile, "p" + PLANS.incrementAndGet(), tuning);
     }
 
     @Override

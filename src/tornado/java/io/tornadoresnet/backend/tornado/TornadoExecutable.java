@@ -6,6 +6,7 @@ import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Tensor;
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -35,6 +36,10 @@ public final class TornadoExecutable implements Backend.Executable {
     private final int uploadGraphs;
     private final TornadoExecutionPlan executionPlan;
     private final long deviceBytes;
+    private final Tuning tuning;
+    /** The launch shapes of the tasks that set their own (KernelContext routines), by graph.task. */
+    private final GridScheduler grids = new GridScheduler();
+    private int launchedTasks;
     private TornadoExecutionResult lastResult;
     private boolean uploadPending = true;
     private boolean deviceAhead;
@@ -44,7 +49,7 @@ public final class TornadoExecutable implements Backend.Executable {
     private long uploadBytesIn;
 
     /** One task graph to be: an upload graph with keep tasks over the state, or (part of) a stage. */
-    private record Unit(String stage, boolean upload, List<KernelCall> calls, List<float[][]> keeps) {
+    private record Unit(String stage, boolean upload, List<DeviceTask> calls, List<float[][]> keeps) {
         int size() {
             return upload ? keeps.size() : calls.size();
         }
@@ -56,7 +61,7 @@ public final class TornadoExecutable implements Backend.Executable {
                     tasks.add(new Residency.TaskUse(List.of((Object[]) keep), List.of(0)));
                 }
             } else {
-                calls.forEach(c -> tasks.add(Residency.TaskUse.of(c)));
+                calls.forEach(c -> tasks.add(c.use()));
             }
             return tasks;
         }
@@ -71,9 +76,11 @@ public final class TornadoExecutable implements Backend.Executable {
         }
     }
 
-    TornadoExecutable(Plan plan, TornadoDevice device, boolean profile, String prefix) {
+    /** @param tuning which device routines replace the plain kernels ({@link Routines}) */
+    TornadoExecutable(Plan plan, TornadoDevice device, boolean profile, String prefix, Tuning tuning) {
         this.plan = plan;
         this.profile = profile;
+        this.tuning = tuning;
         List<Object> stateArrays = new ArrayList<>();
         plan.modelState().forEach(t -> stateArrays.add(t.data()));
         this.state = stateArrays.toArray();
@@ -93,7 +100,7 @@ public final class TornadoExecutable implements Backend.Executable {
                 }
             }
             if (!calls.isEmpty()) {
-                units.add(new Unit(stage.name(), false, List.copyOf(calls), List.of()));
+                units.add(new Unit(stage.name(), false, Routines.select(calls, tuning), List.of()));
             }
         }
         List<Object> inputs = new ArrayList<>();
@@ -138,6 +145,9 @@ public final class TornadoExecutable implements Backend.Executable {
         executionPlan = new TornadoExecutionPlan(graphs.toArray(new ImmutableTaskGraph[0]));
         if (device != null) {
             executionPlan.withDevice(device);
+        }
+        if (launchedTasks > 0) {
+            executionPlan.withGridScheduler(grids);
         }
         if (profile) {
             executionPlan.withProfiler(ProfilerMode.SILENT);
@@ -211,8 +221,11 @@ public final class TornadoExecutable implements Backend.Executable {
             }
         } else {
             for (int i = 0; i < u.calls().size(); i++) {
-                KernelCall call = u.calls().get(i);
-                Tasks.add(g, "t" + i + "_" + call.kernel().name().toLowerCase(), call);
+                DeviceTask task = u.calls().get(i);
+                task.add(g, graphNames.get(k), "t" + i + "_" + task.label(), grids);
+                if (task.launched()) {
+                    launchedTasks++;
+                }
             }
         }
         tasksPerGraph[k] = u.size();

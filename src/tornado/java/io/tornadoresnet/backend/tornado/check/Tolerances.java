@@ -28,10 +28,20 @@ final class Tolerances {
      * statistics to 3e-4, conv1's momentum buffer to 2.5e-2 (one flip at step 14).
      */
     static final double CURVE = 2e-3;
-    /** Weights and running statistics after 20 steps, against the plain kernels. */
-    static final double CURVE_STATE = 2e-3;
-    /** Momentum buffers after 20 steps: sums of gradients, the most sensitive to a flipped ReLU. */
-    static final double CURVE_MOMENTUM = 5e-2;
+    /**
+     * Weights and running statistics after 20 steps, against the plain kernels. The tiled convolutions
+     * and the tree reductions sum in another order than the plain kernels (as the JVM backend does), so
+     * the flips come sooner: measured 2.3e-3 and 2.5e-3 on ResNet-20's conv1.weight (PoCL), 3e-4 with
+     * the plain kernels on the device; 4.26e-3 on an NVIDIA H100 (PTX backend) with the plain kernels.
+     */
+    static final double CURVE_STATE = 5e-3;
+    /**
+     * Momentum buffers after 20 steps: sums of gradients, the most sensitive to a flipped ReLU. With the
+     * device routines' summation order, measured 0.10 on ResNet-20's conv1 (PoCL), and 0.111 on an
+     * NVIDIA H100 (PTX backend) with the plain kernels, where one step agrees to 7e-7; a wrong routine
+     * is off by the gradient itself from the first step.
+     */
+    static final double CURVE_MOMENTUM = 0.2;
     /** Losses of 20 steps against the JVM backend (relative): measured at most 3e-3 on ResNet-20. */
     static final double JVM_CURVE = 2e-2;
     /** Counts that must agree exactly: bytes moved, correct answers, int buffers. */

@@ -1,0 +1,64 @@
+package io.tornadoresnet.backend.tornado;
+
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
+
+import java.util.Locale;
+
+/**
+ * Which device routines a plan uses, chosen once per backend from the device type, each overridable
+ * by a system property (so that a run on another device needs no rebuild):
+ * <ul>
+ * <li>{@value ConvTiling#PROPERTY}: the convolutions' tile, {@code WXxWY/RMxRN/TK} or {@code plain};</li>
+ * <li>{@value #REDUCE_PROPERTY}: the work-group size of the batch-norm reductions (a power of two up to
+ * {@value FusedKernels#MAX_GROUP}), or {@code plain} for the plain two-pass kernels;</li>
+ * <li>{@value #FUSE_PROPERTY}: {@code true} or {@code false}, element-wise ops fused with the ReLU after them.</li>
+ * </ul>
+ *
+ * @param conv        the convolutions' tile, or null for the plain kernels
+ * @param reduceGroup the reductions' work-group size, or 0 for the plain kernels
+ */
+record Tuning(ConvTiling conv, int reduceGroup, boolean fuse) {
+    static final String REDUCE_PROPERTY = "resnet.tornado.reduce.group";
+    static final String FUSE_PROPERTY = "resnet.tornado.fuse";
+    static final int GPU_REDUCE_GROUP = 256;
+    static final int CPU_REDUCE_GROUP = 64;
+    /** Every call with its plain kernel, as the plan lowers it. */
+    static final Tuning PLAIN = new Tuning(null, 0, false);
+
+    Tuning {
+        if (reduceGroup != 0 && (reduceGroup > FusedKernels.MAX_GROUP || Integer.bitCount(reduceGroup) != 1)) {
+            throw new IllegalArgumentException("-D" + REDUCE_PROPERTY + " takes a power of two up to "
+                    + FusedKernels.MAX_GROUP + " or plain; got " + reduceGroup);
+        }
+    }
+
+    /** The defaults for a device type (GPUs: 256-wide reductions; CPUs: 64), then the properties. */
+    static Tuning select(TornadoDeviceType type) {
+        int group = type == TornadoDeviceType.GPU ? GPU_REDUCE_GROUP : CPU_REDUCE_GROUP;
+        String reduce = System.getProperty(REDUCE_PROPERTY);
+        if (reduce != null && !reduce.isBlank()) {
+            String r = reduce.trim().toLowerCase(Locale.ROOT);
+            try {
+                group = r.equals("plain") ? 0 : Integer.parseInt(r);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-D" + REDUCE_PROPERTY + " takes a power of two up to "
+                        + FusedKernels.MAX_GROUP + " or plain; got '" + reduce + "'");
+            }
+        }
+        String fuse = System.getProperty(FUSE_PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
+        if (!fuse.equals("true") && !fuse.equals("false")) {
+            throw new IllegalArgumentException("-D" + FUSE_PROPERTY + " takes true or false; got '" + fuse + "'");
+        }
+        return new Tuning(ConvTiling.select(type), group, fuse.equals("true"));
+    }
+
+    boolean reduces() {
+        return reduceGroup > 0;
+    }
+
+    @Override
+    public String toString() {
+        return "conv " + (conv == null ? "plain" : conv) + ", reductions " + (reduces() ? reduceGroup + "-wide" : "plain")
+                + ", fusion " + (fuse ? "on" : "off");
+    }
+}
