@@ -41,6 +41,13 @@ final class BackendOptions {
         return backend != null ? backend : fallback;
     }
 
+    /** The --backend given, or the fallback, once {@link #check} has passed it. */
+    String checkedName(String fallback) {
+        String name = name(fallback);
+        check(name);
+        return name;
+    }
+
     int threads() {
         return threads == null ? Runtime.getRuntime().availableProcessors()
                 : Usage.range(spec, "--threads", threads, 1, MAX_THREADS);

@@ -84,8 +84,7 @@ final class BenchCommand implements Callable<Integer> {
         if (devices != null) {
             return onDevices(model);
         }
-        String backendName = backendOptions.name("jvm");
-        backendOptions.check(backendName);
+        String backendName = backendOptions.checkedName("jvm");
         try (Backend backend = backendOptions.open(backendName)) {
             Map<String, Object> o = measure(model, backend);
             json.print(main.out, o);

@@ -46,8 +46,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String backendName = backendOptions.name("jvm");
-        backendOptions.check(backendName);
+        String backendName = backendOptions.checkedName("jvm");
         PrintStream out = main.out;
         List<CheckResult> results = new ArrayList<>();
         long start = System.nanoTime();

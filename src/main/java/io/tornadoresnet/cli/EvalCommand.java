@@ -30,8 +30,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "A last.safetensors of a run.")
-    private Path checkpoint;
+    @Mixin
+    private CheckpointOption checkpoint;
 
     @Option(names = "--dataset", paramLabel = "KIND",
             description = "fashion-mnist, mnist, cifar10, cifar100 or folder (recipe key dataset).")
@@ -56,15 +56,14 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         // the options' values are checked before the checkpoint is read, then applied to its recipe
-        String backendName = backendOptions.name(set.valueOr("backend", "jvm"));
-        backendOptions.check(backendName);
+        String backendName = backendOptions.checkedName(set.valueOr("backend", "jvm"));
         Usage.RecipeOptions options = new Usage.RecipeOptions()
                 .put("--dataset", "dataset", dataset)
                 .put("--data", "data", data)
                 .put("--limit-test", "limit_test", limitTest)
                 .put("--batch", "eval_batch", batch);
         options.applyTo(spec, set.applyTo(Recipe.defaults("check")));
-        Checkpoints ck = Checkpoints.open(checkpoint);
+        Checkpoints ck = checkpoint.open();
         Recipe recipe = options.applyTo(spec, set.applyTo(ck.recipe()));
         String kind = recipe.dataset();
         if (kind.equals(Recipe.SYNTHETIC)) {

@@ -33,8 +33,8 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "A last.safetensors of a run.")
-    private Path checkpoint;
+    @Mixin
+    private CheckpointOption checkpoint;
 
     @Parameters(paramLabel = "IMAGE", arity = "1..*",
             description = "PNG, JPEG, BMP or GIF files; resized and cropped as the checkpoint's recipe says.")
@@ -52,14 +52,13 @@ final class PredictCommand implements Callable<Integer> {
         if (images.size() > MAX_IMAGES) {
             throw Usage.error(spec, images.size() + " images: give at most " + MAX_IMAGES + " per call");
         }
-        String backendName = backendOptions.name(set.valueOr("backend", "jvm"));
-        backendOptions.check(backendName);
+        String backendName = backendOptions.checkedName(set.valueOr("backend", "jvm"));
         for (Path image : images) {
             if (!Files.isRegularFile(image)) {
                 throw new IOException(image + ": no such image file");
             }
         }
-        Checkpoints ck = Checkpoints.open(checkpoint);
+        Checkpoints ck = checkpoint.open();
         Recipe recipe = set.applyTo(ck.recipe());
         int imageSize = ck.model().imageShape().size();
         List<Object> predictions = new ArrayList<>();
