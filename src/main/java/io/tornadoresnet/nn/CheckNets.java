@@ -18,16 +18,8 @@ public final class CheckNets {
      * shortcuts (the second with stride 2), global average pool and fc. Input 3x16x16.
      */
     public static ResNet tinyBottleneck(int classes) {
-        Sequence stem = new Sequence(List.of(
-                new Conv2d("conv1", 3, 16, 3, 1, 1),
-                new BatchNorm2d("bn1", 16),
-                new Relu("relu"),
-                new MaxPool2d("maxpool", 3, 2, 1)));
-        ResidualBlock first = ResidualBlock.bottleneck("layer1.0", 16, 8, 1, Shortcut.B);
-        ResidualBlock second = ResidualBlock.bottleneck("layer2.0", first.outChannels(), 16, 2, Shortcut.B);
-        return new ResNet("tiny-bottleneck", Shape.of(3, 16, 16), classes, Shortcut.B, stem,
-                List.of(new Sequence(List.of(first)), new Sequence(List.of(second))),
-                new Linear("fc", second.outChannels(), classes));
+        return twoBottleneckStages("tiny-bottleneck", Shape.of(3, 16, 16), new Conv2d("conv1", 3, 16, 3, 1, 1), 8,
+                classes);
     }
 
     /**
@@ -37,14 +29,24 @@ public final class CheckNets {
      * power of two divides. Small enough to compile on a CPU OpenCL device.
      */
     public static ResNet wideBottleneck(int classes) {
+        return twoBottleneckStages("wide-bottleneck", Shape.of(3, 40, 40), new Conv2d("conv1", 3, 64, 7, 2, 3), 64,
+                classes);
+    }
+
+    /**
+     * The stem conv, then bn, relu and a 3x3/2 max-pool; one bottleneck block {@code width} wide, then
+     * one twice as wide with stride 2, both with projection shortcuts; global average pool and fc.
+     */
+    private static ResNet twoBottleneckStages(String name, Shape input, Conv2d conv1, int width, int classes) {
+        int stemChannels = conv1.outChannels();
         Sequence stem = new Sequence(List.of(
-                new Conv2d("conv1", 3, 64, 7, 2, 3),
-                new BatchNorm2d("bn1", 64),
+                conv1,
+                new BatchNorm2d("bn1", stemChannels),
                 new Relu("relu"),
                 new MaxPool2d("maxpool", 3, 2, 1)));
-        ResidualBlock first = ResidualBlock.bottleneck("layer1.0", 64, 64, 1, Shortcut.B);
-        ResidualBlock second = ResidualBlock.bottleneck("layer2.0", first.outChannels(), 128, 2, Shortcut.B);
-        return new ResNet("wide-bottleneck", Shape.of(3, 40, 40), classes, Shortcut.B, stem,
+        ResidualBlock first = ResidualBlock.bottleneck("layer1.0", stemChannels, width, 1, Shortcut.B);
+        ResidualBlock second = ResidualBlock.bottleneck("layer2.0", first.outChannels(), 2 * width, 2, Shortcut.B);
+        return new ResNet(name, input, classes, Shortcut.B, stem,
                 List.of(new Sequence(List.of(first)), new Sequence(List.of(second))),
                 new Linear("fc", second.outChannels(), classes));
     }
