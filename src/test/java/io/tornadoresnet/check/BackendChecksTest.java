@@ -1,6 +1,7 @@
 package io.tornadoresnet.check;
 
 import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.HostExecutable;
 import io.tornadoresnet.plan.KernelReferenceBackend;
 import io.tornadoresnet.plan.Plan;
 import org.junit.jupiter.api.Test;
@@ -28,33 +29,12 @@ class BackendChecksTest {
         @Override
         public Executable compile(Plan plan) {
             Executable inner = kernels.compile(plan);
-            return new Executable() {
-                @Override
-                public Plan plan() {
-                    return plan;
+            return new HostExecutable(plan, new Runnable[] {inner::run, () -> {
+                float[] metrics = plan.metrics().data();
+                for (int i = 0; i < metrics.length; i++) {
+                    metrics[i] *= 1.01f;
                 }
-
-                @Override
-                public void run() {
-                    inner.run();
-                    float[] metrics = plan.metrics().data();
-                    for (int i = 0; i < metrics.length; i++) {
-                        metrics[i] *= 1.01f;
-                    }
-                }
-
-                @Override
-                public void pullModelState() {
-                }
-
-                @Override
-                public void pushModelState() {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            }});
         }
 
         @Override
