@@ -177,14 +177,8 @@ final class Reference {
     static double[] softmax(double[] logits, int n, int classes) {
         double[] p = new double[logits.length];
         for (int b = 0; b < n; b++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < classes; j++) {
-                max = Math.max(max, logits[b * classes + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < classes; j++) {
-                sum += Math.exp(logits[b * classes + j] - max);
-            }
+            double max = rowMax(logits, b * classes, classes);
+            double sum = sumExp(logits, b * classes, classes, max);
             for (int j = 0; j < classes; j++) {
                 p[b * classes + j] = Math.exp(logits[b * classes + j] - max) / sum;
             }
@@ -192,18 +186,29 @@ final class Reference {
         return p;
     }
 
+    private static double rowMax(double[] x, int from, int length) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < length; j++) {
+            max = Math.max(max, x[from + j]);
+        }
+        return max;
+    }
+
+    /** The sum of exp(x - shift) over a row. */
+    private static double sumExp(double[] x, int from, int length, double shift) {
+        double sum = 0;
+        for (int j = 0; j < length; j++) {
+            sum += Math.exp(x[from + j] - shift);
+        }
+        return sum;
+    }
+
     /** Per-sample cross-entropy -log softmax(logits)[label], by log-sum-exp. */
     static double[] crossEntropy(double[] logits, int[] labels, int n, int classes) {
         double[] loss = new double[n];
         for (int b = 0; b < n; b++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < classes; j++) {
-                max = Math.max(max, logits[b * classes + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < classes; j++) {
-                sum += Math.exp(logits[b * classes + j] - max);
-            }
+            double max = rowMax(logits, b * classes, classes);
+            double sum = sumExp(logits, b * classes, classes, max);
             loss[b] = max + Math.log(sum) - logits[b * classes + labels[b]];
         }
         return loss;
