@@ -40,11 +40,17 @@ class CheckpointTest {
                 new InputNormalization("channel_mean_std", new float[] {0.1f}, new float[] {0.3f}));
     }
 
+    /** The model saved with {@link #metadata} as c.safetensors in the test's folder. */
+    private Path saved(ResNet model) throws IOException {
+        Path file = dir.resolve("c.safetensors");
+        Checkpoint.save(file, model, metadata(model));
+        return file;
+    }
+
     @Test
     void metadataComesBackTypedAndExact() throws IOException {
         ResNet model = model();
-        Path file = dir.resolve("c.safetensors");
-        Checkpoint.save(file, model, metadata(model));
+        Path file = saved(model);
         Checkpoint.Loaded loaded = Checkpoint.read(file);
         assertEquals(metadata(model), loaded.metadata());
         assertEquals("epoch 4, step 47", loaded.metadata().position());
@@ -70,9 +76,7 @@ class CheckpointTest {
 
     @Test
     void aCorruptedByteInTheWeightsIsCaughtAndNamesTheFile() throws IOException {
-        ResNet model = model();
-        Path file = dir.resolve("c.safetensors");
-        Checkpoint.save(file, model, metadata(model));
+        Path file = saved(model());
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length - 100] ^= 0x10;
         Files.write(file, bytes);
@@ -82,9 +86,7 @@ class CheckpointTest {
 
     @Test
     void aCorruptedByteInTheMetadataIsCaught() throws IOException {
-        ResNet model = model();
-        Path file = dir.resolve("c.safetensors");
-        Checkpoint.save(file, model, metadata(model));
+        Path file = saved(model());
         byte[] bytes = Files.readAllBytes(file);
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         int at = text.indexOf("\"step\":\"47\"") + "\"step\":\"".length();
@@ -97,8 +99,7 @@ class CheckpointTest {
     @Test
     void aFileWithoutChecksumIsTakenAsItIs() throws IOException {
         ResNet model = model();
-        Path file = dir.resolve("c.safetensors");
-        Checkpoint.save(file, model, metadata(model));
+        Path file = saved(model);
         SafeTensors.Contents contents = SafeTensors.read(file);
         assertTrue(contents.metadata().containsKey(Checkpoint.CHECKSUM));
         Path plain = dir.resolve("plain.safetensors");
