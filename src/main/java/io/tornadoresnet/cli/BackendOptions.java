@@ -81,6 +81,17 @@ final class BackendOptions {
         return name.equals("jvm") ? new JvmBackend(threads()) : tornado(TORNADO_CLASS, Backend.class, deviceSpec);
     }
 
+    /**
+     * The backend of worker {@code rank} of {@code workers} in one process: on the jvm backend its
+     * share of the threads, on tornado the rank-th device of {@code devices} (cycling), or --device.
+     */
+    Backend openWorker(String name, int rank, int workers, List<String> devices) {
+        if (name.equals("jvm")) {
+            return new JvmBackend(Math.max(1, threads() / workers));
+        }
+        return tornado(TORNADO_CLASS, Backend.class, devices == null ? device : devices.get(rank % devices.size()));
+    }
+
     /** The conformance checks of a backend: the host checks for jvm, the device checks for tornado. */
     CheckSuite checks(String name) {
         check(name);

@@ -4,6 +4,7 @@ import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Splits;
 import io.tornadoresnet.data.SyntheticData;
+import io.tornadoresnet.distributed.LocalWorkers;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.plan.Backend;
@@ -46,6 +47,7 @@ final class TrainCommand implements Callable<Integer> {
     static final String DEFAULT_TASK = "tasks/fashion-mnist-resnet20.properties";
     private static final int SYNTHETIC_TRAIN = 2048;
     private static final int SYNTHETIC_TEST = 512;
+    static final int MAX_WORKERS = 256;
 
     @ParentCommand
     private Main main;
@@ -117,6 +119,26 @@ final class TrainCommand implements Callable<Integer> {
             + "go on, instead of stopping the run (skip_nonfinite=true; default: the task's, else false).")
     private boolean skipNonfinite;
 
+    @Option(names = "--accumulate", paramLabel = "K", description = "Gradient accumulation: each step runs K "
+            + "micro-batches of batch/K images and applies one update with their mean gradient; batch norm sees "
+            + "each micro-batch, as in PyTorch (accumulate; default: the task's, else 1).")
+    private String accumulate;
+
+    @Option(names = "--ghost-batch", paramLabel = "N", description = "Each step's batch as N sub-batches with "
+            + "their own batch-norm statistics and one update with their mean gradient: one worker doing what "
+            + "--workers N does (ghost_batch; default: the task's, else 1).")
+    private String ghostBatch;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Data-parallel replicas in this process, 1 to "
+            + MAX_WORKERS + ": each trains on its share of every batch (the global batch) and "
+            + "the gradients are averaged; on the jvm backend they split the threads, on tornado see --devices "
+            + "(default: 1).")
+    private Integer workers;
+
+    @Option(names = "--devices", paramLabel = "D:N,...", description = "With --backend tornado and --workers: "
+            + "worker r runs on the r-th device of the list (cycling when shorter). Default: --device for all.")
+    private String devices;
+
     @Mixin
     private BackendOptions backendOptions;
 
@@ -140,6 +162,11 @@ final class TrainCommand implements Callable<Integer> {
                     + ": resume each with --model NAME --out DIR/NAME --resume DIR/NAME/" + Trainer.CHECKPOINT);
         }
         backendOptions.check(recipe.backend());
+        int replicas = workers == null ? 1 : Usage.range(spec, "--workers", workers, 1, MAX_WORKERS);
+        List<String> deviceList = devices == null ? null : List.of(devices.trim().split("\\s*,\\s*"));
+        if (devices != null && !recipe.backend().equals("tornado")) {
+            throw Usage.error(spec, "--devices is for the tornado backend; the jvm backend's workers split --threads");
+        }
         Path runDir = out != null ? out : resume != null ? resume.toAbsolutePath().getParent()
                 : Path.of("runs", recipe.name() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -148,17 +175,25 @@ final class TrainCommand implements Callable<Integer> {
         }
         OutputFolder.checkWritable(out != null ? "--out" : "the run folder", runDir);
         PrintStream stdout = main.out;
-        try (Backend backend = backendOptions.open(recipe.backend());
+        String backendName = recipe.backend();
+        try (Backend backend = replicas == 1 ? backendOptions.open(backendName) : null;
              StopSignal stop = StopSignal.onInterrupt(main.err)) {
             Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe);
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
                 ResNet network = ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());
                 Path dir = models.size() == 1 ? runDir : runDir.resolve(network.name());
-                Trainer trainer = new Trainer(recipe.with("model", network.name()), network, backend, sets[0], sets[1],
-                        dir, main.err, ProgressBar.redrawsOnStderr());
+                Recipe modelRecipe = recipe.with("model", network.name());
                 try {
-                    results.add(trainer.run(resume, stop));
+                    if (replicas == 1) {
+                        results.add(new Trainer(modelRecipe, network, backend, sets[0], sets[1], dir, main.err,
+                                ProgressBar.redrawsOnStderr()).run(resume, stop));
+                    } else {
+                        results.add(LocalWorkers.train(replicas, modelRecipe,
+                                () -> ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut()),
+                                rank -> backendOptions.openWorker(backendName, rank, replicas, deviceList),
+                                sets[0], sets[1], dir, resume, main.err, ProgressBar.redrawsOnStderr(), stop));
+                    }
                 } catch (Trainer.StoppedException e) {
                     main.err.println(e.getMessage());
                     return e.exitStatus();
@@ -181,7 +216,7 @@ final class TrainCommand implements Callable<Integer> {
                         r.out().getFileName(), 100 * r.testAccuracy(), r.trainLoss(), r.trainSeconds(),
                         r.imagesPerSecond(), r.checkpoint());
             }
-            json.print(stdout, results(recipe, backend, runDir, results));
+            json.print(stdout, results(recipe, backendName, runDir, results));
         }
         return 0;
     }
@@ -209,11 +244,13 @@ final class TrainCommand implements Callable<Integer> {
                 .put("--seed", "seed", seed)
                 .put("--checkpoint-every", "checkpoint_every", checkpointEvery)
                 .put("--skip-nonfinite", "skip_nonfinite", skipNonfinite ? "true" : null)
+                .put("--accumulate", "accumulate", accumulate)
+                .put("--ghost-batch", "ghost_batch", ghostBatch)
                 .put("--backend", "backend", backendOptions.name(null));
         return options.applyTo(spec, set.applyTo(task));
     }
 
-    private static Map<String, Object> results(Recipe recipe, Backend backend, Path runDir,
+    private static Map<String, Object> results(Recipe recipe, String backend, Path runDir,
                                                List<Trainer.Result> results) {
         List<String> models = recipe.models();
         Trainer.Result last = results.get(results.size() - 1);
@@ -227,7 +264,18 @@ final class TrainCommand implements Callable<Integer> {
         o.put("images_per_s", Math.round(last.imagesPerSecond() * 10) / 10.0);
         o.put("epochs", last.epochs());
         o.put("steps", last.steps());
-        o.put("backend", backend.name());
+        o.put("backend", backend);
+        Trainer.Parallel parallel = last.parallel();
+        o.put("workers", parallel == null ? 1 : parallel.workers());
+        o.put("global_batch", recipe.batch());
+        o.put("micro_batches", parallel == null ? 1 : parallel.microBatches());
+        o.put("allreduce_bytes_per_step", parallel == null || parallel.workers() == 1 ? 0
+                : parallel.allReduceBytesPerStep());
+        o.put("allreduce_seconds", parallel == null ? 0.0 : Math.round(parallel.allReduceSeconds() * 1000) / 1000.0);
+        if (parallel != null) {
+            o.put("compute_seconds", Math.round(parallel.computeSeconds() * 1000) / 1000.0);
+        }
+        o.put("replicas_identical", parallel == null || parallel.replicasIdentical());
         o.put("checkpoint", last.checkpoint().toString());
         o.put("out", runDir.toString());
         if (results.size() > 1) {

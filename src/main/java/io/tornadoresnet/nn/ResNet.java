@@ -6,6 +6,7 @@ import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.PlanBuilder;
+import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 
@@ -196,13 +197,15 @@ public final class ResNet {
         b.stage("stem.backward");
         Tensor inputGrad = stemNode.backward().emit(b, grad);
         Tensor learningRate = b.tensor("learning_rate", Shape.of(1));
-        b.stage("optimizer");
+        b.stage(Stage.OPTIMIZER);
+        List<Tensor> gradients = new ArrayList<>();
         for (Parameter p : parameters()) {
             b.add(new Op.SgdStep(p.value(), p.grad(), p.velocity(), learningRate, sgd.momentum(), sgd.weightDecay(),
                     sgd.nesterov()));
             state.add(p.velocity());
+            gradients.add(p.grad());
         }
-        return b.build(learningRate, metrics, logits, null, inputGrad, state);
+        return b.build(learningRate, metrics, logits, null, inputGrad, state).withGradients(gradients);
     }
 
     /** The layer table for one image: each layer's output shape, parameters and multiply-adds. */

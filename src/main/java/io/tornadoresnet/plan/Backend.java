@@ -28,6 +28,21 @@ public interface Backend extends AutoCloseable {
          */
         void run();
 
+        /**
+         * The first half of a step, {@link #run()} without the update: forward, loss and backward of
+         * the batch in the plan's input and labels, leaving the metrics and the parameter gradients
+         * ({@link Plan#gradients()}) in their float[]s; the model is not changed but for the
+         * batch-norm running statistics. Only for a plan that {@link Plan#exchangesGradients()}.
+         */
+        void computeGradients();
+
+        /**
+         * The second half of a step: the optimizer update at the plan's learning rate, with the
+         * gradients as their float[]s hold them now (averaged over workers, or accumulated).
+         * Only for a plan that {@link Plan#exchangesGradients()}.
+         */
+        void applyGradients();
+
         /** Brings the model state (weights, momentum, running statistics) back into its float[]s. */
         void pullModelState();
 

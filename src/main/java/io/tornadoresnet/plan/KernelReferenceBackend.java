@@ -20,15 +20,17 @@ public final class KernelReferenceBackend implements Backend {
 
     @Override
     public Executable compile(Plan plan) {
-        List<Runnable> calls = new ArrayList<>();
-        for (Stage stage : plan.stages()) {
-            for (Op op : stage.ops()) {
+        List<Runnable> gradientCalls = new ArrayList<>();
+        List<Runnable> updateCalls = new ArrayList<>();
+        int updateStart = plan.updateStart() < 0 ? plan.stages().size() : plan.updateStart();
+        for (int s = 0; s < plan.stages().size(); s++) {
+            for (Op op : plan.stages().get(s).ops()) {
                 for (KernelCall call : op.lower(Tensor::new)) {
-                    calls.add(call.bind());
+                    (s < updateStart ? gradientCalls : updateCalls).add(call.bind());
                 }
             }
         }
-        return new HostExecutable(plan, calls.toArray(new Runnable[0]));
+        return new HostExecutable(plan, gradientCalls.toArray(new Runnable[0]), updateCalls.toArray(new Runnable[0]));
     }
 
     @Override

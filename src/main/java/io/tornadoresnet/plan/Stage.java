@@ -8,6 +8,9 @@ import java.util.List;
  * the optimizer update). A backend may compile a stage as one unit (one TornadoVM TaskGraph).
  */
 public record Stage(String name, List<Op> ops) {
+    /** The name of a training plan's first update stage: it and the stages after it apply the gradients. */
+    public static final String OPTIMIZER = "optimizer";
+
     public Stage {
         ops = List.copyOf(ops);
     }

@@ -61,10 +61,15 @@ final class CheckpointListener implements TrainingListener {
 
     @Override
     public void stepEnded(TrainingState state) throws IOException {
-        boolean epochEnds = state.epochProgress().steps() == state.stepsPerEpoch();
-        if (every > 0 && state.step() % every == 0 && !epochEnds) {
+        if (savesAfterStep(state, every)) {
             save(state, false);
         }
+    }
+
+    /** Whether a checkpoint is written after the step just ended (not at an epoch's end, which has its own). */
+    static boolean savesAfterStep(TrainingState state, int every) {
+        boolean epochEnds = state.epochProgress().steps() == state.stepsPerEpoch();
+        return every > 0 && state.step() % every == 0 && !epochEnds;
     }
 
     @Override

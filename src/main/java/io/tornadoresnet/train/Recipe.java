@@ -68,6 +68,8 @@ public final class Recipe {
     private final int evalBatch;
     private final int checkpointEvery;
     private final boolean skipNonfinite;
+    private final int accumulate;
+    private final int ghostBatch;
 
     /** A recipe value that cannot be used: names the key, the value and what is wrong. */
     public static final class BadValueException extends IllegalArgumentException {
@@ -150,6 +152,17 @@ public final class Recipe {
         evalBatch = whole("eval_batch", 1, MAX_BATCH);
         checkpointEvery = whole("checkpoint_every", 0, Integer.MAX_VALUE);
         skipNonfinite = bool("skip_nonfinite");
+        accumulate = whole("accumulate", 1, MAX_BATCH);
+        ghostBatch = whole("ghost_batch", 1, MAX_BATCH);
+        if (accumulate > 1 && ghostBatch > 1) {
+            throw bad("ghost_batch", "and accumulate=" + accumulate + " exclude each other: both split the batch");
+        }
+        for (String key : List.of("accumulate", "ghost_batch")) {
+            int parts = key.equals("accumulate") ? accumulate : ghostBatch;
+            if (batch % parts != 0) {
+                throw bad(key, "must divide batch " + batch + " into equal parts");
+            }
+        }
     }
 
     private static Map<String, String> defaults() {
@@ -184,6 +197,8 @@ public final class Recipe {
         d.put("eval_batch", "500");
         d.put("checkpoint_every", "0");
         d.put("skip_nonfinite", "false");
+        d.put("accumulate", "1");
+        d.put("ghost_batch", "1");
         return d;
     }
 
@@ -347,6 +362,23 @@ public final class Recipe {
     /** Whether a batch whose loss is not finite is left out (the state put back) instead of stopping the run. */
     public boolean skipNonfinite() {
         return skipNonfinite;
+    }
+
+    /**
+     * Micro-batches per step (gradient accumulation): each of batch / accumulate images, one update
+     * with their mean gradient; batch-norm running statistics updated by each, as in PyTorch.
+     */
+    public int accumulate() {
+        return accumulate;
+    }
+
+    /**
+     * Sub-batches per step with their own batch-norm statistics (ghost batch norm): like
+     * {@link #accumulate()}, but the running statistics average the sub-batches' updates, so that one
+     * worker reproduces as many data-parallel workers.
+     */
+    public int ghostBatch() {
+        return ghostBatch;
     }
 
     /** The recipe as properties text, sorted by key: saved in a run's folder and in its checkpoints. */

@@ -4,6 +4,7 @@ import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.data.Splits;
 import io.tornadoresnet.io.AtomicFile;
 import io.tornadoresnet.io.Checkpoint;
 import io.tornadoresnet.io.CheckpointMetadata;
@@ -42,10 +43,27 @@ public final class Trainer {
     private final PrintStream log;
     private final boolean redraw;
     private CheckpointListener.Writer checkpointWriter = Checkpoint::save;
+    private Workers workers = Workers.SINGLE;
+    private boolean stopAgreed;
+    private boolean replicasIdentical = true;
 
-    /** What a finished run reports. */
+    /**
+     * What a finished run reports; {@code parallel} is null for a step that runs in one piece on one
+     * worker.
+     */
     public record Result(double testAccuracy, double testLoss, double trainLoss, double trainSeconds,
-                         double imagesPerSecond, Path checkpoint, Path out, int epochs, long steps) {
+                         double imagesPerSecond, Path checkpoint, Path out, int epochs, long steps,
+                         Parallel parallel) {
+    }
+
+    /**
+     * How a step in parts went: workers, the global batch, the micro-batches of each worker, the
+     * bytes each worker contributes to the one averaging call of a step, seconds computing (forward,
+     * backward, update) and in averaging calls (including waits for slower workers), and whether the
+     * replicas' weights and momentum were identical at every check.
+     */
+    public record Parallel(int workers, int globalBatch, int microBatches, long allReduceBytesPerStep,
+                           double computeSeconds, double allReduceSeconds, boolean replicasIdentical) {
     }
 
     /** Training stopped because the loss or the weights stopped being numbers. */
@@ -97,6 +115,15 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Makes this trainer one of several data-parallel workers: it trains on its part of every global
+     * batch and averages its gradients with theirs. Only rank 0 writes into the run's folder and logs.
+     */
+    public Trainer withWorkers(Workers workers) {
+        this.workers = workers;
+        return this;
+    }
+
     /** Trains until the recipe's epoch count; see {@link #run(Path, StopSignal)}. */
     public Result run(Path resume) throws IOException {
         return run(resume, StopSignal.manual());
@@ -114,14 +141,17 @@ public final class Trainer {
         try (Backend.Executable stepper = backend.compile(run.trainPlan());
              Backend.Executable evaluator = backend.compile(model.compileInference(
                      Math.min(recipe.evalBatch(), Math.max(1, test.size()))));
-             BatchLoader loader = new BatchLoader(train, run.trainPlan().batch(), BatchLoader.Options.training(
+             BatchLoader loader = new BatchLoader(train, recipe.batch(), BatchLoader.Options.training(
                      run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
+            GradientExchange exchange = run.trainPlan().exchangesGradients()
+                    ? new GradientExchange(stepper, workers, microBatches(), recipe.ghostBatch() > 1) : null;
+            boolean stateOnHost = stepper.deviceMemoryBytes() < 0;
             TrainingState state = new TrainingState(model, stepper, run.start(), recipe.epochs(),
                     run.stepsPerEpoch(), resume != null);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
                     recipe.checkpointEvery(), log, checkpointWriter, resume);
-            TrainingListener listeners = listeners(state, checkpoints);
+            TrainingListener listeners = workers.rank() == 0 ? listeners(state, checkpoints) : TrainingListener.all(List.of());
             StateSnapshot beforeStep = recipe.skipNonfinite() ? new StateSnapshot(stepper) : null;
             listeners.runStarted(state);
             EpochRecord last = null;
@@ -131,29 +161,85 @@ public final class Trainer {
                 loader.startEpoch(state.epoch(), state.epochProgress().steps());
                 state.startEpochClock();
                 listeners.epochStarted(state);
-                for (Batch b; !stop.requested() && (b = loader.next()) != null; ) {
-                    step(b, run, stepper, state, beforeStep, checkpoints);
+                for (Batch b; !stopping(stop) && (b = loader.next()) != null; ) {
+                    if (exchange == null) {
+                        step(b, run, stepper, state, beforeStep, checkpoints);
+                    } else {
+                        stepInParts(b, run, exchange, stop, state, beforeStep, checkpoints);
+                        if (workers.size() > 1 && (stateOnHost || CheckpointListener.savesAfterStep(state,
+                                recipe.checkpointEvery()))) {
+                            synchronize(exchange, state, recipe.checkpointEvery());
+                        }
+                    }
                     listeners.stepEnded(state);
                 }
-                if (stop.requested()) {
+                if (stopping(stop)) {
+                    if (exchange != null) {
+                        synchronize(exchange, null, 0);
+                    }
                     listeners.stopped(state);
                     throw new StoppedException(String.format(Locale.ROOT, "stopped at step %d (epoch %d); continue"
                             + " with --resume %s", state.step(), state.epoch() + 1, checkpoints.file()),
                             stop.exitStatus());
+                }
+                if (exchange != null) {
+                    synchronize(exchange, null, 0);
                 }
                 last = endEpoch(state, run, stepper, evaluator, checkpoints);
                 seconds += last.seconds();
                 images += Math.round(last.imagesPerSecond() * last.seconds());
                 listeners.epochEnded(state, last);
             }
+            Parallel parallel = exchange == null ? null : new Parallel(workers.size(), recipe.batch(), microBatches(),
+                    exchange.bytesPerStep(), exchange.computeSeconds(), exchange.reduceSeconds(), replicasIdentical);
             return new Result(1 - last.testError(), last.testLoss(), last.trainLoss(), seconds,
-                    images / Math.max(seconds, 1e-9), checkpoints.file(), out, state.epochs(), state.step());
+                    images / Math.max(seconds, 1e-9), checkpoints.file(), out, state.epochs(), state.step(), parallel);
+        }
+    }
+
+    /** Micro-batches of each worker's part of a step. */
+    private int microBatches() {
+        return Math.max(recipe.accumulate(), recipe.ghostBatch());
+    }
+
+    /** Whether the run stops now: at the request itself alone, or, among workers, once they all know of it. */
+    private boolean stopping(StopSignal stop) {
+        return workers.size() == 1 ? stop.requested() : stopAgreed;
+    }
+
+    /**
+     * Brings the workers back into one state where the running statistics diverge: when the state
+     * is about to be read (a checkpoint, an evaluation: {@code state} null) the running statistics
+     * become their mean over the workers. The replicas' weights are compared each time.
+     */
+    private void synchronize(GradientExchange exchange, TrainingState state, int checkpointEvery) throws IOException {
+        if (state == null || CheckpointListener.savesAfterStep(state, checkpointEvery)) {
+            exchange.averageRunningStatistics();
+        }
+        if (!exchange.replicasIdentical()) {
+            if (replicasIdentical) {
+                log.println("warning: the replicas' weights differ (worker " + workers.rank() + ")");
+            }
+            replicasIdentical = false;
         }
     }
 
     /** What a run needs before its first step. */
     private record Run(CheckpointMetadata start, int stepsPerEpoch, LearningRateSchedule schedule,
-                       Normalization normalization, Plan trainPlan) {
+                       Normalization normalization, Plan trainPlan, Dataset testShard) {
+    }
+
+    /** The test images this worker evaluates: every N-th from its rank on (all of them for one worker). */
+    private Dataset testShard() {
+        int n = workers.size();
+        if (n == 1) {
+            return test;
+        }
+        int[] indices = new int[Math.max(0, (test.size() - workers.rank() + n - 1) / n)];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = workers.rank() + n * i;
+        }
+        return indices.length == 0 ? null : Splits.subset(test, indices);
     }
 
     /**
@@ -197,20 +283,31 @@ public final class Trainer {
             Checkpoint.restore(model, checkpoint.contents());
             start = start.at(saved.epoch(), saved.step(), saved.partial());
         }
-        Plan trainPlan = model.compileTraining(batch, sgd);
-        Files.createDirectories(out);
-        for (String file : List.of(CHECKPOINT, METRICS, CURVES, RECIPE)) {
-            AtomicFile.deleteLeftovers(out.resolve(file));
+        int parts = workers.size() * microBatches();
+        if (batch % parts != 0) {
+            throw new IllegalArgumentException("batch " + batch + " does not split into " + workers.size()
+                    + " workers x " + microBatches() + " micro-batches: make it a multiple of " + parts);
         }
-        AtomicFile.writeString(out.resolve(RECIPE), recipe.text());
-        return new Run(start, stepsPerEpoch, schedule, normalization, trainPlan);
+        Plan trainPlan = model.compileTraining(batch / parts, sgd);
+        if (parts > 1) {
+            trainPlan = trainPlan.exchangingGradients();
+        }
+        if (workers.rank() == 0) {
+            Files.createDirectories(out);
+            for (String file : List.of(CHECKPOINT, METRICS, CURVES, RECIPE)) {
+                AtomicFile.deleteLeftovers(out.resolve(file));
+            }
+            AtomicFile.writeString(out.resolve(RECIPE), recipe.text());
+        }
+        return new Run(start, stepsPerEpoch, schedule, normalization, trainPlan, testShard());
     }
 
     private TrainingListener listeners(TrainingState state, CheckpointListener checkpoints) {
         MetricsLog metrics = new MetricsLog(out.resolve(METRICS));
         String description = String.format(Locale.ROOT, "training %s (%,d parameters) on %s, %d epochs of %d steps, "
-                + "backend %s (%s)", model.name(), model.parameterCount(), train, state.epochs(),
-                state.stepsPerEpoch(), backend.name(), backend.device());
+                + "backend %s (%s)%s", model.name(), model.parameterCount(), train, state.epochs(),
+                state.stepsPerEpoch(), backend.name(), backend.device(), workers.size() == 1 ? ""
+                        : String.format(Locale.ROOT, " x %d workers", workers.size()));
         return TrainingListener.all(List.of(new ProgressListener(log, redraw, description), metrics, checkpoints,
                 new CurvesListener(metrics, out.resolve(CURVES), log)));
     }
@@ -237,15 +334,65 @@ public final class Trainer {
             beforeStep.restore();
             state.skipped();
         } else {
-            throw new DivergedException(String.format(Locale.ROOT, "loss became %s at step %d (epoch %d, learning "
-                    + "rate %g): lower the learning rate, add warm-up or pass --skip-nonfinite; the last good "
-                    + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
+            throw diverged(loss, state, lr, checkpoints);
         }
+    }
+
+    /** The test loss and accuracy; data-parallel workers each evaluate their share and add up. */
+    private Evaluator.Evaluation evaluate(Backend.Executable evaluator, Run run) throws IOException {
+        if (workers.size() == 1) {
+            return Evaluator.evaluate(evaluator, test, run.normalization());
+        }
+        float[] sums = new float[3];
+        if (run.testShard() != null) {
+            Evaluator.Evaluation mine = Evaluator.evaluate(evaluator, run.testShard(), run.normalization());
+            sums[0] = (float) (mine.loss() * mine.images());
+            sums[1] = Math.round(mine.accuracy() * mine.images());
+            sums[2] = mine.images();
+        }
+        workers.averageInPlace(sums, 0, sums.length);
+        int n = workers.size();
+        int images = Math.round(sums[2] * n);
+        return new Evaluator.Evaluation((double) sums[0] * n / Math.max(1, images),
+                Math.round(sums[1] * n) / (double) Math.max(1, images), images);
+    }
+
+    /**
+     * One SGD step whose gradients are averaged over micro-batches and workers before the update.
+     * Every worker sees the same averaged loss, so all skip, stop or fail together.
+     */
+    private void stepInParts(Batch b, Run run, GradientExchange exchange, StopSignal stop, TrainingState state,
+                             StateSnapshot beforeStep, CheckpointListener checkpoints) throws IOException {
+        Plan plan = run.trainPlan();
+        double lr = run.schedule().rate(state.step());
+        plan.learningRate().data()[0] = (float) lr;
+        if (beforeStep != null) {
+            beforeStep.take();
+        }
+        GradientExchange.Outcome outcome = exchange.compute(b, stop.requested());
+        stopAgreed = outcome.stop();
+        float loss = outcome.loss();
+        if (Float.isFinite(loss)) {
+            exchange.apply();
+            state.trained(loss, outcome.correct(), recipe.batch());
+        } else if (beforeStep != null) {
+            beforeStep.restore();
+            state.skipped();
+        } else {
+            throw diverged(loss, state, lr, checkpoints);
+        }
+    }
+
+    private static DivergedException diverged(float loss, TrainingState state, double lr,
+                                              CheckpointListener checkpoints) {
+        return new DivergedException(String.format(Locale.ROOT, "loss became %s at step %d (epoch %d, learning "
+                + "rate %g): lower the learning rate, add warm-up or pass --skip-nonfinite; the last good "
+                + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
     }
 
     /** Evaluates the model after an epoch and closes the epoch in the state. */
     private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
-                                 Backend.Executable evaluator, CheckpointListener checkpoints) {
+                                 Backend.Executable evaluator, CheckpointListener checkpoints) throws IOException {
         EpochProgress p = state.epochProgress();
         int trained = p.steps() - p.skipped();
         if (trained == 0) {
@@ -254,7 +401,7 @@ public final class Trainer {
         }
         stepper.pullModelState();
         evaluator.pushModelState();
-        Evaluator.Evaluation evaluation = Evaluator.evaluate(evaluator, test, run.normalization());
+        Evaluator.Evaluation evaluation = evaluate(evaluator, run);
         EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
                 p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
                 p.images() / p.seconds(), p.seconds(), p.skipped());

@@ -13,9 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs plans on the JVM's cores. Tensors live in their own float[]s, so there is nothing to copy
@@ -61,10 +64,24 @@ public final class JvmBackend implements Backend {
     public Executable compile(Plan plan) {
         Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
         List<Op> ops = new ArrayList<>();
-        plan.stages().forEach(stage -> ops.addAll(stage.ops()));
+        Set<Op> updateOps = Collections.newSetFromMap(new IdentityHashMap<>());
+        int updateStart = plan.updateStart() < 0 ? plan.stages().size() : plan.updateStart();
+        for (int s = 0; s < plan.stages().size(); s++) {
+            ops.addAll(plan.stages().get(s).ops());
+            if (s >= updateStart) {
+                updateOps.addAll(plan.stages().get(s).ops());
+            }
+        }
         List<Runnable> steps = new ArrayList<>();
+        int gradientSteps = -1;
         int fused = 0;
         for (Fusion.Step step : Fusion.schedule(ops, VectorApi.available())) {
+            boolean update = updateOps.containsAll(step.ops());
+            if (gradientSteps < 0 && update) {
+                gradientSteps = steps.size();
+            } else if (gradientSteps >= 0 && !update) {
+                throw new IllegalStateException("the update stages must come last in a plan");
+            }
             if (step instanceof Fusion.ConvChain chain) {
                 steps.add(fusedRoutine(chain, convolutions));
                 fused++;
@@ -90,10 +107,13 @@ public final class JvmBackend implements Backend {
                 }
             }
         }
-        Runnable[] program = steps.toArray(new Runnable[0]);
+        if (gradientSteps < 0) {
+            gradientSteps = steps.size();
+        }
         LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes, {} chains of fused ops",
-                plan.mode(), plan.batch(), plan.stages().size(), program.length, convolutions.size(), fused);
-        return new HostExecutable(plan, program);
+                plan.mode(), plan.batch(), plan.stages().size(), steps.size(), convolutions.size(), fused);
+        return new HostExecutable(plan, steps.subList(0, gradientSteps).toArray(new Runnable[0]),
+                steps.subList(gradientSteps, steps.size()).toArray(new Runnable[0]));
     }
 
     /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */

@@ -1,0 +1,262 @@
+package io.tornadoresnet.train;
+
+import io.tornadoresnet.data.Batch;
+import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.tensor.Tensor;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An SGD step whose gradients are computed apart from the update: over several micro-batches
+ * (accumulated, then averaged), over several workers (averaged through {@link Workers}), or both.
+ * Of each global batch of B rows, worker r of N takes the rows r, r+N, r+2N, ... (as PyTorch's
+ * DistributedSampler deals a shuffled epoch), and its micro-batch i of K the rows r + N*i + N*K*j:
+ * sub-batch p = r + N*i of the N*K, each normalised by its own batch-norm statistics. One worker
+ * with K micro-batches therefore sees the same sub-batches as K workers.
+ *
+ * <p>The gradients, the loss, the correct count and a stop request travel in one buffer, averaged
+ * in one call per step. Batch-norm running statistics follow PyTorch's gradient accumulation (each
+ * micro-batch updates them in turn), or, for ghost batches, they take the mean of the micro-batches'
+ * updates, which is what K workers' running statistics average to.
+ */
+final class GradientExchange {
+    private static final int LOSS = 0;
+    private static final int CORRECT = 1;
+    private static final int STOP = 2;
+    private static final int EXTRAS = 3;
+
+    private final Plan plan;
+    private final Backend.Executable stepper;
+    private final Workers workers;
+    private final int microBatches;
+    private final boolean ghost;
+    private final List<Tensor> gradients;
+    private final List<Tensor> runningStatistics;
+    private final List<Tensor> replicated;
+    private final int gradientLength;
+    private final float[] buffer;
+    private final float[] runningBefore;
+    private final float[] runningSum;
+    private final float[] runningBuffer;
+    private long computeNanos;
+    private long reduceNanos;
+
+    /** What the workers agreed on for one step. */
+    record Outcome(float loss, int correct, boolean stop) {
+    }
+
+    /**
+     * @param stepper      a compiled plan that {@link Plan#exchangesGradients()}, of batch B / (N * microBatches)
+     * @param ghost        running statistics as separate workers would keep them, rather than PyTorch's accumulation
+     */
+    GradientExchange(Backend.Executable stepper, Workers workers, int microBatches, boolean ghost) {
+        this.plan = stepper.plan();
+        this.stepper = stepper;
+        this.workers = workers;
+        this.microBatches = microBatches;
+        this.ghost = ghost;
+        this.gradients = plan.gradients();
+        List<Tensor> running = new ArrayList<>();
+        List<Tensor> others = new ArrayList<>();
+        for (Tensor t : plan.modelState()) {
+            (isRunningStatistic(t) ? running : others).add(t);
+        }
+        this.runningStatistics = List.copyOf(running);
+        this.replicated = List.copyOf(others);
+        this.gradientLength = length(gradients);
+        this.buffer = new float[gradientLength + EXTRAS];
+        int runningLength = length(runningStatistics);
+        this.runningBuffer = new float[runningLength];
+        this.runningBefore = ghost ? new float[runningLength] : null;
+        this.runningSum = ghost ? new float[runningLength] : null;
+    }
+
+    static boolean isRunningStatistic(Tensor t) {
+        return t.name().endsWith(".running_mean") || t.name().endsWith(".running_var");
+    }
+
+    /**
+     * Computes this worker's gradients of its part of the global batch, averages them (and the
+     * metrics) over the micro-batches and the workers, and leaves the mean in the plan's gradient
+     * tensors for {@link #apply}. The caller has set the learning rate.
+     */
+    Outcome compute(Batch global, boolean stopRequested) throws IOException {
+        int n = workers.size();
+        int parts = n * microBatches;
+        int rows = plan.batch();
+        int imageSize = plan.input().size() / rows;
+        if (ghost) {
+            stepper.pullModelState();
+            gather(runningStatistics, runningBefore);
+        }
+        float loss = 0;
+        long correct = 0;
+        for (int i = 0; i < microBatches; i++) {
+            int part = workers.rank() + n * i;
+            for (int j = 0; j < rows; j++) {
+                int row = part + parts * j;
+                System.arraycopy(global.images(), row * imageSize, plan.input().data(), j * imageSize, imageSize);
+                plan.labels()[j] = global.labels()[row];
+            }
+            long start = System.nanoTime();
+            stepper.computeGradients();
+            computeNanos += System.nanoTime() - start;
+            loss = i == 0 ? plan.loss() : loss + plan.loss();
+            correct += plan.correct();
+            int offset = 0;
+            for (Tensor g : gradients) {
+                float[] d = g.data();
+                if (i == 0) {
+                    System.arraycopy(d, 0, buffer, offset, d.length);
+                } else {
+                    for (int k = 0; k < d.length; k++) {
+                        buffer[offset + k] += d[k];
+                    }
+                }
+                offset += d.length;
+            }
+            if (ghost) {
+                stepper.pullModelState();
+                addTo(runningStatistics, runningSum, i == 0);
+                scatter(runningBefore, runningStatistics);
+                stepper.pushModelState();
+            }
+        }
+        if (microBatches > 1) {
+            for (int k = 0; k < gradientLength; k++) {
+                buffer[k] /= microBatches;
+            }
+            loss /= microBatches;
+        }
+        if (ghost) {
+            for (int k = 0; k < runningSum.length; k++) {
+                runningSum[k] /= microBatches;
+            }
+            scatter(runningSum, runningStatistics);
+            stepper.pushModelState();
+        }
+        buffer[gradientLength + LOSS] = loss;
+        buffer[gradientLength + CORRECT] = correct;
+        buffer[gradientLength + STOP] = stopRequested ? 1 : 0;
+        reduce(buffer);
+        scatter(buffer, gradients);
+        return new Outcome(buffer[gradientLength + LOSS], Math.round(buffer[gradientLength + CORRECT] * n),
+                buffer[gradientLength + STOP] > 0);
+    }
+
+    /** The optimizer update with the averaged gradients. */
+    void apply() {
+        long start = System.nanoTime();
+        stepper.applyGradients();
+        computeNanos += System.nanoTime() - start;
+    }
+
+    /** Replaces every worker's batch-norm running statistics by their mean over the workers. */
+    void averageRunningStatistics() throws IOException {
+        if (workers.size() == 1 || runningBuffer.length == 0) {
+            return;
+        }
+        stepper.pullModelState();
+        gather(runningStatistics, runningBuffer);
+        reduce(runningBuffer);
+        scatter(runningBuffer, runningStatistics);
+        stepper.pushModelState();
+    }
+
+    /**
+     * Whether every worker holds the same weights and momentum, bit for bit: each worker's hash of
+     * them, gathered through one averaging call (each worker fills only its own slots, with 16-bit
+     * pieces that the mean carries exactly). The caller has pulled the model state.
+     */
+    boolean replicasIdentical() throws IOException {
+        int n = workers.size();
+        if (n == 1) {
+            return true;
+        }
+        long hash = hash(replicated);
+        float[] slots = new float[4 * n];
+        for (int p = 0; p < 4; p++) {
+            slots[4 * workers.rank() + p] = (hash >>> (16 * p)) & 0xFFFF;
+        }
+        reduce(slots);
+        for (int r = 0; r < n; r++) {
+            long other = 0;
+            for (int p = 0; p < 4; p++) {
+                other |= (long) Math.round(slots[4 * r + p] * n) << (16 * p);
+            }
+            if (other != hash) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A 64-bit hash of the tensors' bits (FNV-1a over each float's raw bits). */
+    static long hash(List<Tensor> tensors) {
+        long h = 0xcbf29ce484222325L;
+        for (Tensor t : tensors) {
+            for (float v : t.data()) {
+                h = (h ^ Float.floatToRawIntBits(v)) * 0x100000001b3L;
+            }
+        }
+        return h;
+    }
+
+    /** Bytes of the buffer each worker contributes to the step's averaging call. */
+    long bytesPerStep() {
+        return (long) Float.BYTES * buffer.length;
+    }
+
+    double computeSeconds() {
+        return computeNanos / 1e9;
+    }
+
+    /** Seconds in the averaging calls: moving and summing the data, and waiting for slower workers. */
+    double reduceSeconds() {
+        return reduceNanos / 1e9;
+    }
+
+    private void reduce(float[] data) throws IOException {
+        if (workers.size() == 1) {
+            return;
+        }
+        long start = System.nanoTime();
+        workers.averageInPlace(data, 0, data.length);
+        reduceNanos += System.nanoTime() - start;
+    }
+
+    private static int length(List<Tensor> tensors) {
+        long sum = tensors.stream().mapToLong(Tensor::size).sum();
+        return Math.toIntExact(sum);
+    }
+
+    private static void gather(List<Tensor> tensors, float[] into) {
+        int offset = 0;
+        for (Tensor t : tensors) {
+            System.arraycopy(t.data(), 0, into, offset, t.size());
+            offset += t.size();
+        }
+    }
+
+    private static void scatter(float[] from, List<Tensor> tensors) {
+        int offset = 0;
+        for (Tensor t : tensors) {
+            System.arraycopy(from, offset, t.data(), 0, t.size());
+            offset += t.size();
+        }
+    }
+
+    private static void addTo(List<Tensor> tensors, float[] sum, boolean first) {
+        int offset = 0;
+        for (Tensor t : tensors) {
+            float[] d = t.data();
+            for (int k = 0; k < d.length; k++) {
+                sum[offset + k] = first ? d[k] : sum[offset + k] + d[k];
+            }
+            offset += d.length;
+        }
+    }
+}
