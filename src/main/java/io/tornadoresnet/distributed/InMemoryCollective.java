@@ -77,6 +77,11 @@ public final class InMemoryCollective implements Collective {
             barrier.reset();
         }
 
+        /** Whether a worker is waiting in a call for the others. */
+        boolean hasWaiting() {
+            return barrier.getNumberWaiting() > 0;
+        }
+
         private void allArrived() {
             int length = lengths[0];
             lengthsDiffer = false;
