@@ -20,7 +20,10 @@ import java.util.List;
  * <p>The gradients, the loss, the correct count and a stop request travel in one buffer, averaged
  * in one call per step. Batch-norm running statistics follow PyTorch's gradient accumulation (each
  * micro-batch updates them in turn), or, for ghost batches, they take the mean of the micro-batches'
- * updates, which is what K workers' running statistics average to.
+ * updates. Workers average their running statistics at every step where the state lives in host
+ * memory (they ride in the same buffer), else when the state is read ({@link #averageRunningStatistics}):
+ * the update is linear, so both give the mean that DDP's per-worker statistics average to, and one
+ * worker with ghost batches the same.
  */
 final class GradientExchange {
     private static final int LOSS = 0;
@@ -37,6 +40,8 @@ final class GradientExchange {
     private final List<Tensor> runningStatistics;
     private final List<Tensor> replicated;
     private final int gradientLength;
+    private final boolean runningEveryStep;
+    private final int extras;
     private final float[] buffer;
     private final float[] runningBefore;
     private final float[] runningSum;
@@ -51,8 +56,11 @@ final class GradientExchange {
     /**
      * @param stepper      a compiled plan that {@link Plan#exchangesGradients()}, of batch B / (N * microBatches)
      * @param ghost        running statistics as separate workers would keep them, rather than PyTorch's accumulation
+     * @param runningEveryStep average the workers' running statistics with the gradients, at every step
+     *                     (for a state in host memory, where reading them costs nothing)
      */
-    GradientExchange(Backend.Executable stepper, Workers workers, int microBatches, boolean ghost) {
+    GradientExchange(Backend.Executable stepper, Workers workers, int microBatches, boolean ghost,
+                     boolean runningEveryStep) {
         this.plan = stepper.plan();
         this.stepper = stepper;
         this.workers = workers;
@@ -67,8 +75,10 @@ final class GradientExchange {
         this.runningStatistics = List.copyOf(running);
         this.replicated = List.copyOf(others);
         this.gradientLength = length(gradients);
-        this.buffer = new float[gradientLength + EXTRAS];
         int runningLength = length(runningStatistics);
+        this.runningEveryStep = runningEveryStep && workers.size() > 1;
+        this.extras = gradientLength + (this.runningEveryStep ? runningLength : 0);
+        this.buffer = new float[extras + EXTRAS];
         this.runningBuffer = new float[runningLength];
         this.runningBefore = ghost ? new float[runningLength] : null;
         this.runningSum = ghost ? new float[runningLength] : null;
@@ -138,13 +148,19 @@ final class GradientExchange {
             scatter(runningSum, runningStatistics);
             stepper.pushModelState();
         }
-        buffer[gradientLength + LOSS] = loss;
-        buffer[gradientLength + CORRECT] = correct;
-        buffer[gradientLength + STOP] = stopRequested ? 1 : 0;
+        if (runningEveryStep) {
+            gatherAt(runningStatistics, buffer, gradientLength);
+        }
+        buffer[extras + LOSS] = loss;
+        buffer[extras + CORRECT] = correct;
+        buffer[extras + STOP] = stopRequested ? 1 : 0;
         reduce(buffer);
         scatter(buffer, gradients);
-        return new Outcome(buffer[gradientLength + LOSS], Math.round(buffer[gradientLength + CORRECT] * n),
-                buffer[gradientLength + STOP] > 0);
+        if (runningEveryStep) {
+            scatterFrom(buffer, gradientLength, runningStatistics);
+        }
+        return new Outcome(buffer[extras + LOSS], Math.round(buffer[extras + CORRECT] * n),
+                buffer[extras + STOP] > 0);
     }
 
     /** The optimizer update with the averaged gradients. */
@@ -156,7 +172,7 @@ final class GradientExchange {
 
     /** Replaces every worker's batch-norm running statistics by their mean over the workers. */
     void averageRunningStatistics() throws IOException {
-        if (workers.size() == 1 || runningBuffer.length == 0) {
+        if (workers.size() == 1 || runningEveryStep || runningBuffer.length == 0) {
             return;
         }
         stepper.pullModelState();
@@ -169,13 +185,14 @@ final class GradientExchange {
     /**
      * Whether every worker holds the same weights and momentum, bit for bit: each worker's hash of
      * them, gathered through one averaging call (each worker fills only its own slots, with 16-bit
-     * pieces that the mean carries exactly). The caller has pulled the model state.
+     * pieces that the mean carries exactly).
      */
     boolean replicasIdentical() throws IOException {
         int n = workers.size();
         if (n == 1) {
             return true;
         }
+        stepper.pullModelState();
         long hash = hash(replicated);
         float[] slots = new float[4 * n];
         for (int p = 0; p < 4; p++) {
@@ -234,7 +251,10 @@ final class GradientExchange {
     }
 
     private static void gather(List<Tensor> tensors, float[] into) {
-        int offset = 0;
+        gatherAt(tensors, into, 0);
+    }
+
+    private static void gatherAt(List<Tensor> tensors, float[] into, int offset) {
         for (Tensor t : tensors) {
             System.arraycopy(t.data(), 0, into, offset, t.size());
             offset += t.size();
@@ -242,7 +262,10 @@ final class GradientExchange {
     }
 
     private static void scatter(float[] from, List<Tensor> tensors) {
-        int offset = 0;
+        scatterFrom(from, 0, tensors);
+    }
+
+    private static void scatterFrom(float[] from, int offset, List<Tensor> tensors) {
         for (Tensor t : tensors) {
             System.arraycopy(from, offset, t.data(), 0, t.size());
             offset += t.size();

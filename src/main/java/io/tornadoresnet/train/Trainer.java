@@ -144,9 +144,10 @@ public final class Trainer {
              BatchLoader loader = new BatchLoader(train, recipe.batch(), BatchLoader.Options.training(
                      run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
-            GradientExchange exchange = run.trainPlan().exchangesGradients()
-                    ? new GradientExchange(stepper, workers, microBatches(), recipe.ghostBatch() > 1) : null;
+            // a plan that holds no device memory keeps its state in the float[]s: reading it costs nothing
             boolean stateOnHost = stepper.deviceMemoryBytes() < 0;
+            GradientExchange exchange = run.trainPlan().exchangesGradients() ? new GradientExchange(stepper, workers,
+                    microBatches(), recipe.ghostBatch() > 1, stateOnHost) : null;
             TrainingState state = new TrainingState(model, stepper, run.start(), recipe.epochs(),
                     run.stepsPerEpoch(), resume != null);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
