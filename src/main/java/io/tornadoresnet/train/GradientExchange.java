@@ -131,8 +131,10 @@ final class GradientExchange {
             if (ghost) {
                 stepper.pullModelState();
                 addTo(runningStatistics, runningSum, i == 0);
-                scatter(runningBefore, runningStatistics);
-                stepper.pushModelState();
+                if (i + 1 < microBatches) {
+                    scatter(runningBefore, runningStatistics);
+                    stepper.pushModelState();
+                }
             }
         }
         if (microBatches > 1) {
@@ -145,8 +147,6 @@ final class GradientExchange {
             for (int k = 0; k < runningSum.length; k++) {
                 runningSum[k] /= microBatches;
             }
-            scatter(runningSum, runningStatistics);
-            stepper.pushModelState();
         }
         if (runningEveryStep) {
             gatherAt(runningStatistics, buffer, gradientLength);
@@ -163,11 +163,20 @@ final class GradientExchange {
                 buffer[extras + STOP] > 0);
     }
 
-    /** The optimizer update with the averaged gradients. */
+    /**
+     * The optimizer update with the averaged gradients; with ghost batches, the running statistics
+     * then become the mean of the micro-batches' (not before: a device must not receive the state
+     * between the two halves of a step).
+     */
     void apply() {
         long start = System.nanoTime();
         stepper.applyGradients();
         computeNanos += System.nanoTime() - start;
+        if (ghost) {
+            stepper.pullModelState();
+            scatter(runningSum, runningStatistics);
+            stepper.pushModelState();
+        }
     }
 
     /** Replaces every worker's batch-norm running statistics by their mean over the workers. */

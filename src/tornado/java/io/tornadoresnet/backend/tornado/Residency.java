@@ -79,13 +79,20 @@ final class Residency {
      * @param state   the model state: born in the upload graph whose tasks name it, relayed around the cycle
      * @param inputs  per-step inputs (float[] or int[]), copied in every step
      * @param outputs per-step outputs, copied out every step
+     * @param updateStart index of the first update graph (the graphs from it on run as the second half)
+     * @param exchanged the gradients that leave the device before the update graphs and come back
+     *                  for them; empty for a plan whose step runs in one piece
      */
-    Residency(List<List<TaskUse>> graphs, int uploads, List<Object> state, List<Object> inputs, List<Object> outputs) {
+    Residency(List<List<TaskUse>> graphs, int uploads, List<Object> state, List<Object> inputs, List<Object> outputs,
+              int updateStart, List<Object> exchanged) {
         Set<Object> stateSet = identitySet(state);
+        Set<Object> exchangedSet = identitySet(exchanged);
         Set<Object> inputSet = identitySet(inputs);
         Set<Object> outputSet = identitySet(outputs);
         int n = graphs.size();
         Map<Object, int[]> range = new IdentityHashMap<>();
+        Map<Object, int[]> beforeUpdate = new IdentityHashMap<>();
+        Map<Object, int[]> inUpdate = new IdentityHashMap<>();
         List<Object> order = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             for (TaskUse task : graphs.get(k)) {
@@ -96,6 +103,12 @@ final class Residency {
                         order.add(array);
                     } else {
                         r[1] = k;
+                    }
+                    if (exchangedSet.contains(array)) {
+                        int[] half = (k < updateStart ? beforeUpdate : inUpdate).computeIfAbsent(array,
+                                a -> new int[] {-1, -1});
+                        half[0] = half[0] < 0 ? k : half[0];
+                        half[1] = k;
                     }
                 }
             }
@@ -126,6 +139,20 @@ final class Residency {
                     if (k >= first) {
                         persisted.add(array);
                     }
+                    continue;
+                }
+                if (exchangedSet.contains(array)) {
+                    boolean firstHalf = k < updateStart;
+                    int[] half = (firstHalf ? beforeUpdate : inUpdate).get(array);
+                    if (half == null || k < half[0] || k > half[1]) {
+                        continue;
+                    }
+                    if (k == half[0]) {
+                        (firstHalf ? firstIn : everyIn).add(array);
+                    } else {
+                        consumed.add(array);
+                    }
+                    (firstHalf && k == half[1] ? out : persisted).add(array);
                     continue;
                 }
                 int last = range.get(array)[1];

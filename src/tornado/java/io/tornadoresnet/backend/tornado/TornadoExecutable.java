@@ -18,7 +18,9 @@ import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A plan compiled into TornadoVM task graphs: the first graphs upload the model state (only
@@ -34,6 +36,8 @@ public final class TornadoExecutable implements Backend.Executable {
     private final List<String> stageNames = new ArrayList<>();
     private final int[] tasksPerGraph;
     private final int uploadGraphs;
+    /** Index of the first update graph: {@link #computeGradients()} runs the stage graphs before it. */
+    private final int updateGraph;
     private final TornadoExecutionPlan executionPlan;
     private final long deviceBytes;
     private final Tuning tuning;
@@ -119,8 +123,16 @@ public final class TornadoExecutable implements Backend.Executable {
             outputs.add(plan.inputGradient().data());
         }
 
-        Residency residency = fit(units, stateArrays, inputs, outputs);
+        Set<String> updateStages = new HashSet<>();
+        int updateStart = plan.updateStart() < 0 ? plan.stages().size() : plan.updateStart();
+        plan.stages().subList(updateStart, plan.stages().size()).forEach(stage -> updateStages.add(stage.name()));
+        List<Object> exchanged = new ArrayList<>();
+        if (plan.exchangesGradients()) {
+            plan.gradients().forEach(g -> exchanged.add(g.data()));
+        }
+        Residency residency = fit(units, stateArrays, inputs, outputs, updateStages, exchanged);
         this.uploadGraphs = (int) units.stream().filter(Unit::upload).count();
+        this.updateGraph = firstUpdate(units, updateStages);
         for (int k = 0; k < units.size(); k++) {
             Unit u = units.get(k);
             boolean split = k > 0 && units.get(k - 1).stage().equals(u.stage())
@@ -169,13 +181,25 @@ public final class TornadoExecutable implements Backend.Executable {
         return keeps;
     }
 
+    /** Index of the first unit of an update stage, or the number of units when there is none. */
+    private static int firstUpdate(List<Unit> units, Set<String> updateStages) {
+        for (int k = 0; k < units.size(); k++) {
+            if (!units.get(k).upload() && updateStages.contains(units.get(k).stage())) {
+                return k;
+            }
+        }
+        return units.size();
+    }
+
     /** Splits units in halves until every graph fits TornadoVM's graph capacity. */
-    private static Residency fit(List<Unit> units, List<Object> state, List<Object> inputs, List<Object> outputs) {
+    private static Residency fit(List<Unit> units, List<Object> state, List<Object> inputs, List<Object> outputs,
+                                 Set<String> updateStages, List<Object> exchanged) {
         while (true) {
             List<List<Residency.TaskUse>> uses = new ArrayList<>();
             units.forEach(u -> uses.add(u.tasks()));
             int uploads = (int) units.stream().filter(Unit::upload).count();
-            Residency residency = new Residency(uses, uploads, state, inputs, outputs);
+            Residency residency = new Residency(uses, uploads, state, inputs, outputs, firstUpdate(units, updateStages),
+                    exchanged);
             int over = -1;
             for (int k = 0; k < units.size() && over < 0; k++) {
                 if (residency.nodes(k) > Residency.NODE_BUDGET) {
@@ -246,6 +270,37 @@ public final class TornadoExecutable implements Backend.Executable {
     @Override
     public void run() {
         checkOpen();
+        startStep();
+        executeStages(uploadGraphs, graphNames.size());
+    }
+
+    @Override
+    public void computeGradients() {
+        requireExchange();
+        startStep();
+        executeStages(uploadGraphs, updateGraph);
+    }
+
+    @Override
+    public void applyGradients() {
+        requireExchange();
+        if (uploadPending) {
+            throw new IllegalStateException("the model state was pushed between computeGradients and applyGradients; "
+                    + "push it after the update");
+        }
+        executeStages(updateGraph, graphNames.size());
+    }
+
+    private void requireExchange() {
+        checkOpen();
+        if (!plan.exchangesGradients()) {
+            throw new IllegalStateException("the plan was not compiled to exchange its gradients: "
+                    + "compile plan.exchangingGradients()");
+        }
+    }
+
+    /** Runs the upload graphs when the state must go (again) to the device, and zeroes the step's counts. */
+    private void startStep() {
         bytesIn = 0;
         bytesOut = 0;
         uploadBytesIn = 0;
@@ -258,7 +313,10 @@ public final class TornadoExecutable implements Backend.Executable {
             }
             uploadPending = false;
         }
-        for (int k = uploadGraphs; k < graphNames.size(); k++) {
+    }
+
+    private void executeStages(int from, int to) {
+        for (int k = from; k < to; k++) {
             TornadoExecutionResult r = execute(k);
             if (profile) {
                 TornadoProfilerResult p = r.getProfilerResult();

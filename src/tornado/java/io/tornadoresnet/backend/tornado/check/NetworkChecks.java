@@ -66,6 +66,7 @@ final class NetworkChecks implements AutoCloseable {
     private float[] pushLoss;
     private long pushUploadBytes;
     private Inference inference;
+    private SplitStep splitStep;
 
     private static final class Run {
         final String name;
@@ -83,6 +84,10 @@ final class NetworkChecks implements AutoCloseable {
 
     /** The model states of the three runs at one moment (the device's pulled). */
     private record Snapshot(List<Tensor> kernels, List<float[]> jvm, List<float[]> device) {
+    }
+
+    /** A step in two halves with the gradients changed on the host in between: errors and bytes. */
+    private record SplitStep(Check.Measured gradients, Check.Measured state, long bytesError, String bytes) {
     }
 
     /** Scaled errors of the device's inference outputs against each reference, and its bytes. */
@@ -139,6 +144,11 @@ final class NetworkChecks implements AutoCloseable {
                 }),
                 new Check(g + "step after a push vs kernels", Tolerances.STEP, () -> pushed(true)),
                 new Check(g + "step after a push vs jvm backend", Tolerances.JVM_STEP, () -> pushed(false)),
+                new Check(g + "split step gradients vs kernels", Tolerances.KERNEL, () -> splitStep().gradients()),
+                new Check(g + "split step state after host-averaged gradients vs kernels", Tolerances.STEP,
+                        () -> splitStep().state()),
+                new Check(g + "split step bytes", Tolerances.EXACT,
+                        () -> new Check.Measured(splitStep().bytesError(), splitStep().bytes())),
                 new Check(g + "inference vs kernels", Tolerances.STEP, () -> inference().vsKernels()),
                 new Check(g + "inference vs jvm backend", Tolerances.JVM_STEP, () -> inference().vsJvm()),
                 new Check(g + "inference bytes per batch", Tolerances.EXACT,
@@ -299,6 +309,72 @@ final class NetworkChecks implements AutoCloseable {
         List<float[]> reference = vsKernels ? floats(afterPush.kernels) : afterPush.jvm;
         Check.Measured loss = new Check.Measured(Errors.loss(pushLoss[2], pushLoss[vsKernels ? 0 : 1]), "loss");
         return loss.worse(stateError(afterPush.kernels, reference, afterPush.device, true, true));
+    }
+
+    /**
+     * Two steps of a plan that exchanges its gradients, on the device and in the plain kernels:
+     * computeGradients, the gradients halved on the host (as an average with a worker whose
+     * gradients are zero would), applyGradients. The device's gradients against the kernels', its
+     * state after the two steps, and the second step's bytes: besides a whole step's, every
+     * gradient leaves once and comes back once.
+     */
+    private SplitStep splitStep() {
+        if (splitStep != null) {
+            return splitStep;
+        }
+        ResNet kernelModel = model.get();
+        ResNet deviceModel = model.get();
+        kernelModel.initialize(43);
+        deviceModel.initialize(43);
+        Check.Measured gradients = Check.Measured.of(0);
+        long bytesError = 0;
+        String bytes = "";
+        Check.Measured state;
+        try (Backend.Executable k = new KernelReferenceBackend().compile(
+                kernelModel.compileTraining(batch, sgd).exchangingGradients());
+             TornadoExecutable d = tornado.compile(deviceModel.compileTraining(batch, sgd).exchangingGradients())) {
+            Plan a = k.plan();
+            Plan b = d.plan();
+            for (int s = 0; s < 2; s++) {
+                randomBatch(a, new Random(2000 + s), kernelModel.classes());
+                copyBatch(a, b);
+                a.learningRate().data()[0] = 0.01f;
+                b.learningRate().data()[0] = 0.01f;
+                k.computeGradients();
+                d.computeGradients();
+                long gradientBytes = 0;
+                for (int i = 0; i < a.gradients().size(); i++) {
+                    float[] expected = a.gradients().get(i).data();
+                    float[] actual = b.gradients().get(i).data();
+                    gradients = gradients.worse(new Check.Measured(Errors.scaled(actual, expected),
+                            a.gradients().get(i).name()));
+                    for (int j = 0; j < expected.length; j++) {
+                        expected[j] *= 0.5f;
+                        actual[j] *= 0.5f;
+                    }
+                    gradientBytes += 4L * expected.length + HEADER;
+                }
+                k.applyGradients();
+                d.applyGradients();
+                if (s == 1) {
+                    long input = 4L * b.input().size() + HEADER;
+                    long labels = 4L * b.labels().length + HEADER;
+                    long rate = 4L + HEADER;
+                    long expectedIn = 2 * (input + labels + rate + gradientBytes)
+                            + (long) LAUNCH_FRAME * d.tasksPerStep();
+                    long expectedOut = 4L * b.metrics().size() + HEADER + gradientBytes;
+                    bytesError = Math.abs(d.bytesCopiedIn() - expectedIn) + Math.abs(d.bytesCopiedOut() - expectedOut);
+                    bytes = String.format("in %d bytes (expected %d: a whole step's and 2 x %d of gradients), out %d "
+                            + "(expected %d)", d.bytesCopiedIn(), expectedIn, gradientBytes, d.bytesCopiedOut(),
+                            expectedOut);
+                }
+            }
+            d.pullModelState();
+            List<Tensor> named = a.modelState();
+            state = stateError(named, floats(named), floats(b.modelState()), true, true);
+        }
+        splitStep = new SplitStep(gradients, state, bytesError, bytes);
+        return splitStep;
     }
 
     /** Two rounds of inference on random batches from each model's current weights; the second's bytes. */
