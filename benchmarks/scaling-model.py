@@ -45,19 +45,23 @@ def main():
             model, seconds = c.split("=")
             computes.append((model, "given", float(seconds)))
     latency = args.latency_us * 1e-6
+    print("| model | compute per step | link | " + " | ".join(f"N = {n}" for n in WORKERS) + " |")
+    print("|---|---|---|" + "---:|" * len(WORKERS))
     for model, where, t in computes:
         params = PARAMETERS[model]
-        print(f"\n{model} ({params:,} parameters), compute {t * 1000:.1f} ms per step ({where}); "
-              f"ms per step without overlap / with ideal overlap, '*' where the all-reduce takes longer than compute")
-        print("| N | MB per worker per step | " + " | ".join(f"{g} Gbit/s" for g in GBITS) + " |")
-        print("|---:|---:|" + "---:|" * len(GBITS))
-        for n in WORKERS:
+        for g in GBITS:
             cells = []
-            for g in GBITS:
+            for n in WORKERS:
                 c = comm_seconds(n, params, g, latency)
-                mark = "*" if c > t else ""
-                cells.append(f"{(t + c) * 1000:.1f} / {max(t, c) * 1000:.1f}{mark}")
-            print(f"| {n} | {ring_bytes(n, params) / 1e6:.2f} | " + " | ".join(cells) + " |")
+                mark = " *" if c > t else ""
+                cells.append(f"{(t + c) * 1000:.4g} ms, x{n * t / (t + c):.3g} ({n * t / max(t, c):.3g}){mark}")
+            print(f"| {model} | {t * 1000:.4g} ms ({where}) | {g} Gbit/s | " + " | ".join(cells) + " |")
+    print()
+    print("Each cell: the step time without overlap, the speed-up over one worker (N x compute / step time),")
+    print("and in parentheses the speed-up with ideal overlap; * where the all-reduce takes longer than compute.")
+    print("All-reduce bytes per worker per step, 2(N-1)/N x 4 x parameters: " + ", ".join(
+        f"{m} {ring_bytes(2, p) / 1e6:.2f} MB at N = 2 to {ring_bytes(64, p) / 1e6:.2f} MB at N = 64"
+        for m, p in PARAMETERS.items()) + f"; latency {args.latency_us:g} us per message, 2(N-1) messages.")
 
 
 if __name__ == "__main__":
