@@ -152,7 +152,8 @@ public final class Trainer {
                     run.stepsPerEpoch(), resume != null);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
                     recipe.checkpointEvery(), log, checkpointWriter, resume);
-            TrainingListener listeners = workers.rank() == 0 ? listeners(state, checkpoints) : TrainingListener.all(List.of());
+            TrainingListener listeners = workers.rank() == 0 ? listeners(state, checkpoints)
+                    : TrainingListener.all(List.of());
             StateSnapshot beforeStep = recipe.skipNonfinite() ? new StateSnapshot(stepper) : null;
             listeners.runStarted(state);
             EpochRecord last = null;
@@ -167,16 +168,18 @@ public final class Trainer {
                         step(b, run, stepper, state, beforeStep, checkpoints);
                     } else {
                         stepInParts(b, run, exchange, stop, state, beforeStep, checkpoints);
-                        if (workers.size() > 1 && (stateOnHost || CheckpointListener.savesAfterStep(state,
-                                recipe.checkpointEvery()))) {
-                            synchronize(exchange, state, recipe.checkpointEvery());
+                        boolean checkpointNext = CheckpointListener.savesAfterStep(state, recipe.checkpointEvery());
+                        if (checkpointNext) {
+                            beforeStateIsRead(exchange);
+                        } else if (stateOnHost) {
+                            compareReplicas(exchange);
                         }
                     }
                     listeners.stepEnded(state);
                 }
                 if (stopping(stop)) {
                     if (exchange != null) {
-                        synchronize(exchange, null, 0);
+                        beforeStateIsRead(exchange);
                     }
                     listeners.stopped(state);
                     throw new StoppedException(String.format(Locale.ROOT, "stopped at step %d (epoch %d); continue"
@@ -184,7 +187,7 @@ public final class Trainer {
                             stop.exitStatus());
                 }
                 if (exchange != null) {
-                    synchronize(exchange, null, 0);
+                    beforeStateIsRead(exchange);
                 }
                 last = endEpoch(state, run, stepper, evaluator, checkpoints);
                 seconds += last.seconds();
@@ -209,14 +212,16 @@ public final class Trainer {
     }
 
     /**
-     * Brings the workers back into one state where the running statistics diverge: when the state
-     * is about to be read (a checkpoint, an evaluation: {@code state} null) the running statistics
-     * become their mean over the workers. The replicas' weights are compared each time.
+     * Before a checkpoint or an evaluation reads the model state: the workers' running statistics
+     * become their mean (where they are not averaged at every step), and the replicas are compared.
      */
-    private void synchronize(GradientExchange exchange, TrainingState state, int checkpointEvery) throws IOException {
-        if (state == null || CheckpointListener.savesAfterStep(state, checkpointEvery)) {
-            exchange.averageRunningStatistics();
-        }
+    private void beforeStateIsRead(GradientExchange exchange) throws IOException {
+        exchange.averageRunningStatistics();
+        compareReplicas(exchange);
+    }
+
+    /** Compares the replicas' weights and momentum; a difference is reported once and in the result. */
+    private void compareReplicas(GradientExchange exchange) throws IOException {
         if (!exchange.replicasIdentical()) {
             if (replicasIdentical) {
                 log.println("warning: the replicas' weights differ (worker " + workers.rank() + ")");
