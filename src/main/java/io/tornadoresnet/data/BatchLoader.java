@@ -62,6 +62,8 @@ public final class BatchLoader implements AutoCloseable {
 
     private final Dataset dataset;
     private final int batchSize;
+    private final int shard;
+    private final int shards;
     private final Options options;
     private final Shape shape;
     private final int imageSize;
@@ -85,8 +87,24 @@ public final class BatchLoader implements AutoCloseable {
     private boolean closed;
 
     public BatchLoader(Dataset dataset, int batchSize, Options options) {
+        this(dataset, batchSize, 0, 1, options);
+    }
+
+    /**
+     * A loader of one worker's share of every batch, as PyTorch's DistributedSampler deals an
+     * epoch: of each batch of {@code globalBatch} positions the loader serves only the rows
+     * {@code shard}, {@code shard + shards}, ... (a batch of globalBatch / shards rows), with the
+     * images and augmentation that a loader of the whole batch gives those rows.
+     */
+    public BatchLoader(Dataset dataset, int globalBatch, int shard, int shards, Options options) {
+        if (shards <= 0 || shard < 0 || shard >= shards || globalBatch % shards != 0) {
+            throw new IllegalArgumentException("shard " + shard + " of " + shards + " does not split a batch of "
+                    + globalBatch + " into equal parts");
+        }
         this.dataset = dataset;
-        this.batchSize = batchSize;
+        this.batchSize = globalBatch;
+        this.shard = shard;
+        this.shards = shards;
         this.options = options;
         this.shape = dataset.imageShape();
         this.imageSize = shape.size();
@@ -103,7 +121,8 @@ public final class BatchLoader implements AutoCloseable {
         options.augmentation().checkShape(shape);
         this.order = new int[n];
         this.scratch = new float[imageSize];
-        this.slots = new Batch[] {new Batch(batchSize, imageSize), new Batch(batchSize, imageSize)};
+        int rows = batchSize / shards;
+        this.slots = new Batch[] {new Batch(rows, imageSize), new Batch(rows, imageSize)};
         if (options.background()) {
             worker = new Thread(this::work, "batch-loader-" + THREADS.incrementAndGet());
             worker.setDaemon(true);
@@ -117,6 +136,7 @@ public final class BatchLoader implements AutoCloseable {
         return dataset;
     }
 
+    /** Positions per batch of the epoch (the global batch of a sharded loader). */
     public int batchSize() {
         return batchSize;
     }
@@ -214,10 +234,13 @@ public final class BatchLoader implements AutoCloseable {
         int[] labels = batch.labels();
         int[] indices = batch.indices();
         int start = b * batchSize;
-        int count = Math.min(batchSize, order.length - start);
+        int rows = labels.length;
+        int inBatch = Math.min(batchSize, order.length - start);
+        int count = Math.max(0, Math.min(rows, (inBatch - shard + shards - 1) / shards));
         Augmentation augmentation = options.augmentation();
         for (int r = 0; r < count; r++) {
-            int i = order[start + r];
+            int position = start + shard + shards * r;
+            int i = order[position];
             int offset = r * imageSize;
             if (augmentation.isIdentity()) {
                 dataset.image(i, images, offset);
@@ -225,14 +248,14 @@ public final class BatchLoader implements AutoCloseable {
             } else {
                 dataset.image(i, scratch, 0);
                 options.normalization().apply(scratch, 0, 1);
-                augmentation.apply(shape, scratch, 0, images, offset, Seeds.mix(augmentationKey, start + r));
+                augmentation.apply(shape, scratch, 0, images, offset, Seeds.mix(augmentationKey, position));
             }
             labels[r] = dataset.label(i);
             indices[r] = i;
         }
         Arrays.fill(images, count * imageSize, images.length, 0f);
-        Arrays.fill(labels, count, batchSize, 0);
-        Arrays.fill(indices, count, batchSize, -1);
+        Arrays.fill(labels, count, rows, 0);
+        Arrays.fill(indices, count, rows, -1);
         batch.set(count, b);
     }
 

@@ -12,10 +12,11 @@ import java.util.List;
 /**
  * An SGD step whose gradients are computed apart from the update: over several micro-batches
  * (accumulated, then averaged), over several workers (averaged through {@link Workers}), or both.
- * Of each global batch of B rows, worker r of N takes the rows r, r+N, r+2N, ... (as PyTorch's
- * DistributedSampler deals a shuffled epoch), and its micro-batch i of K the rows r + N*i + N*K*j:
- * sub-batch p = r + N*i of the N*K, each normalised by its own batch-norm statistics. One worker
- * with K micro-batches therefore sees the same sub-batches as K workers.
+ * Of each global batch of B rows, worker r of N gets the rows r, r+N, r+2N, ... from its loader (as
+ * PyTorch's DistributedSampler deals a shuffled epoch), and its micro-batch i of K takes the rows
+ * i, i+K, ... of those, which are the global rows r + N*i + N*K*j: sub-batch p = r + N*i of the N*K,
+ * each normalised by its own batch-norm statistics. One worker with K micro-batches therefore sees
+ * the same sub-batches as K workers.
  *
  * <p>The gradients, the loss, the correct count and a stop request travel in one buffer, averaged
  * in one call per step. Batch-norm running statistics follow PyTorch's gradient accumulation (each
@@ -89,13 +90,12 @@ final class GradientExchange {
     }
 
     /**
-     * Computes this worker's gradients of its part of the global batch, averages them (and the
+     * Computes this worker's gradients of its share of the global batch, averages them (and the
      * metrics) over the micro-batches and the workers, and leaves the mean in the plan's gradient
      * tensors for {@link #apply}. The caller has set the learning rate.
      */
-    Outcome compute(Batch global, boolean stopRequested) throws IOException {
+    Outcome compute(Batch share, boolean stopRequested) throws IOException {
         int n = workers.size();
-        int parts = n * microBatches;
         int rows = plan.batch();
         int imageSize = plan.input().size() / rows;
         if (ghost) {
@@ -105,11 +105,10 @@ final class GradientExchange {
         float loss = 0;
         long correct = 0;
         for (int i = 0; i < microBatches; i++) {
-            int part = workers.rank() + n * i;
             for (int j = 0; j < rows; j++) {
-                int row = part + parts * j;
-                System.arraycopy(global.images(), row * imageSize, plan.input().data(), j * imageSize, imageSize);
-                plan.labels()[j] = global.labels()[row];
+                int row = i + microBatches * j;
+                System.arraycopy(share.images(), row * imageSize, plan.input().data(), j * imageSize, imageSize);
+                plan.labels()[j] = share.labels()[row];
             }
             long start = System.nanoTime();
             stepper.computeGradients();

@@ -141,8 +141,8 @@ public final class Trainer {
         try (Backend.Executable stepper = backend.compile(run.trainPlan());
              Backend.Executable evaluator = backend.compile(model.compileInference(
                      Math.min(recipe.evalBatch(), Math.max(1, test.size()))));
-             BatchLoader loader = new BatchLoader(train, recipe.batch(), BatchLoader.Options.training(
-                     run.start().seed(), run.normalization(), recipe.augmentation()))) {
+             BatchLoader loader = new BatchLoader(train, recipe.batch(), workers.rank(), workers.size(),
+                     BatchLoader.Options.training(run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
             // a plan that holds no device memory keeps its state in the float[]s: reading it costs nothing
             boolean stateOnHost = stepper.deviceMemoryBytes() < 0;
