@@ -164,6 +164,11 @@ final class TrainCommand implements Callable<Integer> {
         backendOptions.check(recipe.backend());
         int replicas = workers == null ? 1 : Usage.range(spec, "--workers", workers, 1, MAX_WORKERS);
         List<String> deviceList = devices == null ? null : List.of(devices.trim().split("\\s*,\\s*"));
+        int parts = replicas * Math.max(recipe.accumulate(), recipe.ghostBatch());
+        if (recipe.batch() % parts != 0) {
+            throw Usage.error(spec, "--workers " + replicas + ": batch " + recipe.batch() + " does not split into "
+                    + replicas + " workers x " + parts / replicas + " micro-batches: make it a multiple of " + parts);
+        }
         if (devices != null && !recipe.backend().equals("tornado")) {
             throw Usage.error(spec, "--devices is for the tornado backend; the jvm backend's workers split --threads");
         }

@@ -53,12 +53,16 @@ class DataParallelCommandTest {
         MainTest.Run accumulate = train(dir.resolve("a"), "--accumulate", "3");
         assertEquals(2, accumulate.status());
         assertTrue(accumulate.err().contains("--accumulate 3: must divide batch 64 into equal parts"), accumulate.err());
-        MainTest.Run both = train(dir.resolve("b"), "--accumulate", "2", "--ghost-batch", "2");
-        assertEquals(2, both.status());
-        assertTrue(both.err().contains("exclude each other"), both.err());
+        MainTest.Run exclusive = train(dir.resolve("b"), "--accumulate", "2", "--ghost-batch", "2");
+        assertEquals(2, exclusive.status());
+        assertTrue(exclusive.err().contains("exclude each other"), exclusive.err());
         MainTest.Run workers = train(dir.resolve("c"), "--workers", "3");
-        assertEquals(1, workers.status());
-        assertTrue(workers.err().contains("batch 64 does not split into 3 workers"), workers.err());
+        assertEquals(2, workers.status());
+        assertTrue(workers.err().contains("--workers 3: batch 64 does not split into 3 workers x 1 micro-batches: "
+                + "make it a multiple of 3"), workers.err());
+        MainTest.Run both = train(dir.resolve("f"), "--workers", "4", "--accumulate", "32");
+        assertEquals(2, both.status());
+        assertTrue(both.err().contains("make it a multiple of 128"), both.err());
         MainTest.Run devices = train(dir.resolve("d"), "--workers", "2", "--devices", "0:0,0:1");
         assertEquals(2, devices.status());
         assertTrue(devices.err().contains("--devices is for the tornado backend"), devices.err());
