@@ -135,6 +135,18 @@ class DataParallelTest {
     }
 
     @Test
+    void oneWorkerWithMicroBatchesResumesExactly(@TempDir Path dir) throws IOException {
+        for (String key : List.of("accumulate", "ghost_batch")) {
+            Recipe recipe = recipe(2).with(key, "3");
+            Trainer.Result straight = single(recipe, dir.resolve(key + "-straight"), null);
+            Trainer.Result first = single(recipe(1).with(key, "3"), dir.resolve(key), null);
+            Trainer.Result resumed = single(recipe, dir.resolve(key), first.checkpoint());
+            assertEquals(tensors(straight.checkpoint()), tensors(resumed.checkpoint()), key);
+            assertEquals(3, resumed.parallel().microBatches());
+        }
+    }
+
+    @Test
     void accumulationAndGhostBatchesShareTheGradientsButNotTheRunningStatistics(@TempDir Path dir)
             throws IOException {
         var accumulated = tensors(single(recipe(1).with("accumulate", "2"), dir.resolve("a"), null).checkpoint());
