@@ -37,10 +37,15 @@ public final class CurvePlot {
      * One panel: a title, a y-axis label and its curves. {@code yCap}, when finite, tops the y-axis
      * (rounded up to a round number) and draws higher values on the top edge, as the paper's
      * Figure 6 cuts off the first iterations to show where the curves end; NaN fits all values.
+     * The x-axis is labelled {@code xLabel} ("epoch" unless given).
      */
-    public record Panel(String title, String yLabel, List<Series> series, double yCap) {
+    public record Panel(String title, String yLabel, List<Series> series, double yCap, String xLabel) {
         public Panel(String title, String yLabel, List<Series> series) {
             this(title, yLabel, series, Double.NaN);
+        }
+
+        public Panel(String title, String yLabel, List<Series> series, double yCap) {
+            this(title, yLabel, series, yCap, "epoch");
         }
     }
 
@@ -119,7 +124,7 @@ public final class CurvePlot {
             g.drawString(label, xx - g.getFontMetrics().stringWidth(label) / 2, y0 + 16);
         }
         g.drawRect(x0, y0 - h, w, h);
-        g.drawString("epoch", x0 + w / 2 - 16, y0 + 34);
+        g.drawString(panel.xLabel(), x0 + w / 2 - g.getFontMetrics().stringWidth(panel.xLabel()) / 2, y0 + 34);
         g.drawString(panel.yLabel(), left + 6, MARGIN_T - 8);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
         g.drawString(panel.title(), x0 + w / 2 - g.getFontMetrics().stringWidth(panel.title()) / 2, 20);
