@@ -30,7 +30,7 @@ final class GradientExchange {
     private static final int LOSS = 0;
     private static final int CORRECT = 1;
     private static final int STOP = 2;
-    private static final int EXTRAS = 3;
+    private static final int METRICS = 3;
 
     private final Plan plan;
     private final Backend.Executable stepper;
@@ -42,7 +42,8 @@ final class GradientExchange {
     private final List<Tensor> replicated;
     private final int gradientLength;
     private final boolean runningEveryStep;
-    private final int extras;
+    /** Where the loss, the correct count and the stop request sit in the buffer, after the averaged tensors. */
+    private final int metricsAt;
     private final float[] buffer;
     private final float[] runningBefore;
     private final float[] runningSum;
@@ -78,8 +79,8 @@ final class GradientExchange {
         this.gradientLength = length(gradients);
         int runningLength = length(runningStatistics);
         this.runningEveryStep = runningEveryStep && workers.size() > 1;
-        this.extras = gradientLength + (this.runningEveryStep ? runningLength : 0);
-        this.buffer = new float[extras + EXTRAS];
+        this.metricsAt = gradientLength + (this.runningEveryStep ? runningLength : 0);
+        this.buffer = new float[metricsAt + METRICS];
         this.runningBuffer = new float[runningLength];
         this.runningBefore = ghost ? new float[runningLength] : null;
         this.runningSum = ghost ? new float[runningLength] : null;
@@ -150,16 +151,16 @@ final class GradientExchange {
         if (runningEveryStep) {
             gatherAt(runningStatistics, buffer, gradientLength);
         }
-        buffer[extras + LOSS] = loss;
-        buffer[extras + CORRECT] = correct;
-        buffer[extras + STOP] = stopRequested ? 1 : 0;
+        buffer[metricsAt + LOSS] = loss;
+        buffer[metricsAt + CORRECT] = correct;
+        buffer[metricsAt + STOP] = stopRequested ? 1 : 0;
         reduce(buffer);
         scatter(buffer, gradients);
         if (runningEveryStep) {
             scatterFrom(buffer, gradientLength, runningStatistics);
         }
-        return new Outcome(buffer[extras + LOSS], Math.round(buffer[extras + CORRECT] * n),
-                buffer[extras + STOP] > 0);
+        return new Outcome(buffer[metricsAt + LOSS], Math.round(buffer[metricsAt + CORRECT] * n),
+                buffer[metricsAt + STOP] > 0);
     }
 
     /**
