@@ -28,7 +28,8 @@ public final class DataParallel {
      * Runs one worker's part of a data-parallel run: the call every worker makes, whether it is a
      * thread of this process ({@link LocalWorkers}) or a task on another machine. Every worker
      * passes the same recipe, data and folder; a run resumed from a checkpoint of N workers must
-     * keep N and the recipe's batch.
+     * keep N and the recipe's batch. Only rank 0 writes {@code out}; every worker reads
+     * {@code resume}, which must therefore be a path each of them can open.
      *
      * @param replica    this worker's own model (not shared with another worker); initialised here,
      *                   or loaded from {@code resume}
