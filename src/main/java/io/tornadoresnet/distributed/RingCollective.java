@@ -1,0 +1,402 @@
+package io.tornadoresnet.distributed;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Ring all-reduce over TCP: every worker connects to the next one (rank + 1 mod N) and accepts the
+ * previous one. A call splits the data into N chunks and runs N-1 reduce-scatter steps, after which
+ * each worker holds the sum of one chunk and divides it by N, then N-1 all-gather steps that copy the
+ * finished chunks around the ring. Each chunk's mean is computed on exactly one worker, so every worker
+ * ends with the same bits. Each worker sends and receives 2(N-1)/N of the data, whatever N is.
+ *
+ * <p>A step sends one chunk to the next worker while it receives another from the previous one, on
+ * non-blocking channels driven by one selector: two neighbours sending large chunks to each other at
+ * once cannot deadlock, and no step waits longer than the timeout without progress. On any failure the
+ * collective closes its connections, so that its neighbours fail at once too and the failure travels
+ * around the ring; the collective is unusable afterwards.
+ */
+public final class RingCollective implements Collective {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final int HANDSHAKE_MAGIC = 0x52494e47;
+    private static final int HANDSHAKE_BYTES = 12;
+    private static final int HEADER_BYTES = Integer.BYTES;
+    private static final long CONNECT_RETRY_MILLIS = 50;
+
+    private final int rank;
+    private final int size;
+    private final List<InetSocketAddress> peers;
+    private final long timeoutMillis;
+    private final SocketChannel toNext;
+    private final SocketChannel fromPrevious;
+    private final Selector selector;
+    private final SelectionKey sendKey;
+    private final SelectionKey receiveKey;
+    private ByteBuffer sendBuffer = ByteBuffer.allocateDirect(0);
+    private ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(0);
+    private float[] received = new float[0];
+    private String failure;
+
+    private RingCollective(int rank, List<InetSocketAddress> peers, long timeoutMillis, SocketChannel toNext,
+                           SocketChannel fromPrevious, Selector selector) throws IOException {
+        this.rank = rank;
+        this.size = peers.size();
+        this.peers = peers;
+        this.timeoutMillis = timeoutMillis;
+        this.toNext = toNext;
+        this.fromPrevious = fromPrevious;
+        this.selector = selector;
+        if (selector == null) {
+            sendKey = null;
+            receiveKey = null;
+        } else {
+            sendKey = toNext.register(selector, 0);
+            receiveKey = fromPrevious.register(selector, 0);
+        }
+    }
+
+    /**
+     * Joins the ring: listens where the rendezvous says, publishes that address, connects to the next
+     * worker and accepts the previous one. Returns once both connections stand.
+     *
+     * @param timeout how long any connect, accept or transfer may go without progress before the
+     *                collective fails
+     * @throws IOException when a neighbour cannot be reached or does not connect within the timeout
+     */
+    public static RingCollective open(Rendezvous rendezvous, Duration timeout) throws IOException {
+        long timeoutMillis = timeout.toMillis();
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("the timeout must be positive, not " + timeout);
+        }
+        int rank = rendezvous.rank();
+        int size = rendezvous.size();
+        if (size == 1) {
+            return new RingCollective(rank, List.of(rendezvous.bindAddress()), timeoutMillis, null, null, null);
+        }
+        SocketChannel toNext = null;
+        SocketChannel fromPrevious = null;
+        Selector selector = null;
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(rendezvous.bindAddress());
+            List<InetSocketAddress> peers = List.copyOf(
+                    rendezvous.exchange((InetSocketAddress) server.getLocalAddress()));
+            if (peers.size() != size) {
+                throw new IOException("the rendezvous returned " + peers.size() + " addresses for " + size + " workers");
+            }
+            int next = (rank + 1) % size;
+            int previous = (rank + size - 1) % size;
+            toNext = connect(rank, next, peers.get(next), timeoutMillis);
+            fromPrevious = accept(server, rank, previous, timeoutMillis);
+            selector = Selector.open();
+            RingCollective ring = new RingCollective(rank, peers, timeoutMillis, toNext, fromPrevious, selector);
+            ring.handshake();
+            return ring;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(toNext);
+            closeQuietly(fromPrevious);
+            closeQuietly(selector);
+            throw e;
+        }
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void allReduceMean(float[] data, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, data.length);
+        if (failure != null) {
+            throw new IOException("the ring collective failed earlier: " + failure);
+        }
+        if (size == 1) {
+            return;
+        }
+        try {
+            reduceScatter(data, offset, length);
+            allGather(data, offset, length);
+        } catch (IOException e) {
+            failure = e.getMessage();
+            closeConnections();
+            throw e;
+        }
+    }
+
+    /** Step s sends chunk rank-s and adds the received chunk rank-s-1; worker r ends owning chunk r+1. */
+    private void reduceScatter(float[] data, int offset, int length) throws IOException {
+        for (int step = 0; step < size - 1; step++) {
+            int sendChunk = Math.floorMod(rank - step, size);
+            int receiveChunk = Math.floorMod(rank - step - 1, size);
+            int receiveStart = chunkStart(offset, length, receiveChunk);
+            int receiveLength = chunkStart(offset, length, receiveChunk + 1) - receiveStart;
+            exchangeChunks(data, offset, length, sendChunk, receiveChunk);
+            float[] incoming = received;
+            for (int i = 0; i < receiveLength; i++) {
+                data[receiveStart + i] += incoming[i];
+            }
+        }
+        int owned = Math.floorMod(rank + 1, size);
+        int start = chunkStart(offset, length, owned);
+        int end = chunkStart(offset, length, owned + 1);
+        float workers = size;
+        for (int i = start; i < end; i++) {
+            data[i] /= workers;
+        }
+    }
+
+    /** Step s passes on chunk rank+1-s (finished) and receives chunk rank-s in its place. */
+    private void allGather(float[] data, int offset, int length) throws IOException {
+        for (int step = 0; step < size - 1; step++) {
+            int sendChunk = Math.floorMod(rank + 1 - step, size);
+            int receiveChunk = Math.floorMod(rank - step, size);
+            int receiveStart = chunkStart(offset, length, receiveChunk);
+            int receiveLength = chunkStart(offset, length, receiveChunk + 1) - receiveStart;
+            exchangeChunks(data, offset, length, sendChunk, receiveChunk);
+            System.arraycopy(received, 0, data, receiveStart, receiveLength);
+        }
+    }
+
+    /** Chunk c covers [chunkStart(c), chunkStart(c+1)); sizes differ by at most one element. */
+    private int chunkStart(int offset, int length, int chunk) {
+        return offset + (int) ((long) length * chunk / size);
+    }
+
+    /**
+     * Sends one chunk to the next worker while receiving another from the previous one into
+     * {@link #received}. Each message starts with the call's total length, so that workers whose calls
+     * disagree fail instead of mixing unrelated data.
+     */
+    private void exchangeChunks(float[] data, int offset, int length, int sendChunk, int receiveChunk)
+            throws IOException {
+        int sendStart = chunkStart(offset, length, sendChunk);
+        int sendLength = chunkStart(offset, length, sendChunk + 1) - sendStart;
+        int receiveLength = chunkStart(offset, length, receiveChunk + 1) - chunkStart(offset, length, receiveChunk);
+        ensureCapacity(Math.max(sendLength, receiveLength));
+
+        ByteBuffer send = sendBuffer.clear();
+        send.putInt(length);
+        send.asFloatBuffer().put(data, sendStart, sendLength);
+        send.limit(HEADER_BYTES + Float.BYTES * sendLength).position(0);
+        ByteBuffer receive = receiveBuffer.clear().limit(HEADER_BYTES + Float.BYTES * receiveLength);
+
+        transfer(send, receive);
+
+        int theirLength = receive.getInt(0);
+        if (theirLength != length) {
+            throw new IOException("worker " + rank + " reduces " + length + " floats but worker " + previous()
+                    + " reduces " + theirLength + ": the workers' calls disagree");
+        }
+        receive.position(HEADER_BYTES);
+        receive.asFloatBuffer().get(received, 0, receiveLength);
+    }
+
+    private void ensureCapacity(int floats) {
+        int bytes = HEADER_BYTES + Float.BYTES * floats;
+        if (sendBuffer.capacity() < bytes) {
+            sendBuffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            receiveBuffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        if (received.length < floats) {
+            received = new float[floats];
+        }
+    }
+
+    private void handshake() throws IOException {
+        ByteBuffer send = ByteBuffer.allocate(HANDSHAKE_BYTES);
+        send.putInt(HANDSHAKE_MAGIC).putInt(rank).putInt(size).flip();
+        ByteBuffer receive = ByteBuffer.allocate(HANDSHAKE_BYTES);
+        try {
+            transfer(send, receive);
+        } catch (IOException e) {
+            closeConnections();
+            throw e;
+        }
+        receive.flip();
+        int magic = receive.getInt();
+        int theirRank = receive.getInt();
+        int theirSize = receive.getInt();
+        if (magic != HANDSHAKE_MAGIC || theirRank != previous() || theirSize != size) {
+            closeConnections();
+            throw new IOException("worker " + rank + " of " + size + " expected worker " + previous()
+                    + " to connect, but the connection came from " + (magic == HANDSHAKE_MAGIC
+                    ? "worker " + theirRank + " of " + theirSize : "something that is not a ring worker"));
+        }
+    }
+
+    /**
+     * Moves {@code send} to the next worker and fills {@code receive} from the previous one, both at
+     * once. Fails when neither side makes progress for the timeout.
+     */
+    private void transfer(ByteBuffer send, ByteBuffer receive) throws IOException {
+        long lastProgress = System.nanoTime();
+        while (send.hasRemaining() || receive.hasRemaining()) {
+            sendKey.interestOps(send.hasRemaining() ? SelectionKey.OP_WRITE : 0);
+            receiveKey.interestOps(receive.hasRemaining() ? SelectionKey.OP_READ : 0);
+            long waited = (System.nanoTime() - lastProgress) / 1_000_000;
+            if (waited >= timeoutMillis) {
+                throw receive.hasRemaining()
+                        ? failure(previous(), "sent nothing for " + seconds(timeoutMillis))
+                        : failure(next(), "took nothing for " + seconds(timeoutMillis));
+            }
+            if (selector.select(timeoutMillis - waited) == 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedIOException("worker " + rank + " was interrupted in an all-reduce");
+                }
+                continue;
+            }
+            selector.selectedKeys().clear();
+            boolean progress = false;
+            if (send.hasRemaining()) {
+                try {
+                    progress = toNext.write(send) > 0;
+                } catch (IOException e) {
+                    throw failure(next(), "dropped the connection (" + e.getMessage() + ")");
+                }
+            }
+            if (receive.hasRemaining()) {
+                int read;
+                try {
+                    read = fromPrevious.read(receive);
+                } catch (IOException e) {
+                    throw failure(previous(), "dropped the connection (" + e.getMessage() + ")");
+                }
+                if (read < 0) {
+                    throw failure(previous(), "closed the connection");
+                }
+                progress |= read > 0;
+            }
+            if (progress) {
+                lastProgress = System.nanoTime();
+            }
+        }
+    }
+
+    private IOException failure(int peer, String what) {
+        return new IOException("worker " + rank + " of " + size + ": worker " + peer + " at "
+                + describe(peers.get(peer)) + " " + what);
+    }
+
+    private int next() {
+        return (rank + 1) % size;
+    }
+
+    private int previous() {
+        return (rank + size - 1) % size;
+    }
+
+    private static SocketChannel connect(int rank, int peer, InetSocketAddress address, long timeoutMillis)
+            throws IOException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (true) {
+            SocketChannel channel = SocketChannel.open();
+            try {
+                InetSocketAddress resolved = new InetSocketAddress(address.getHostString(), address.getPort());
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                channel.socket().connect(resolved, (int) Math.min(left, Integer.MAX_VALUE));
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                channel.configureBlocking(false);
+                return channel;
+            } catch (ConnectException | NoRouteToHostException | SocketTimeoutException e) {
+                channel.close();
+                if (System.nanoTime() + CONNECT_RETRY_MILLIS * 1_000_000 > deadline) {
+                    throw new IOException("worker " + rank + " could not connect to worker " + peer + " at "
+                            + describe(address) + " within " + seconds(timeoutMillis) + " (" + e.getMessage() + ")");
+                }
+                sleep(CONNECT_RETRY_MILLIS);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw new IOException("worker " + rank + " could not connect to worker " + peer + " at "
+                        + describe(address) + " (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    private static SocketChannel accept(ServerSocketChannel server, int rank, int peer, long timeoutMillis)
+            throws IOException {
+        server.configureBlocking(false);
+        try (Selector accepting = Selector.open()) {
+            server.register(accepting, SelectionKey.OP_ACCEPT);
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+            while (true) {
+                SocketChannel channel = server.accept();
+                if (channel != null) {
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    channel.configureBlocking(false);
+                    return channel;
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new IOException("worker " + rank + ": worker " + peer + " did not connect within "
+                            + seconds(timeoutMillis));
+                }
+                accepting.select(left);
+                accepting.selectedKeys().clear();
+            }
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while connecting to the ring");
+        }
+    }
+
+    private static String describe(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    private static String seconds(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis / 1000.0 + " s";
+    }
+
+    private void closeConnections() {
+        closeQuietly(toNext);
+        closeQuietly(fromPrevious);
+        closeQuietly(selector);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // closing after a failure: the failure already carries the message that matters
+        }
+    }
+
+    @Override
+    public void close() {
+        if (failure == null) {
+            failure = "it was closed";
+        }
+        closeConnections();
+    }
+}
