@@ -32,7 +32,8 @@ public final class StaticRendezvous implements Rendezvous {
         return new StaticRendezvous(rank, addresses);
     }
 
-    static InetSocketAddress parseAddress(String hostPort) {
+    /** Parses one {@code host:port}, or {@code [ipv6]:port}, without resolving the host. */
+    public static InetSocketAddress parseAddress(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0 || colon == hostPort.length() - 1) {
             throw new IllegalArgumentException("'" + hostPort + "' is not host:port");

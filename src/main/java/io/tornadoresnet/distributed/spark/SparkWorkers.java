@@ -1,0 +1,88 @@
+package io.tornadoresnet.distributed.spark;
+
+import io.tornadoresnet.distributed.RingCollective;
+import io.tornadoresnet.distributed.WorkerTask;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.rdd.RDDBarrier;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Runs N data-parallel workers as one Spark barrier stage: one task per worker, all started together.
+ * Each task learns its peers through {@link SparkRendezvous}, joins a {@link RingCollective} and runs
+ * the {@link WorkerTask}; only addresses go through Spark, tensors go through the ring. When a task or
+ * its executor dies, Spark fails the whole stage (the ring's timeouts bound how long the survivors
+ * wait) and, within {@code spark.stage.maxConsecutiveAttempts}, starts every task again.
+ */
+public final class SparkWorkers {
+
+    private SparkWorkers() {
+    }
+
+    /**
+     * Runs {@code task} on {@code workers} tasks and returns what each reported, in rank order.
+     *
+     * @param timeout how long the ring waits for a silent peer before the task fails
+     * @throws org.apache.spark.SparkException (unchecked from Java) when the stage fails for good
+     */
+    public static <R extends Serializable> List<R> run(SparkContext spark, int workers, WorkerTask<R> task,
+                                                       String[] args, Duration timeout) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+        }
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark);
+        List<Integer> ranks = IntStream.range(0, workers).boxed().collect(Collectors.toList());
+        RDDBarrier<Integer> stage = context.parallelize(ranks, workers).rdd().barrier();
+        @SuppressWarnings("unchecked")
+        ClassTag<R> reports = (ClassTag<R>) (ClassTag<?>) ClassTag$.MODULE$.apply(Serializable.class);
+        RDD<R> results = stage.mapPartitions(new BarrierTask<>(task, args.clone(), timeout), false, reports);
+        return new JavaRDD<>(results, reports).collect();
+    }
+
+    /** The body of every task of the stage. */
+    private static final class BarrierTask<R extends Serializable>
+            extends AbstractFunction1<Iterator<Integer>, Iterator<R>> implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final WorkerTask<R> task;
+        private final String[] args;
+        private final Duration timeout;
+
+        BarrierTask(WorkerTask<R> task, String[] args, Duration timeout) {
+            this.task = task;
+            this.args = args;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public Iterator<R> apply(Iterator<Integer> partition) {
+            SparkRendezvous rendezvous = new SparkRendezvous(BarrierTaskContext.get());
+            R report;
+            try (RingCollective ring = RingCollective.open(rendezvous, timeout)) {
+                report = task.run(ring, args.clone());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("worker " + rendezvous.rank() + ": " + e.getMessage(), e);
+            }
+            return CollectionConverters.asScala(Collections.singletonList(report).iterator());
+        }
+    }
+}
