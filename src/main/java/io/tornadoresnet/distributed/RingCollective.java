@@ -14,6 +14,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,7 +27,10 @@ import java.util.Objects;
  *
  * <p>A step sends one chunk to the next worker while it receives another from the previous one, on
  * non-blocking channels driven by one selector: two neighbours sending large chunks to each other at
- * once cannot deadlock, and no step waits longer than the timeout without progress. On any failure the
+ * once cannot deadlock, and no step waits longer than the timeout without progress. Data moves through
+ * two 1 MiB direct buffers, a segment at a time: the next segment is copied in, or the last one added
+ * up, while the kernel moves the bytes before it, and memory stays small however large the tensors
+ * are. On any failure the
  * collective closes its connections, so that its neighbours fail at once too and the failure travels
  * around the ring; the collective is unusable afterwards.
  */
@@ -34,8 +38,8 @@ public final class RingCollective implements Collective {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     private static final int HANDSHAKE_MAGIC = 0x52494e47;
-    private static final int HANDSHAKE_BYTES = 12;
-    private static final int HEADER_BYTES = Integer.BYTES;
+    /** The unit in which data is staged for sending and taken in after receiving. */
+    private static final int SEGMENT_BYTES = 1 << 20;
     private static final long CONNECT_RETRY_MILLIS = 50;
 
     private final int rank;
@@ -47,9 +51,8 @@ public final class RingCollective implements Collective {
     private final Selector selector;
     private final SelectionKey sendKey;
     private final SelectionKey receiveKey;
-    private ByteBuffer sendBuffer = ByteBuffer.allocateDirect(0);
-    private ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(0);
-    private float[] received = new float[0];
+    private final Outgoing outgoing;
+    private final Incoming incoming;
     private String failure;
 
     private RingCollective(int rank, List<InetSocketAddress> peers, long timeoutMillis, SocketChannel toNext,
@@ -64,9 +67,13 @@ public final class RingCollective implements Collective {
         if (selector == null) {
             sendKey = null;
             receiveKey = null;
+            outgoing = null;
+            incoming = null;
         } else {
             sendKey = toNext.register(selector, 0);
             receiveKey = fromPrevious.register(selector, 0);
+            outgoing = new Outgoing();
+            incoming = new Incoming();
         }
     }
 
@@ -147,15 +154,7 @@ public final class RingCollective implements Collective {
     /** Step s sends chunk rank-s and adds the received chunk rank-s-1; worker r ends owning chunk r+1. */
     private void reduceScatter(float[] data, int offset, int length) throws IOException {
         for (int step = 0; step < size - 1; step++) {
-            int sendChunk = Math.floorMod(rank - step, size);
-            int receiveChunk = Math.floorMod(rank - step - 1, size);
-            int receiveStart = chunkStart(offset, length, receiveChunk);
-            int receiveLength = chunkStart(offset, length, receiveChunk + 1) - receiveStart;
-            exchangeChunks(data, offset, length, sendChunk, receiveChunk);
-            float[] incoming = received;
-            for (int i = 0; i < receiveLength; i++) {
-                data[receiveStart + i] += incoming[i];
-            }
+            exchangeChunks(data, offset, length, Math.floorMod(rank - step, size), Math.floorMod(rank - step - 1, size), true);
         }
         int owned = Math.floorMod(rank + 1, size);
         int start = chunkStart(offset, length, owned);
@@ -169,12 +168,7 @@ public final class RingCollective implements Collective {
     /** Step s passes on chunk rank+1-s (finished) and receives chunk rank-s in its place. */
     private void allGather(float[] data, int offset, int length) throws IOException {
         for (int step = 0; step < size - 1; step++) {
-            int sendChunk = Math.floorMod(rank + 1 - step, size);
-            int receiveChunk = Math.floorMod(rank - step, size);
-            int receiveStart = chunkStart(offset, length, receiveChunk);
-            int receiveLength = chunkStart(offset, length, receiveChunk + 1) - receiveStart;
-            exchangeChunks(data, offset, length, sendChunk, receiveChunk);
-            System.arraycopy(received, 0, data, receiveStart, receiveLength);
+            exchangeChunks(data, offset, length, Math.floorMod(rank + 1 - step, size), Math.floorMod(rank - step, size), false);
         }
     }
 
@@ -184,74 +178,48 @@ public final class RingCollective implements Collective {
     }
 
     /**
-     * Sends one chunk to the next worker while receiving another from the previous one into
-     * {@link #received}. Each message starts with the call's total length, so that workers whose calls
-     * disagree fail instead of mixing unrelated data.
+     * Sends one chunk to the next worker while receiving another from the previous one, which is added
+     * to or copied into {@code data}. Each message starts with the call's total length, so that workers
+     * whose calls disagree fail instead of mixing unrelated data.
      */
-    private void exchangeChunks(float[] data, int offset, int length, int sendChunk, int receiveChunk)
+    private void exchangeChunks(float[] data, int offset, int length, int sendChunk, int receiveChunk, boolean add)
             throws IOException {
         int sendStart = chunkStart(offset, length, sendChunk);
-        int sendLength = chunkStart(offset, length, sendChunk + 1) - sendStart;
-        int receiveLength = chunkStart(offset, length, receiveChunk + 1) - chunkStart(offset, length, receiveChunk);
-        ensureCapacity(Math.max(sendLength, receiveLength));
-
-        ByteBuffer send = sendBuffer.clear();
-        send.putInt(length);
-        send.asFloatBuffer().put(data, sendStart, sendLength);
-        send.limit(HEADER_BYTES + Float.BYTES * sendLength).position(0);
-        ByteBuffer receive = receiveBuffer.clear().limit(HEADER_BYTES + Float.BYTES * receiveLength);
-
-        transfer(send, receive);
-
-        int theirLength = receive.getInt(0);
-        if (theirLength != length) {
-            throw new IOException("worker " + rank + " reduces " + length + " floats but worker " + previous()
-                    + " reduces " + theirLength + ": the workers' calls disagree");
-        }
-        receive.position(HEADER_BYTES);
-        receive.asFloatBuffer().get(received, 0, receiveLength);
-    }
-
-    private void ensureCapacity(int floats) {
-        int bytes = HEADER_BYTES + Float.BYTES * floats;
-        if (sendBuffer.capacity() < bytes) {
-            sendBuffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            receiveBuffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        if (received.length < floats) {
-            received = new float[floats];
-        }
+        int receiveStart = chunkStart(offset, length, receiveChunk);
+        outgoing.start(new int[] {length}, data, sendStart, chunkStart(offset, length, sendChunk + 1) - sendStart);
+        incoming.start(new int[] {length}, theirs -> new IOException("worker " + rank + " reduces " + length
+                        + " floats but worker " + previous() + " reduces " + theirs[0] + ": the workers' calls disagree"),
+                data, receiveStart, chunkStart(offset, length, receiveChunk + 1) - receiveStart, add);
+        transfer();
     }
 
     private void handshake() throws IOException {
-        ByteBuffer send = ByteBuffer.allocate(HANDSHAKE_BYTES);
-        send.putInt(HANDSHAKE_MAGIC).putInt(rank).putInt(size).flip();
-        ByteBuffer receive = ByteBuffer.allocate(HANDSHAKE_BYTES);
+        outgoing.start(new int[] {HANDSHAKE_MAGIC, rank, size}, new float[0], 0, 0);
+        incoming.start(new int[] {HANDSHAKE_MAGIC, previous(), size}, theirs -> new IOException("worker " + rank
+                        + " of " + size + " expected worker " + previous() + " to connect, but the connection came from "
+                        + (theirs[0] == HANDSHAKE_MAGIC ? "worker " + theirs[1] + " of " + theirs[2]
+                        : "something that is not a ring worker")),
+                new float[0], 0, 0, false);
         try {
-            transfer(send, receive);
+            transfer();
         } catch (IOException e) {
             closeConnections();
             throw e;
         }
-        receive.flip();
-        int magic = receive.getInt();
-        int theirRank = receive.getInt();
-        int theirSize = receive.getInt();
-        if (magic != HANDSHAKE_MAGIC || theirRank != previous() || theirSize != size) {
-            closeConnections();
-            throw new IOException("worker " + rank + " of " + size + " expected worker " + previous()
-                    + " to connect, but the connection came from " + (magic == HANDSHAKE_MAGIC
-                    ? "worker " + theirRank + " of " + theirSize : "something that is not a ring worker"));
-        }
     }
 
     /**
-     * Moves {@code send} to the next worker and fills {@code receive} from the previous one, both at
-     * once. Fails when neither side makes progress for the timeout.
+     * Sends {@link #outgoing} to the next worker while receiving {@link #incoming} from the previous
+     * one. Fails when neither side makes progress for the timeout.
      */
-    private void transfer(ByteBuffer send, ByteBuffer receive) throws IOException {
+    private void transfer() throws IOException {
         long lastProgress = System.nanoTime();
-        while (send.hasRemaining() || receive.hasRemaining()) {
+        while (true) {
+            ByteBuffer send = outgoing.pending();
+            ByteBuffer receive = incoming.pending();
+            if (!send.hasRemaining() && !receive.hasRemaining()) {
+                return;
+            }
             sendKey.interestOps(send.hasRemaining() ? SelectionKey.OP_WRITE : 0);
             receiveKey.interestOps(receive.hasRemaining() ? SelectionKey.OP_READ : 0);
             long waited = (System.nanoTime() - lastProgress) / 1_000_000;
@@ -286,9 +254,120 @@ public final class RingCollective implements Collective {
                     throw failure(previous(), "closed the connection");
                 }
                 progress |= read > 0;
+                if (!receive.hasRemaining()) {
+                    incoming.segmentArrived();
+                }
             }
             if (progress) {
                 lastProgress = System.nanoTime();
+            }
+        }
+    }
+
+    /** What a header that differs from the expected one means, as the failure to report. */
+    @FunctionalInterface
+    private interface HeaderMismatch {
+        IOException describe(int[] theirs);
+    }
+
+    /**
+     * A message to the next worker: header ints, then floats copied from the data one segment at a time
+     * as the socket takes them, so that copying overlaps with the kernel sending what came before.
+     */
+    private static final class Outgoing {
+        private final ByteBuffer stage = ByteBuffer.allocateDirect(SEGMENT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private float[] data;
+        private int next;
+        private int end;
+
+        void start(int[] header, float[] data, int start, int count) {
+            this.data = data;
+            this.next = start;
+            this.end = start + count;
+            stage.clear();
+            for (int value : header) {
+                stage.putInt(value);
+            }
+            stageFloats();
+        }
+
+        /** The staged bytes not yet written, refilled from the data when drained; empty at the end. */
+        ByteBuffer pending() {
+            if (!stage.hasRemaining() && next < end) {
+                stage.clear();
+                stageFloats();
+            }
+            return stage;
+        }
+
+        private void stageFloats() {
+            int count = Math.min(end - next, stage.remaining() / Float.BYTES);
+            stage.asFloatBuffer().put(data, next, count);
+            stage.position(stage.position() + count * Float.BYTES);
+            next += count;
+            stage.flip();
+        }
+    }
+
+    /**
+     * A message from the previous worker, read one segment at a time: the header is checked first, so
+     * that a mismatch fails at once, then each segment is added to or copied into the data as soon as it
+     * has arrived, while the kernel receives the next one.
+     */
+    private static final class Incoming {
+        private final ByteBuffer stage = ByteBuffer.allocateDirect(SEGMENT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final float[] segment = new float[SEGMENT_BYTES / Float.BYTES];
+        private int[] expectedHeader;
+        private HeaderMismatch mismatch;
+        private boolean headerRead;
+        private float[] data;
+        private int next;
+        private int end;
+        private boolean add;
+
+        void start(int[] expectedHeader, HeaderMismatch mismatch, float[] data, int start, int count, boolean add) {
+            this.expectedHeader = expectedHeader;
+            this.mismatch = mismatch;
+            this.headerRead = false;
+            this.data = data;
+            this.next = start;
+            this.end = start + count;
+            this.add = add;
+            stage.clear().limit(expectedHeader.length * Integer.BYTES);
+        }
+
+        /** Where the next bytes go; empty once the whole message has arrived. */
+        ByteBuffer pending() {
+            return stage;
+        }
+
+        /** Takes in the full stage and prepares it for the next segment, if any. */
+        void segmentArrived() throws IOException {
+            stage.flip();
+            if (!headerRead) {
+                int[] theirs = new int[expectedHeader.length];
+                for (int i = 0; i < theirs.length; i++) {
+                    theirs[i] = stage.getInt();
+                }
+                if (!Arrays.equals(theirs, expectedHeader)) {
+                    throw mismatch.describe(theirs);
+                }
+                headerRead = true;
+            } else {
+                int count = stage.remaining() / Float.BYTES;
+                if (add) {
+                    stage.asFloatBuffer().get(segment, 0, count);
+                    for (int i = 0; i < count; i++) {
+                        data[next + i] += segment[i];
+                    }
+                } else {
+                    stage.asFloatBuffer().get(data, next, count);
+                }
+                next += count;
+                stage.position(stage.limit());
+            }
+            if (next < end) {
+                stage.clear().limit(Math.min(SEGMENT_BYTES, (end - next) * Float.BYTES));
             }
         }
     }

@@ -6,11 +6,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -194,6 +201,44 @@ class RingCollectiveTest {
             assertTrue(second.getMessage().matches("worker 1 of 3: worker [02] at [^ ]+:\\d+ .+"), second.getMessage());
         } finally {
             rings.forEach(RingCollective::close);
+        }
+    }
+
+    @Test
+    void aConnectionFromSomethingElseThanThePreviousWorkerIsRefused() throws Exception {
+        try (ServerSocketChannel impostorServer = ServerSocketChannel.open()) {
+            impostorServer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            CompletableFuture<InetSocketAddress> workerAddress = new CompletableFuture<>();
+            Rendezvous secondOfTwo = new Rendezvous() {
+                @Override
+                public int rank() {
+                    return 1;
+                }
+
+                @Override
+                public int size() {
+                    return 2;
+                }
+
+                @Override
+                public InetSocketAddress bindAddress() {
+                    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+                }
+
+                @Override
+                public List<InetSocketAddress> exchange(InetSocketAddress listening) throws IOException {
+                    workerAddress.complete(listening);
+                    return List.of((InetSocketAddress) impostorServer.getLocalAddress(), listening);
+                }
+            };
+            Future<RingCollective> opening = workers.submit(() -> RingCollective.open(secondOfTwo, Duration.ofSeconds(30)));
+            try (SocketChannel impostor = SocketChannel.open(workerAddress.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS))) {
+                impostor.write(ByteBuffer.wrap("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)));
+                Throwable failure = failureOf(opening);
+                assertInstanceOf(IOException.class, failure);
+                assertEquals("worker 1 of 2 expected worker 0 to connect, but the connection came from something "
+                        + "that is not a ring worker", failure.getMessage());
+            }
         }
     }
 

@@ -90,7 +90,7 @@ class RingWorkerProcessTest {
         int n = 3;
         int floats = 200_000;
         String peers = loopbackPeers(n);
-        Process victim = startWorker(dir, 2, peers, floats, Integer.MAX_VALUE);
+        Process victim = startWorker(dir, 2, peers, floats, 1_000_000);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         AtomicIntegerArray calls = new AtomicIntegerArray(2);
         try {
