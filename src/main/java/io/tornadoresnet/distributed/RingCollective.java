@@ -13,6 +13,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +39,9 @@ public final class RingCollective implements Collective {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     private static final int HANDSHAKE_MAGIC = 0x52494e47;
+    /** In place of a message's length: the sender gave up, and its reason follows. */
+    private static final int ABORT_MARK = -1;
+    private static final int MAX_REASON_BYTES = 1000;
     /** The unit in which data is staged for sending and taken in after receiving. */
     private static final int SEGMENT_BYTES = 1 << 20;
     private static final long CONNECT_RETRY_MILLIS = 50;
@@ -291,6 +295,18 @@ public final class RingCollective implements Collective {
             stageFloats();
         }
 
+        /** A message of header ints and raw bytes, short enough to fit one segment. */
+        void startBytes(int[] header, byte[] bytes, int count) {
+            this.data = null;
+            this.next = 0;
+            this.end = 0;
+            stage.clear();
+            for (int value : header) {
+                stage.putInt(value);
+            }
+            stage.put(bytes, 0, count).flip();
+        }
+
         /** The staged bytes not yet written, refilled from the data when drained; empty at the end. */
         ByteBuffer pending() {
             if (!stage.hasRemaining() && next < end) {
@@ -312,14 +328,15 @@ public final class RingCollective implements Collective {
     /**
      * A message from the previous worker, read one segment at a time: the header is checked first, so
      * that a mismatch fails at once, then each segment is added to or copied into the data as soon as it
-     * has arrived, while the kernel receives the next one.
+     * has arrived, while the kernel receives the next one. A header of {@link #ABORT_MARK} announces
+     * the reason the previous worker gave up instead.
      */
-    private static final class Incoming {
+    private final class Incoming {
         private final ByteBuffer stage = ByteBuffer.allocateDirect(SEGMENT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         private final float[] segment = new float[SEGMENT_BYTES / Float.BYTES];
         private int[] expectedHeader;
         private HeaderMismatch mismatch;
-        private boolean headerRead;
+        private Part part;
         private float[] data;
         private int next;
         private int end;
@@ -328,7 +345,7 @@ public final class RingCollective implements Collective {
         void start(int[] expectedHeader, HeaderMismatch mismatch, float[] data, int start, int count, boolean add) {
             this.expectedHeader = expectedHeader;
             this.mismatch = mismatch;
-            this.headerRead = false;
+            this.part = Part.HEADER;
             this.data = data;
             this.next = start;
             this.end = start + count;
@@ -336,41 +353,70 @@ public final class RingCollective implements Collective {
             stage.clear().limit(expectedHeader.length * Integer.BYTES);
         }
 
+        /** Expects nothing: for sending an abort notice. */
+        void expectNothing() {
+            part = Part.FLOATS;
+            next = 0;
+            end = 0;
+            stage.clear().limit(0);
+        }
+
         /** Where the next bytes go; empty once the whole message has arrived. */
         ByteBuffer pending() {
             return stage;
         }
 
-        /** Takes in the full stage and prepares it for the next segment, if any. */
+        /** Takes in the full stage and prepares it for what comes next, if anything. */
         void segmentArrived() throws IOException {
             stage.flip();
-            if (!headerRead) {
-                int[] theirs = new int[expectedHeader.length];
-                for (int i = 0; i < theirs.length; i++) {
-                    theirs[i] = stage.getInt();
-                }
-                if (!Arrays.equals(theirs, expectedHeader)) {
-                    throw mismatch.describe(theirs);
-                }
-                headerRead = true;
-            } else {
-                int count = stage.remaining() / Float.BYTES;
-                if (add) {
-                    stage.asFloatBuffer().get(segment, 0, count);
-                    for (int i = 0; i < count; i++) {
-                        data[next + i] += segment[i];
+            switch (part) {
+                case HEADER -> {
+                    int[] theirs = new int[expectedHeader.length];
+                    theirs[0] = stage.getInt();
+                    if (theirs[0] == ABORT_MARK && expectedHeader[0] != ABORT_MARK) {
+                        stage.clear().limit(Integer.BYTES);
+                        part = Part.ABORT_LENGTH;
+                        return;
                     }
-                } else {
-                    stage.asFloatBuffer().get(data, next, count);
+                    for (int i = 1; i < theirs.length; i++) {
+                        theirs[i] = stage.getInt();
+                    }
+                    if (!Arrays.equals(theirs, expectedHeader)) {
+                        throw mismatch.describe(theirs);
+                    }
+                    part = Part.FLOATS;
                 }
-                next += count;
-                stage.position(stage.limit());
+                case ABORT_LENGTH -> {
+                    stage.clear().limit(Math.max(0, Math.min(stage.getInt(0), MAX_REASON_BYTES)));
+                    part = Part.ABORT_REASON;
+                    if (stage.hasRemaining()) {
+                        return;
+                    }
+                    stage.flip();
+                    throw failure(previous(), "gave up: (no reason given)");
+                }
+                case ABORT_REASON -> throw failure(previous(), "gave up: " + StandardCharsets.UTF_8.decode(stage));
+                case FLOATS -> {
+                    int count = stage.remaining() / Float.BYTES;
+                    if (add) {
+                        stage.asFloatBuffer().get(segment, 0, count);
+                        for (int i = 0; i < count; i++) {
+                            data[next + i] += segment[i];
+                        }
+                    } else {
+                        stage.asFloatBuffer().get(data, next, count);
+                    }
+                    next += count;
+                    stage.position(stage.limit());
+                }
             }
             if (next < end) {
                 stage.clear().limit(Math.min(SEGMENT_BYTES, (end - next) * Float.BYTES));
             }
         }
     }
+
+    private enum Part { HEADER, ABORT_LENGTH, ABORT_REASON, FLOATS }
 
     private IOException failure(int peer, String what) {
         return new IOException("worker " + rank + " of " + size + ": worker " + peer + " at "
@@ -469,6 +515,26 @@ public final class RingCollective implements Collective {
         } catch (Exception ignored) {
             // closing after a failure: the failure already carries the message that matters
         }
+    }
+
+    /**
+     * Gives up between calls, telling the next worker why, so that its failure names the cause rather
+     * than a closed connection; then closes like {@link #close()}. For a worker whose own work failed.
+     */
+    public void abort(String reason) {
+        if (failure == null && outgoing != null) {
+            byte[] text = reason.replaceAll("\\s+", " ").getBytes(StandardCharsets.UTF_8);
+            int length = Math.min(text.length, MAX_REASON_BYTES);
+            outgoing.startBytes(new int[] {ABORT_MARK, length}, text, length);
+            incoming.expectNothing();
+            try {
+                transfer();
+            } catch (IOException ignored) {
+                // the next worker is gone already: it has its own failure to report
+            }
+        }
+        failure = "it gave up: " + reason;
+        closeConnections();
     }
 
     @Override

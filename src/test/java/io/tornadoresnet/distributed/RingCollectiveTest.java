@@ -243,6 +243,31 @@ class RingCollectiveTest {
     }
 
     @Test
+    void aWorkerThatGivesUpTellsTheNextOneWhy() throws Exception {
+        List<RingCollective> rings = openRing(3, Duration.ofSeconds(30));
+        try {
+            List<Future<Void>> calls = onEveryWorker(3, rank -> {
+                if (rank == 1) {
+                    rings.get(rank).abort("ran out of\ndata");
+                } else {
+                    rings.get(rank).allReduceMean(new float[100], 0, 100);
+                }
+                return null;
+            });
+            assertEquals(null, result(calls.get(1)));
+            Throwable next = failureOf(calls.get(2));
+            assertInstanceOf(IOException.class, next);
+            assertTrue(next.getMessage().matches("worker 2 of 3: worker 1 at [^ ]+:\\d+ gave up: ran out of data"),
+                    next.getMessage());
+            assertInstanceOf(IOException.class, failureOf(calls.get(0)));
+            IOException again = assertThrows(IOException.class, () -> rings.get(1).allReduceMean(new float[1], 0, 1));
+            assertEquals("the ring collective failed earlier: it gave up: ran out of\ndata", again.getMessage());
+        } finally {
+            rings.forEach(RingCollective::close);
+        }
+    }
+
+    @Test
     void aClosedCollectiveRefusesFurtherCalls() throws Exception {
         RingCollective single = openRing(1, RingCollective.DEFAULT_TIMEOUT).get(0);
         single.close();

@@ -4,6 +4,7 @@ import io.tornadoresnet.distributed.RingCollective;
 import io.tornadoresnet.distributed.WorkerTask;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkContext;
+import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -32,6 +33,8 @@ import java.util.stream.IntStream;
  */
 public final class SparkWorkers {
 
+    private static final String GPU = "gpu";
+
     private SparkWorkers() {
     }
 
@@ -55,6 +58,26 @@ public final class SparkWorkers {
         return new JavaRDD<>(results, reports).collect();
     }
 
+    /**
+     * The addresses of the GPUs that Spark assigned to the calling task ({@code spark.task.resource.gpu.amount}),
+     * for a {@link WorkerTask} to pick its devices from; empty when none were requested.
+     *
+     * @throws IllegalStateException outside a task of a barrier stage
+     */
+    public static List<String> assignedGpus() {
+        BarrierTaskContext context;
+        try {
+            context = BarrierTaskContext.get();
+        } catch (ClassCastException e) {
+            throw new IllegalStateException("assignedGpus() is for the tasks of a barrier stage");
+        }
+        if (context == null) {
+            throw new IllegalStateException("assignedGpus() is for the tasks of a barrier stage");
+        }
+        scala.Option<ResourceInformation> gpus = context.resources().get(GPU);
+        return gpus.isEmpty() ? List.of() : List.of(gpus.get().addresses());
+    }
+
     /** The body of every task of the stage. */
     private static final class BarrierTask<R extends Serializable>
             extends AbstractFunction1<Iterator<Integer>, Iterator<R>> implements Serializable {
@@ -72,15 +95,26 @@ public final class SparkWorkers {
         @Override
         public Iterator<R> apply(Iterator<Integer> partition) {
             SparkRendezvous rendezvous = new SparkRendezvous(BarrierTaskContext.get());
-            R report;
-            try (RingCollective ring = RingCollective.open(rendezvous, timeout)) {
-                report = task.run(ring, args.clone());
+            RingCollective ring;
+            try {
+                ring = RingCollective.open(rendezvous, timeout);
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
+            }
+            R report;
+            try {
+                report = task.run(ring, args.clone());
+            } catch (IOException e) {
+                ring.abort(String.valueOf(e.getMessage()));
+                throw new UncheckedIOException(e.getMessage(), e);
             } catch (RuntimeException e) {
+                ring.abort(e.toString());
                 throw e;
             } catch (Exception e) {
+                ring.abort(e.toString());
                 throw new IllegalStateException("worker " + rendezvous.rank() + ": " + e.getMessage(), e);
+            } finally {
+                ring.close();
             }
             return CollectionConverters.asScala(Collections.singletonList(report).iterator());
         }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -31,7 +32,6 @@ class SparkWorkersTest {
                 .set("spark.ui.enabled", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1"));
-        spark.setLogLevel("WARN");
     }
 
     @AfterAll
@@ -95,11 +95,32 @@ class SparkWorkersTest {
         }
     }
 
+    /** Whichever task Spark reports first, its message carries worker 1's reason. */
     @Test
     void aFailingWorkerFailsTheStageWithItsMessage() {
         Exception failure = assertThrows(Exception.class,
                 () -> SparkWorkers.run(spark, 2, new SecondWorkerFails(), new String[0], RING_TIMEOUT));
         assertTrue(failure.getMessage().contains("worker 1 ran out of data"), failure.getMessage());
+    }
+
+    /** Reports the GPUs Spark gave the task. */
+    static final class Gpus implements WorkerTask<ArrayList<String>> {
+        @Override
+        public ArrayList<String> run(Collective collective, String[] args) {
+            return new ArrayList<>(SparkWorkers.assignedGpus());
+        }
+    }
+
+    /** Local mode schedules no task resources, so this checks the case without GPUs only. */
+    @Test
+    void tasksThatAskedForNoGpusHaveNone() {
+        List<ArrayList<String>> gpus = SparkWorkers.run(spark, 2, new Gpus(), new String[0], RING_TIMEOUT);
+        assertEquals(List.of(List.of(), List.of()), gpus);
+    }
+
+    @Test
+    void gpusAreOnlyAssignedInsideATask() {
+        assertThrows(IllegalStateException.class, SparkWorkers::assignedGpus);
     }
 
     @Test
