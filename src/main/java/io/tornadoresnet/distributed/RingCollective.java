@@ -6,6 +6,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -108,7 +109,8 @@ public final class RingCollective implements Collective {
             List<InetSocketAddress> peers = List.copyOf(
                     rendezvous.exchange((InetSocketAddress) server.getLocalAddress()));
             if (peers.size() != size) {
-                throw new IOException("the rendezvous returned " + peers.size() + " addresses for " + size + " workers");
+                throw new IOException("the rendezvous returned " + peers.size() + " addresses for " + size
+                        + " workers");
             }
             int next = (rank + 1) % size;
             int previous = (rank + size - 1) % size;
@@ -158,7 +160,9 @@ public final class RingCollective implements Collective {
     /** Step s sends chunk rank-s and adds the received chunk rank-s-1; worker r ends owning chunk r+1. */
     private void reduceScatter(float[] data, int offset, int length) throws IOException {
         for (int step = 0; step < size - 1; step++) {
-            exchangeChunks(data, offset, length, Math.floorMod(rank - step, size), Math.floorMod(rank - step - 1, size), true);
+            int sendChunk = Math.floorMod(rank - step, size);
+            int receiveChunk = Math.floorMod(rank - step - 1, size);
+            exchangeChunks(data, offset, length, sendChunk, receiveChunk, true);
         }
         int owned = Math.floorMod(rank + 1, size);
         int start = chunkStart(offset, length, owned);
@@ -172,7 +176,9 @@ public final class RingCollective implements Collective {
     /** Step s passes on chunk rank+1-s (finished) and receives chunk rank-s in its place. */
     private void allGather(float[] data, int offset, int length) throws IOException {
         for (int step = 0; step < size - 1; step++) {
-            exchangeChunks(data, offset, length, Math.floorMod(rank + 1 - step, size), Math.floorMod(rank - step, size), false);
+            int sendChunk = Math.floorMod(rank + 1 - step, size);
+            int receiveChunk = Math.floorMod(rank - step, size);
+            exchangeChunks(data, offset, length, sendChunk, receiveChunk, false);
         }
     }
 
@@ -192,7 +198,8 @@ public final class RingCollective implements Collective {
         int receiveStart = chunkStart(offset, length, receiveChunk);
         outgoing.start(new int[] {length}, data, sendStart, chunkStart(offset, length, sendChunk + 1) - sendStart);
         incoming.start(new int[] {length}, theirs -> new IOException("worker " + rank + " reduces " + length
-                        + " floats but worker " + previous() + " reduces " + theirs[0] + ": the workers' calls disagree"),
+                        + " floats but worker " + previous() + " reduces " + theirs[0]
+                        + ": the workers' calls disagree"),
                 data, receiveStart, chunkStart(offset, length, receiveChunk + 1) - receiveStart, add);
         transfer();
     }
@@ -200,9 +207,9 @@ public final class RingCollective implements Collective {
     private void handshake() throws IOException {
         outgoing.start(new int[] {HANDSHAKE_MAGIC, rank, size}, new float[0], 0, 0);
         incoming.start(new int[] {HANDSHAKE_MAGIC, previous(), size}, theirs -> new IOException("worker " + rank
-                        + " of " + size + " expected worker " + previous() + " to connect, but the connection came from "
-                        + (theirs[0] == HANDSHAKE_MAGIC ? "worker " + theirs[1] + " of " + theirs[2]
-                        : "something that is not a ring worker")),
+                        + " of " + size + " expected worker " + previous()
+                        + " to connect, but the connection came from " + (theirs[0] == HANDSHAKE_MAGIC
+                        ? "worker " + theirs[1] + " of " + theirs[2] : "something that is not a ring worker")),
                 new float[0], 0, 0, false);
         try {
             transfer();
@@ -450,6 +457,10 @@ public final class RingCollective implements Collective {
                             + describe(address) + " within " + seconds(timeoutMillis) + " (" + e.getMessage() + ")");
                 }
                 sleep(CONNECT_RETRY_MILLIS);
+            } catch (UnknownHostException e) {
+                channel.close();
+                throw new IOException("worker " + rank + " could not resolve the host of worker " + peer + ", "
+                        + describe(address));
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw new IOException("worker " + rank + " could not connect to worker " + peer + " at "

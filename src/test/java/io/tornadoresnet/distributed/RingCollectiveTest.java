@@ -75,7 +75,8 @@ class RingCollectiveTest {
     List<RingCollective> openRing(int n, Duration timeout) throws Exception {
         LoopbackRendezvous rendezvous = new LoopbackRendezvous(n);
         List<RingCollective> rings = new ArrayList<>();
-        for (Future<RingCollective> opened : onEveryWorker(n, rank -> RingCollective.open(rendezvous.forRank(rank), timeout))) {
+        for (Future<RingCollective> opened
+                : onEveryWorker(n, rank -> RingCollective.open(rendezvous.forRank(rank), timeout))) {
             rings.add(result(opened));
         }
         return rings;
@@ -231,7 +232,8 @@ class RingCollectiveTest {
                     return List.of((InetSocketAddress) impostorServer.getLocalAddress(), listening);
                 }
             };
-            Future<RingCollective> opening = workers.submit(() -> RingCollective.open(secondOfTwo, Duration.ofSeconds(30)));
+            Future<RingCollective> opening =
+                    workers.submit(() -> RingCollective.open(secondOfTwo, Duration.ofSeconds(30)));
             try (SocketChannel impostor = SocketChannel.open(workerAddress.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS))) {
                 impostor.write(ByteBuffer.wrap("GET / HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)));
                 Throwable failure = failureOf(opening);
@@ -265,6 +267,30 @@ class RingCollectiveTest {
         } finally {
             rings.forEach(RingCollective::close);
         }
+    }
+
+    @Test
+    void aPeerThatNeverListensFailsTheConnectAfterTheTimeout() throws Exception {
+        int port;
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+        }
+        List<InetSocketAddress> peers = List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                InetSocketAddress.createUnresolved("127.0.0.1", port));
+        Rendezvous first = new StaticRendezvous(0, peers);
+        IOException e = assertThrows(IOException.class, () -> RingCollective.open(first, Duration.ofSeconds(1)));
+        assertEquals("worker 0 could not connect to worker 1 at 127.0.0.1:" + port + " within 1 s (Connection refused)",
+                e.getMessage());
+    }
+
+    @Test
+    void anUnknownHostIsNamed() {
+        List<InetSocketAddress> peers = List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                InetSocketAddress.createUnresolved("no-such-host.invalid", 7070));
+        Rendezvous first = new StaticRendezvous(0, peers);
+        IOException e = assertThrows(IOException.class, () -> RingCollective.open(first, Duration.ofSeconds(5)));
+        assertEquals("worker 0 could not resolve the host of worker 1, no-such-host.invalid:7070", e.getMessage());
     }
 
     @Test

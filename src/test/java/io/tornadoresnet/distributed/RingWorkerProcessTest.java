@@ -59,7 +59,8 @@ class RingWorkerProcessTest {
             for (int rank = 0; rank < n; rank++) {
                 int r = rank;
                 results.add(threads.submit(() -> {
-                    try (RingCollective ring = RingCollective.open(rendezvous.forRank(r), RingCollective.DEFAULT_TIMEOUT)) {
+                    Rendezvous self = rendezvous.forRank(r);
+                    try (RingCollective ring = RingCollective.open(self, RingCollective.DEFAULT_TIMEOUT)) {
                         float[] data = new float[floats];
                         RingAllReduceCheck.fill(data, r);
                         ring.allReduceMean(data, 0, floats);
@@ -98,7 +99,8 @@ class RingWorkerProcessTest {
             for (int rank = 0; rank < 2; rank++) {
                 int r = rank;
                 survivors.add(threads.submit(() -> {
-                    try (RingCollective ring = RingCollective.open(StaticRendezvous.parse(r, peers), Duration.ofSeconds(30))) {
+                    Rendezvous self = StaticRendezvous.parse(r, peers);
+                    try (RingCollective ring = RingCollective.open(self, Duration.ofSeconds(30))) {
                         float[] data = new float[floats];
                         while (true) {
                             RingAllReduceCheck.fill(data, r);
@@ -110,7 +112,8 @@ class RingWorkerProcessTest {
             }
             while (calls.get(0) < 3 || calls.get(1) < 3) {
                 assertTrue(victim.isAlive(), log(dir, 2));
-                assertTrue(!survivors.get(0).isDone() && !survivors.get(1).isDone(), "a worker stopped before the kill");
+                assertTrue(!survivors.get(0).isDone() && !survivors.get(1).isDone(),
+                        "a worker stopped before the kill");
                 Thread.sleep(10);
             }
             victim.destroyForcibly();

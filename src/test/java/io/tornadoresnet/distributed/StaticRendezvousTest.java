@@ -26,9 +26,11 @@ class StaticRendezvousTest {
         assertEquals("'node-a' is not host:port",
                 assertThrows(IllegalArgumentException.class, () -> StaticRendezvous.parse(0, "node-a")).getMessage());
         assertEquals("'node-a:http' has no numeric port",
-                assertThrows(IllegalArgumentException.class, () -> StaticRendezvous.parse(0, "node-a:http")).getMessage());
+                assertThrows(IllegalArgumentException.class,
+                        () -> StaticRendezvous.parse(0, "node-a:http")).getMessage());
         assertEquals("'node-a:70000': port 70000 is outside 1..65535",
-                assertThrows(IllegalArgumentException.class, () -> StaticRendezvous.parse(0, "node-a:70000")).getMessage());
+                assertThrows(IllegalArgumentException.class,
+                        () -> StaticRendezvous.parse(0, "node-a:70000")).getMessage());
         assertEquals("rank 2 is outside 0..1",
                 assertThrows(IllegalArgumentException.class, () -> StaticRendezvous.parse(2, "a:1,b:2")).getMessage());
     }

@@ -50,7 +50,8 @@ class SparkScriptTest {
         assertTrue(first.get(0).endsWith("status 0"), String.join("\n", first));
         List<String> jars = List.of(first.get(0).lines().findFirst().orElseThrow().split(":"));
         assertTrue(jars.stream().anyMatch(jar -> jar.contains("spark-core_2.13")), jars.toString());
-        assertTrue(jars.stream().allMatch(jar -> jar.endsWith(".jar") && Files.isRegularFile(Path.of(jar))), jars.toString());
+        assertTrue(jars.stream().allMatch(jar -> jar.endsWith(".jar") && Files.isRegularFile(Path.of(jar))),
+                jars.toString());
         assertFalse(jars.stream().anyMatch(jar -> jar.contains("tornado-api") || jar.contains("log4j-slf4j2-impl")),
                 jars.toString());
         assertTrue(first.get(1).contains("resolving Spark's jars"), first.get(1));
