@@ -35,6 +35,10 @@ import java.util.Objects;
  * are. On any failure the
  * collective closes its connections, so that its neighbours fail at once too and the failure travels
  * around the ring; the collective is unusable afterwards.
+ *
+ * <p>The timeout bounds how long a worker waits for a silent peer, so it must exceed the longest time
+ * one worker can spend computing while another already waits in a call. A collective serves one
+ * thread: its calls must not overlap.
  */
 public final class RingCollective implements Collective {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
