@@ -141,6 +141,33 @@ class RingCollectiveTest {
         }
     }
 
+    /**
+     * 16 MB chunks, more than the kernel's socket buffers hold: two workers that each sent their whole
+     * chunk before reading the other's would wait for each other for ever.
+     */
+    @Test
+    void twoWorkersSendingChunksLargerThanTheSocketBuffersAtOnceDoNotDeadlock() throws Exception {
+        int length = 8_000_000;
+        List<RingCollective> rings = openRing(2, Duration.ofSeconds(30));
+        try {
+            List<float[]> outputs = new ArrayList<>();
+            for (Future<float[]> output : onEveryWorker(2, rank -> {
+                float[] data = new float[length];
+                Arrays.fill(data, rank == 0 ? 1f : 3f);
+                rings.get(rank).allReduceMean(data, 0, length);
+                return data;
+            })) {
+                outputs.add(result(output));
+            }
+            float[] expected = new float[length];
+            Arrays.fill(expected, 2f);
+            assertArrayEquals(expected, outputs.get(0));
+            assertArrayEquals(expected, outputs.get(1));
+        } finally {
+            rings.forEach(RingCollective::close);
+        }
+    }
+
     @Test
     void aRingIsReusedForCallsOfDifferentLengthsAndOffsets() throws Exception {
         List<RingCollective> rings = openRing(3, RingCollective.DEFAULT_TIMEOUT);
