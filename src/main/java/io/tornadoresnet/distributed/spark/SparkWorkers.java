@@ -20,6 +20,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -29,7 +30,8 @@ import java.util.stream.IntStream;
  * Each task learns its peers through {@link SparkRendezvous}, joins a {@link RingCollective} and runs
  * the {@link WorkerTask}; only addresses go through Spark, tensors go through the ring. When a task or
  * its executor dies, Spark fails the whole stage (the ring's timeouts bound how long the survivors
- * wait) and, within {@code spark.stage.maxConsecutiveAttempts}, starts every task again.
+ * wait) and, up to {@code spark.stage.maxConsecutiveAttempts} times (4 by default), starts every task
+ * again: a task that finds a checkpoint resumes from it.
  */
 public final class SparkWorkers {
 
@@ -53,14 +55,23 @@ public final class SparkWorkers {
         List<Integer> ranks = IntStream.range(0, workers).boxed().collect(Collectors.toList());
         RDDBarrier<Integer> stage = context.parallelize(ranks, workers).rdd().barrier();
         @SuppressWarnings("unchecked")
-        ClassTag<R> reports = (ClassTag<R>) (ClassTag<?>) ClassTag$.MODULE$.apply(Serializable.class);
-        RDD<R> results = stage.mapPartitions(new BarrierTask<>(task, args.clone(), timeout), false, reports);
-        return new JavaRDD<>(results, reports).collect();
+        ClassTag<Ranked<R>> ranked = (ClassTag<Ranked<R>>) (ClassTag<?>) ClassTag$.MODULE$.apply(Ranked.class);
+        RDD<Ranked<R>> results = stage.mapPartitions(new BarrierTask<>(task, args.clone(), timeout), false, ranked);
+        // The shuffle makes the barrier stage a map stage, which Spark retries as a whole when a task
+        // fails; a failed barrier result stage is aborted instead.
+        List<Ranked<R>> reports = new JavaRDD<>(results, ranked).repartition(1).collect();
+        return reports.stream().sorted(Comparator.comparingInt(Ranked::rank)).map(Ranked::report)
+                .collect(Collectors.toList());
+    }
+
+    /** One worker's report and its rank. */
+    private record Ranked<R extends Serializable>(int rank, R report) implements Serializable {
     }
 
     /**
-     * The addresses of the GPUs that Spark assigned to the calling task ({@code spark.task.resource.gpu.amount}),
-     * for a {@link WorkerTask} to pick its devices from; empty when none were requested.
+     * The addresses of the GPUs that Spark assigned to the calling task
+     * ({@code spark.task.resource.gpu.amount}), for a {@link WorkerTask} to pick its devices from; empty
+     * when none were requested.
      *
      * @throws IllegalStateException outside a task of a barrier stage
      */
@@ -80,7 +91,7 @@ public final class SparkWorkers {
 
     /** The body of every task of the stage. */
     private static final class BarrierTask<R extends Serializable>
-            extends AbstractFunction1<Iterator<Integer>, Iterator<R>> implements Serializable {
+            extends AbstractFunction1<Iterator<Integer>, Iterator<Ranked<R>>> implements Serializable {
         private static final long serialVersionUID = 1L;
         private final WorkerTask<R> task;
         private final String[] args;
@@ -93,7 +104,7 @@ public final class SparkWorkers {
         }
 
         @Override
-        public Iterator<R> apply(Iterator<Integer> partition) {
+        public Iterator<Ranked<R>> apply(Iterator<Integer> partition) {
             SparkRendezvous rendezvous = new SparkRendezvous(BarrierTaskContext.get());
             RingCollective ring;
             try {
@@ -116,7 +127,8 @@ public final class SparkWorkers {
             } finally {
                 ring.close();
             }
-            return CollectionConverters.asScala(Collections.singletonList(report).iterator());
+            Ranked<R> ranked = new Ranked<>(rendezvous.rank(), report);
+            return CollectionConverters.asScala(Collections.singletonList(ranked).iterator());
         }
     }
 }

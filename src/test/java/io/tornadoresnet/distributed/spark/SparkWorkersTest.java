@@ -2,6 +2,7 @@ package io.tornadoresnet.distributed.spark;
 
 import io.tornadoresnet.distributed.Collective;
 import io.tornadoresnet.distributed.WorkerTask;
+import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Workers as the tasks of a Spark barrier stage on local[2], one Spark context for the whole class. */
+/**
+ * Workers as the tasks of a Spark barrier stage on local[2], one Spark context for the whole class; a
+ * failed stage is tried once more.
+ */
 class SparkWorkersTest {
     private static final Duration RING_TIMEOUT = Duration.ofSeconds(30);
     private static SparkContext spark;
@@ -31,7 +35,8 @@ class SparkWorkersTest {
                 .setAppName("SparkWorkersTest")
                 .set("spark.ui.enabled", "false")
                 .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
+                .set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.stage.maxConsecutiveAttempts", "2"));
     }
 
     @AfterAll
@@ -101,6 +106,28 @@ class SparkWorkersTest {
         Exception failure = assertThrows(Exception.class,
                 () -> SparkWorkers.run(spark, 2, new SecondWorkerFails(), new String[0], RING_TIMEOUT));
         assertTrue(failure.getMessage().contains("worker 1 ran out of data"), failure.getMessage());
+    }
+
+    /** Worker 1 fails in the stage's first attempt only; reports the attempt that succeeded. */
+    static final class FailsOnTheFirstAttempt implements WorkerTask<Report> {
+        @Override
+        public Report run(Collective collective, String[] args) throws IOException {
+            int attempt = BarrierTaskContext.get().stageAttemptNumber();
+            if (attempt == 0 && collective.rank() == 1) {
+                throw new IOException("worker 1 lost its device");
+            }
+            float[] data = {collective.rank(), attempt};
+            collective.allReduceMean(data, 0, data.length);
+            return new Report(collective.rank(), collective.size(), data);
+        }
+    }
+
+    @Test
+    void sparkRestartsTheWholeStageWhenATaskFails() {
+        List<Report> reports = SparkWorkers.run(spark, 2, new FailsOnTheFirstAttempt(), new String[0], RING_TIMEOUT);
+        for (Report report : reports) {
+            assertArrayEquals(new float[] {0.5f, 1f}, report.data(), "worker " + report.rank());
+        }
     }
 
     /** Reports the GPUs Spark gave the task. */
