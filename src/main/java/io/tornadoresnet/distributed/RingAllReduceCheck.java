@@ -51,11 +51,11 @@ public final class RingAllReduceCheck {
             }
             String value = args[++i];
             switch (name) {
-                case "--rank" -> rank = parseInt(name, value, 0);
+                case "--rank" -> rank = parseCount(name, value, 0);
                 case "--peers" -> peers = value;
-                case "--floats" -> floats = parseInt(name, value, 0);
-                case "--calls" -> calls = parseInt(name, value, 1);
-                case "--timeout" -> timeoutSeconds = parseInt(name, value, 1);
+                case "--floats" -> floats = parseCount(name, value, 0);
+                case "--calls" -> calls = parseCount(name, value, 1);
+                case "--timeout" -> timeoutSeconds = parseCount(name, value, 1);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
@@ -64,31 +64,39 @@ public final class RingAllReduceCheck {
         }
         Rendezvous rendezvous = StaticRendezvous.parse(rank, peers);
         try (RingCollective ring = RingCollective.open(rendezvous, Duration.ofSeconds(timeoutSeconds))) {
-            float[] data = new float[floats];
-            long total = 0;
-            long fastest = Long.MAX_VALUE;
-            for (int call = 0; call <= calls; call++) {
-                fill(data, rank);
-                long start = System.nanoTime();
-                ring.allReduceMean(data, 0, floats);
-                long nanos = System.nanoTime() - start;
-                if (call > 0) {
-                    total += nanos;
-                    fastest = Math.min(fastest, nanos);
-                }
-            }
-            double seconds = total / 1e9 / calls;
-            double best = fastest / 1e9;
-            double gigabytes = 4.0 * floats / 1e9;
-            double busShare = 2.0 * (ring.size() - 1) / ring.size();
-            out.printf(Locale.ROOT, "{\"rank\":%d,\"workers\":%d,\"floats\":%d,\"calls\":%d,"
-                            + "\"seconds_per_call\":%.6f,\"fastest_seconds\":%.6f,\"algorithm_gbytes_per_s\":%.3f,"
-                            + "\"bus_gbytes_per_s\":%.3f,\"fastest_bus_gbytes_per_s\":%.3f,\"result_hash\":%d}%n",
-                    ring.rank(), ring.size(), floats, calls, seconds, best, gigabytes / seconds,
-                    busShare * gigabytes / seconds, busShare * gigabytes / best, hash(data));
+            out.println(measure(ring, floats, calls));
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * All-reduces {@code floats} values once to warm up, then {@code calls} times, timed; returns the
+     * report line of this worker.
+     */
+    public static String measure(Collective collective, int floats, int calls) throws IOException {
+        float[] data = new float[floats];
+        long total = 0;
+        long fastest = Long.MAX_VALUE;
+        for (int call = 0; call <= calls; call++) {
+            fill(data, collective.rank());
+            long start = System.nanoTime();
+            collective.allReduceMean(data, 0, floats);
+            long nanos = System.nanoTime() - start;
+            if (call > 0) {
+                total += nanos;
+                fastest = Math.min(fastest, nanos);
+            }
+        }
+        double seconds = total / 1e9 / calls;
+        double best = fastest / 1e9;
+        double gigabytes = 4.0 * floats / 1e9;
+        double busShare = 2.0 * (collective.size() - 1) / collective.size();
+        return String.format(Locale.ROOT, "{\"rank\":%d,\"workers\":%d,\"floats\":%d,\"calls\":%d,"
+                        + "\"seconds_per_call\":%.6f,\"fastest_seconds\":%.6f,\"algorithm_gbytes_per_s\":%.3f,"
+                        + "\"bus_gbytes_per_s\":%.3f,\"fastest_bus_gbytes_per_s\":%.3f,\"result_hash\":%d}",
+                collective.rank(), collective.size(), floats, calls, seconds, best, gigabytes / seconds,
+                busShare * gigabytes / seconds, busShare * gigabytes / best, hash(data));
     }
 
     /** The values worker {@code rank} contributes: small, exactly representable, different per rank. */
@@ -107,7 +115,8 @@ public final class RingAllReduceCheck {
         return Arrays.hashCode(bits);
     }
 
-    private static int parseInt(String name, String value, int minimum) {
+    /** The whole number given to option {@code name}, at least {@code minimum}. */
+    public static int parseCount(String name, String value, int minimum) {
         int parsed;
         try {
             parsed = Integer.parseInt(value);
