@@ -4,11 +4,12 @@ import io.tornadoresnet.distributed.RingCollective;
 import io.tornadoresnet.distributed.WorkerTask;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkContext;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.RDDBarrier;
+import org.apache.spark.resource.ResourceInformation;
+import scala.Option;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
@@ -85,7 +86,7 @@ public final class SparkWorkers {
         if (context == null) {
             throw new IllegalStateException("assignedGpus() is for the tasks of a barrier stage");
         }
-        scala.Option<ResourceInformation> gpus = context.resources().get(GPU);
+        Option<ResourceInformation> gpus = context.resources().get(GPU);
         return gpus.isEmpty() ? List.of() : List.of(gpus.get().addresses());
     }
 
