@@ -6,7 +6,6 @@ import io.tornadoresnet.plan.HostExecutable;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
-import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Tensor;
 
 import org.slf4j.Logger;
@@ -60,11 +59,9 @@ public final class JvmBackend implements Backend {
     @Override
     public Executable compile(Plan plan) {
         Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
-        List<Op> ops = new ArrayList<>();
-        plan.stages().forEach(stage -> ops.addAll(stage.ops()));
         List<Runnable> steps = new ArrayList<>();
         int fused = 0;
-        for (Fusion.Step step : Fusion.schedule(ops, VectorApi.available())) {
+        for (Fusion.Step step : Fusion.schedule(plan, VectorApi.available())) {
             if (step instanceof Fusion.ConvChain chain) {
                 steps.add(fusedRoutine(chain, convolutions));
                 fused++;

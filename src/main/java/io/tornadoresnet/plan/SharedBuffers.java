@@ -1,0 +1,163 @@
+package io.tornadoresnet.plan;
+
+import io.tornadoresnet.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The memory plan of a plan's own tensors: tensors whose lifetimes do not overlap share one buffer,
+ * as long as the largest of them. A tensor lives from the first op that touches it to the last, in
+ * plan order; every op overwrites what it writes, so a buffer may pass from a dead tensor to the
+ * next one without being cleared.
+ *
+ * <p>Backends run the ops in plan order, with one freedom: an op may run as late as the only other
+ * op of its stage that touches a tensor it writes (and so on down such a chain), together with it,
+ * as the JVM backend's fused chains of a convolution, batch norm, residual add and ReLU do. So every
+ * tensor an op touches lives on until the last op the op may be delayed to.
+ *
+ * <p>Tensors that are not shared: the ones the caller pins (the input, the learning rate, the
+ * outputs), any tensor that an op reads before one writes it (it carries a value from one step to
+ * the next), and tensors that no op touches. Buffers are assigned greedily, the largest tensors
+ * first, each to the smallest buffer free over its whole life; only whole buffers are shared, so
+ * that kernels keep taking plain float[]s that start at the tensor's first value.
+ */
+final class SharedBuffers {
+    /** The most elements {@link io.tornadoresnet.tensor.Shape#size()} allows. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    private final List<List<Tensor>> buffers = new ArrayList<>();
+    private final List<Tensor> own = new ArrayList<>();
+
+    private record Life(int first, int last) {
+        boolean overlaps(Life other) {
+            return first <= other.last && other.first <= last;
+        }
+    }
+
+    private SharedBuffers() {
+    }
+
+    /**
+     * Plans the buffers of {@code tensors} (those of the plan's own tensors not yet backed), ops
+     * given by stage, in run order; {@code pinned} get buffers of their own.
+     */
+    static SharedBuffers plan(List<Stage> stages, List<Tensor> tensors, Set<Tensor> pinned) {
+        SharedBuffers plan = new SharedBuffers();
+        if (tensors.stream().anyMatch(t -> t.shape().elements() > MAX_ARRAY)) {
+            // never built (no array holds it) and not lowered (kernels take int sizes): counted whole, for the refusal
+            plan.own.addAll(tensors);
+            return plan;
+        }
+        List<List<KernelCall>> calls = new ArrayList<>();
+        List<Integer> stageOf = new ArrayList<>();
+        for (int s = 0; s < stages.size(); s++) {
+            for (Op op : stages.get(s).ops()) {
+                calls.add(op.lower(Tensor::unallocated));
+                stageOf.add(s);
+            }
+        }
+        Map<Tensor, List<Integer>> users = new IdentityHashMap<>();
+        Set<Tensor> readFirst = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Set<Tensor>> written = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            Set<Tensor> writes = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (KernelCall call : calls.get(i)) {
+                for (int a = 0; a < call.args().length; a++) {
+                    if (!(call.args()[a] instanceof Tensor t)) {
+                        continue;
+                    }
+                    List<Integer> u = users.computeIfAbsent(t, x -> new ArrayList<>());
+                    if (u.isEmpty() && !call.kernel().writes(a)) {
+                        readFirst.add(t);
+                    }
+                    if (u.isEmpty() || u.get(u.size() - 1) != i) {
+                        u.add(i);
+                    }
+                    if (call.kernel().writes(a)) {
+                        writes.add(t);
+                    }
+                }
+            }
+            written.add(writes);
+        }
+        int[] lastRun = new int[calls.size()];
+        for (int i = calls.size() - 1; i >= 0; i--) {
+            lastRun[i] = i;
+            for (Tensor t : written.get(i)) {
+                List<Integer> u = users.get(t);
+                if (u.size() == 2 && u.get(0) == i && stageOf.get(u.get(1)).equals(stageOf.get(i))) {
+                    lastRun[i] = Math.max(lastRun[i], lastRun[u.get(1)]);
+                }
+            }
+        }
+
+        Map<Tensor, Life> lives = new IdentityHashMap<>();
+        List<Tensor> shared = new ArrayList<>();
+        for (Tensor t : tensors) {
+            List<Integer> u = users.get(t);
+            if (pinned.contains(t) || readFirst.contains(t) || u == null) {
+                plan.own.add(t);
+                continue;
+            }
+            int last = u.stream().mapToInt(i -> lastRun[i]).max().orElseThrow();
+            lives.put(t, new Life(u.get(0), last));
+            shared.add(t);
+        }
+        shared.sort(Comparator.comparingLong((Tensor t) -> t.shape().elements()).reversed());
+        List<List<Life>> taken = new ArrayList<>();
+        for (Tensor t : shared) {
+            Life life = lives.get(t);
+            int best = -1;
+            for (int b = 0; b < plan.buffers.size(); b++) {
+                if (taken.get(b).stream().noneMatch(life::overlaps)
+                        && (best < 0 || plan.capacity(b) < plan.capacity(best))) {
+                    best = b;
+                }
+            }
+            if (best < 0) {
+                plan.buffers.add(new ArrayList<>());
+                taken.add(new ArrayList<>());
+                best = plan.buffers.size() - 1;
+            }
+            plan.buffers.get(best).add(t);
+            taken.get(best).add(life);
+        }
+        return plan;
+    }
+
+    /** The first (largest) tensor of buffer b sets its size. */
+    private long capacity(int b) {
+        return buffers.get(b).get(0).shape().elements();
+    }
+
+    /** Bytes of all the buffers: the shared ones and the pinned tensors' own; Long.MAX_VALUE stands for more. */
+    long bytes() {
+        long floats = 0;
+        for (Tensor t : own) {
+            floats = saturatingAdd(floats, t.shape().elements());
+        }
+        for (int b = 0; b < buffers.size(); b++) {
+            floats = saturatingAdd(floats, capacity(b));
+        }
+        return floats > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : floats * Float.BYTES;
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
+    }
+
+    /** Gives every tensor its buffer. */
+    void allocate() {
+        own.forEach(t -> t.back(new float[t.size()]));
+        for (List<Tensor> sharing : buffers) {
+            float[] buffer = new float[sharing.get(0).size()];
+            sharing.forEach(t -> t.back(buffer));
+        }
+    }
+}
