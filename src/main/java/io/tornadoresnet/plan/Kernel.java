@@ -12,7 +12,7 @@ public enum Kernel {
     BN_CHANNEL_SUMS(1),
     BN_FINISH_MEAN(1),
     BN_CHANNEL_SQUARED_DEVIATIONS(2),
-    BN_FINISH_VARIANCE(2, 3, 4),
+    BN_FINISH_VARIANCE(new int[] {2}, new int[] {3, 4}),
     BN_NORMALIZE(5),
     BN_FORWARD_INFERENCE(5),
     BN_BACKWARD_PARTIALS(4, 5),
@@ -33,23 +33,38 @@ public enum Kernel {
     SOFTMAX_CROSS_ENTROPY(2, 3, 4),
     BATCH_METRICS(2),
     SOFTMAX(1),
-    SGD_MOMENTUM_STEP(0, 2);
+    SGD_MOMENTUM_STEP(new int[] {}, new int[] {0, 2});
 
-    private final int[] written;
+    /** Arguments overwritten whole, without being read. */
+    private final int[] overwritten;
+    /** Arguments read and then written: the batch-norm running statistics, the optimizer's weights and momentum. */
+    private final int[] updated;
 
-    Kernel(int... written) {
-        this.written = written;
+    Kernel(int... overwritten) {
+        this(overwritten, new int[0]);
+    }
+
+    Kernel(int[] overwritten, int[] updated) {
+        this.overwritten = overwritten;
+        this.updated = updated;
+    }
+
+    /** Whether the kernel writes argument {@code i} (counted as {@link KernelCall#args()} counts them). */
+    public boolean writes(int i) {
+        return contains(overwritten, i) || contains(updated, i);
     }
 
     /**
-     * Whether the kernel writes argument {@code i} (counted as {@link KernelCall#args()} counts
-     * them). Every other array argument is only read. The batch-norm running statistics and the
-     * optimizer's weights and momentum are read and written; every other written argument is
-     * overwritten whole, without being read.
+     * Whether the kernel reads argument {@code i}: every array argument but the ones it overwrites
+     * whole (its outputs, and the workspaces of partial sums it fills).
      */
-    public boolean writes(int i) {
-        for (int w : written) {
-            if (w == i) {
+    public boolean reads(int i) {
+        return !contains(overwritten, i);
+    }
+
+    private static boolean contains(int[] positions, int i) {
+        for (int p : positions) {
+            if (p == i) {
                 return true;
             }
         }

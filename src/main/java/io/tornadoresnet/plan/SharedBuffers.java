@@ -17,9 +17,10 @@ import java.util.Set;
  * next one without being cleared.
  *
  * <p>Backends run the ops in plan order, with one freedom: an op may run as late as the only other
- * op of its stage that touches a tensor it writes (and so on down such a chain), together with it,
- * as the JVM backend's fused chains of a convolution, batch norm, residual add and ReLU do. So every
- * tensor an op touches lives on until the last op the op may be delayed to.
+ * op of its stage that touches a tensor it writes, when that op works element by element (batch
+ * norm, its gradient, a residual add, ReLU, its gradient), together with it; and so on down such a
+ * chain, as the JVM backend's fused chains of a convolution, batch norm, residual add and ReLU do.
+ * So every tensor an op touches lives on until the last op the op may be delayed to.
  *
  * <p>Tensors that are not shared: the ones the caller pins (the input, the learning rate, the
  * outputs), any tensor that an op reads before one writes it (it carries a value from one step to
@@ -55,9 +56,11 @@ final class SharedBuffers {
             return plan;
         }
         List<List<KernelCall>> calls = new ArrayList<>();
+        List<Op> ops = new ArrayList<>();
         List<Integer> stageOf = new ArrayList<>();
         for (int s = 0; s < stages.size(); s++) {
             for (Op op : stages.get(s).ops()) {
+                ops.add(op);
                 calls.add(op.lower(Tensor::unallocated));
                 stageOf.add(s);
             }
@@ -73,7 +76,7 @@ final class SharedBuffers {
                         continue;
                     }
                     List<Integer> u = users.computeIfAbsent(t, x -> new ArrayList<>());
-                    if (u.isEmpty() && !call.kernel().writes(a)) {
+                    if (u.isEmpty() && call.kernel().reads(a)) {
                         readFirst.add(t);
                     }
                     if (u.isEmpty() || u.get(u.size() - 1) != i) {
@@ -91,7 +94,8 @@ final class SharedBuffers {
             lastRun[i] = i;
             for (Tensor t : written.get(i)) {
                 List<Integer> u = users.get(t);
-                if (u.size() == 2 && u.get(0) == i && stageOf.get(u.get(1)).equals(stageOf.get(i))) {
+                if (u.size() == 2 && u.get(0) == i && stageOf.get(u.get(1)).equals(stageOf.get(i))
+                        && elementWise(ops.get(u.get(1)))) {
                     lastRun[i] = Math.max(lastRun[i], lastRun[u.get(1)]);
                 }
             }
@@ -129,6 +133,12 @@ final class SharedBuffers {
             taken.get(best).add(life);
         }
         return plan;
+    }
+
+    /** Whether op may be computed on the output of the op before it, as that op writes it. */
+    private static boolean elementWise(Op op) {
+        return op instanceof Op.BatchNormInfer || op instanceof Op.BatchNormTrain || op instanceof Op.BatchNormBackward
+                || op instanceof Op.Add || op instanceof Op.Relu || op instanceof Op.ReluBackward;
     }
 
     /** The first (largest) tensor of buffer b sets its size. */
