@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The memory plan of a plan's own tensors: tensors whose lifetimes do not overlap share one buffer,
@@ -35,10 +36,8 @@ final class SharedBuffers {
     private final List<List<Tensor>> buffers = new ArrayList<>();
     private final List<Tensor> own = new ArrayList<>();
 
+    /** Ops (indices in plan order) from the first that touches a tensor to the last it may run at. */
     private record Life(int first, int last) {
-        boolean overlaps(Life other) {
-            return first <= other.last && other.first <= last;
-        }
     }
 
     private SharedBuffers() {
@@ -55,22 +54,58 @@ final class SharedBuffers {
             plan.own.addAll(tensors);
             return plan;
         }
-        List<List<KernelCall>> calls = new ArrayList<>();
+        Map<Tensor, Life> lives = lives(stages);
+        List<Tensor> shared = new ArrayList<>();
+        for (Tensor t : tensors) {
+            if (pinned.contains(t) || !lives.containsKey(t)) {
+                plan.own.add(t);
+            } else {
+                shared.add(t);
+            }
+        }
+        shared.sort(Comparator.comparingLong((Tensor t) -> t.shape().elements()).reversed());
+        // per buffer, the lives of its tensors by first op: they never overlap
+        List<TreeMap<Integer, Integer>> taken = new ArrayList<>();
+        for (Tensor t : shared) {
+            Life life = lives.get(t);
+            int best = -1;
+            for (int b = 0; b < plan.buffers.size(); b++) {
+                Map.Entry<Integer, Integer> before = taken.get(b).floorEntry(life.last());
+                boolean free = before == null || before.getValue() < life.first();
+                if (free && (best < 0 || plan.capacity(b) < plan.capacity(best))) {
+                    best = b;
+                }
+            }
+            if (best < 0) {
+                plan.buffers.add(new ArrayList<>());
+                taken.add(new TreeMap<>());
+                best = plan.buffers.size() - 1;
+            }
+            plan.buffers.get(best).add(t);
+            taken.get(best).put(life.first(), life.last());
+        }
+        return plan;
+    }
+
+    /**
+     * The life of every tensor the ops pass that may share a buffer: all but those an op reads
+     * before one writes them.
+     */
+    private static Map<Tensor, Life> lives(List<Stage> stages) {
         List<Op> ops = new ArrayList<>();
         List<Integer> stageOf = new ArrayList<>();
         for (int s = 0; s < stages.size(); s++) {
             for (Op op : stages.get(s).ops()) {
                 ops.add(op);
-                calls.add(op.lower(Tensor::unallocated));
                 stageOf.add(s);
             }
         }
         Map<Tensor, List<Integer>> users = new IdentityHashMap<>();
         Set<Tensor> readFirst = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Set<Tensor>> written = new ArrayList<>();
-        for (int i = 0; i < calls.size(); i++) {
+        for (int i = 0; i < ops.size(); i++) {
             Set<Tensor> writes = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (KernelCall call : calls.get(i)) {
+            for (KernelCall call : ops.get(i).lower(Tensor::unallocated)) {
                 for (int a = 0; a < call.args().length; a++) {
                     if (!(call.args()[a] instanceof Tensor t)) {
                         continue;
@@ -89,8 +124,9 @@ final class SharedBuffers {
             }
             written.add(writes);
         }
-        int[] lastRun = new int[calls.size()];
-        for (int i = calls.size() - 1; i >= 0; i--) {
+        // The last op each op may run at: that of the element-wise op it may be delayed to, if any.
+        int[] lastRun = new int[ops.size()];
+        for (int i = ops.size() - 1; i >= 0; i--) {
             lastRun[i] = i;
             for (Tensor t : written.get(i)) {
                 List<Integer> u = users.get(t);
@@ -100,39 +136,13 @@ final class SharedBuffers {
                 }
             }
         }
-
         Map<Tensor, Life> lives = new IdentityHashMap<>();
-        List<Tensor> shared = new ArrayList<>();
-        for (Tensor t : tensors) {
-            List<Integer> u = users.get(t);
-            if (pinned.contains(t) || readFirst.contains(t) || u == null) {
-                plan.own.add(t);
-                continue;
+        users.forEach((t, u) -> {
+            if (!readFirst.contains(t)) {
+                lives.put(t, new Life(u.get(0), u.stream().mapToInt(i -> lastRun[i]).max().orElseThrow()));
             }
-            int last = u.stream().mapToInt(i -> lastRun[i]).max().orElseThrow();
-            lives.put(t, new Life(u.get(0), last));
-            shared.add(t);
-        }
-        shared.sort(Comparator.comparingLong((Tensor t) -> t.shape().elements()).reversed());
-        List<List<Life>> taken = new ArrayList<>();
-        for (Tensor t : shared) {
-            Life life = lives.get(t);
-            int best = -1;
-            for (int b = 0; b < plan.buffers.size(); b++) {
-                if (taken.get(b).stream().noneMatch(life::overlaps)
-                        && (best < 0 || plan.capacity(b) < plan.capacity(best))) {
-                    best = b;
-                }
-            }
-            if (best < 0) {
-                plan.buffers.add(new ArrayList<>());
-                taken.add(new ArrayList<>());
-                best = plan.buffers.size() - 1;
-            }
-            plan.buffers.get(best).add(t);
-            taken.get(best).add(life);
-        }
-        return plan;
+        });
+        return lives;
     }
 
     /** Whether op may be computed on the output of the op before it, as that op writes it. */
