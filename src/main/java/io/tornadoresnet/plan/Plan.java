@@ -12,6 +12,10 @@ import java.util.List;
  * {@link #learningRate()}; afterwards {@link #metrics()} holds {mean loss, correct count} and,
  * for inference, {@link #logits()} and {@link #probabilities()} the scores. A training plan
  * compiled for gradient checks also leaves the gradient of the input in {@link #inputGradient()}.
+ *
+ * <p>Those tensors, the model's state and the parameters' gradients have buffers of their own; the
+ * other tensors of the plan (activations, their gradients, saved statistics) share buffers with
+ * tensors whose lifetimes do not overlap theirs, so after a step they hold no meaningful values.
  */
 public record Plan(Mode mode, int batch, List<Stage> stages, Tensor input, int[] labels, Tensor learningRate,
                    Tensor metrics, Tensor logits, Tensor probabilities, Tensor inputGradient,

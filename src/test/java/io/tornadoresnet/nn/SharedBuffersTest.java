@@ -27,7 +27,8 @@ public class SharedBuffersTest {
     public static Map<String, Plan> plans() {
         Map<String, Plan> plans = new LinkedHashMap<>();
         for (String name : List.of("resnet20", "resnet18", "resnet50")) {
-            ResNet model = ResNets.create(name, Shape.of(3, 32, 32), 10, name.equals("resnet20") ? Shortcut.A : Shortcut.B);
+            Shortcut shortcut = name.equals("resnet20") ? Shortcut.A : Shortcut.B;
+            ResNet model = ResNets.create(name, Shape.of(3, 32, 32), 10, shortcut);
             plans.put(name + " training", model.compileTraining(2, Sgd.PAPER));
             plans.put(name + " inference", model.compileInference(2));
         }

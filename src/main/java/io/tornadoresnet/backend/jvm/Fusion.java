@@ -70,7 +70,7 @@ final class Fusion {
         return new Scheduler(ops, new int[ops.size()]).schedule(normChains);
     }
 
-    /** The plan's ops, stage after stage, scheduled as {@link #schedule(List, boolean)} does, no chain spanning two stages. */
+    /** The plan's ops, stage after stage, scheduled as {@link #schedule(List, boolean)} does; no chain spans stages. */
     static List<Step> schedule(Plan plan, boolean normChains) {
         List<Op> ops = new ArrayList<>();
         List<Integer> stages = new ArrayList<>();
@@ -209,7 +209,8 @@ final class Fusion {
          */
         private int nextReader(Tensor t, int from) {
             List<Integer> u = users.get(t);
-            if (u == null || u.size() != 2 || u.get(0) != from || claimed[u.get(1)] || stageOf[u.get(1)] != stageOf[from]) {
+            if (u == null || u.size() != 2 || u.get(0) != from || claimed[u.get(1)]
+                    || stageOf[u.get(1)] != stageOf[from]) {
                 return -1;
             }
             return u.get(1);

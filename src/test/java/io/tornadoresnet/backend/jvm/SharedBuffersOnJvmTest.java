@@ -25,7 +25,10 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The JVM backend's fused chains, which run ops later than the plan lists them, never read a tensor whose buffer moved on. */
+/**
+ * The JVM backend's fused chains, which run ops later than the plan lists them, never read a tensor
+ * whose buffer has moved on; sharing buffers changes no bit of what the backend computes.
+ */
 class SharedBuffersOnJvmTest {
 
     @Test
@@ -96,7 +99,7 @@ class SharedBuffersOnJvmTest {
         }
     }
 
-    /** The plan with a buffer of its own for every tensor that shares one: the same ops over copies of those tensors. */
+    /** The plan with a buffer of its own for every tensor that shares one: the same ops over copies of them. */
     private static Plan separately(Plan plan) throws ReflectiveOperationException {
         Map<float[], Integer> sharers = new IdentityHashMap<>();
         Set<Tensor> tensors = SharedBuffersTest.tensors(plan);
