@@ -1,9 +1,11 @@
 package io.tornadoresnet.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tornadoresnet.plan.BufferHistory;
+import io.tornadoresnet.plan.Kernel;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
@@ -12,11 +14,14 @@ import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +74,55 @@ public class SharedBuffersTest {
             List<String> overwrites = BufferHistory.overwrittenReads(BufferHistory.planOrder(plan));
             assertTrue(overwrites.isEmpty(), name + ": " + overwrites);
         });
+    }
+
+    /**
+     * What Kernel says of each argument is what the kernels do: an overwritten argument is written
+     * whole without being read (filled with NaN before, none is left after), an argument not
+     * written keeps every bit.
+     */
+    @Test
+    void everyKernelWritesWhatKernelSaysAndNothingElse() {
+        Random random = new Random(6);
+        Set<Kernel> seen = EnumSet.noneOf(Kernel.class);
+        Map<String, Plan> plans = plans();
+        for (String name : List.of("resnet20 training", "resnet18 training", "resnet18 inference")) {
+            Plan plan = plans.get(name);
+            for (Stage stage : plan.stages()) {
+                for (Op op : stage.ops()) {
+                    for (KernelCall call : op.lower(Tensor::new)) {
+                        seen.add(call.kernel());
+                        List<float[]> before = new ArrayList<>();
+                        for (int a = 0; a < call.args().length; a++) {
+                            if (call.args()[a] instanceof Tensor t) {
+                                boolean overwritten = !call.kernel().reads(a);
+                                for (int i = 0; i < t.size(); i++) {
+                                    t.data()[i] = overwritten ? Float.NaN : 0.5f + random.nextFloat();
+                                }
+                                before.add(Arrays.copyOf(t.data(), t.size()));
+                            }
+                        }
+                        call.bind().run();
+                        int tensor = 0;
+                        for (int a = 0; a < call.args().length; a++) {
+                            if (call.args()[a] instanceof Tensor t) {
+                                float[] after = Arrays.copyOf(t.data(), t.size());
+                                String where = call.kernel() + " argument " + a + " (" + t.name() + ")";
+                                if (!call.kernel().reads(a)) {
+                                    for (float v : after) {
+                                        assertTrue(!Float.isNaN(v), where + " is not overwritten whole");
+                                    }
+                                } else if (!call.kernel().writes(a)) {
+                                    assertArrayEquals(before.get(tensor), after, where + " is written");
+                                }
+                                tensor++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(EnumSet.allOf(Kernel.class), seen);
     }
 
     @Test
