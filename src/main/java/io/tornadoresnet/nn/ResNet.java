@@ -105,7 +105,7 @@ public final class ResNet {
             } else {
                 Arrays.fill(w, p.name().endsWith(".weight") ? 1f : 0f);
             }
-            Arrays.fill(p.velocity().data(), 0f);
+            p.resetMomentum();
         }
         stateDict().forEach((key, t) -> {
             if (key.endsWith(".running_mean")) {
@@ -140,16 +140,18 @@ public final class ResNet {
     }
 
     /**
-     * Bytes a plan and this model take: the plan's tensors and index arrays, sized without
-     * allocating them, and the model's state (parameters and running statistics) with each
-     * parameter's gradient and momentum. A
-     * backend's own workspaces come on top (the JVM backend's are per thread and small).
+     * Bytes a plan and this model take: the plan's buffers and index arrays, sized without
+     * allocating them (tensors that are never needed at the same time share a buffer), and the
+     * model's state (parameters and running statistics) with, for training, each parameter's
+     * gradient and momentum. A backend's own workspaces come on top (the JVM backend's: per
+     * convolution shape and thread).
      */
     public long memoryNeeded(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
         PlanBuilder sizing = PlanBuilder.sizing(mode, batch, imageShape, inputGradient);
         emit(sizing, sgd);
-        long stateAndMomentum = stateDict().values().stream().mapToLong(Tensor::size).sum() + 2L * parameterCount();
-        return sizing.bytes() + Float.BYTES * stateAndMomentum;
+        long state = stateDict().values().stream().mapToLong(Tensor::size).sum()
+                + (mode == Mode.TRAIN ? 2L * parameterCount() : 0);
+        return sizing.bytes() + Float.BYTES * state;
     }
 
     private Plan emit(PlanBuilder b, Sgd sgd) {

@@ -19,6 +19,10 @@ import java.util.List;
  * {@link Backend.Executable#computeGradients()} and {@link Backend.Executable#applyGradients()},
  * with the gradients in their float[]s in between: to average them over data-parallel workers or to
  * accumulate micro-batches.
+ *
+ * <p>Those tensors, the model's state and the parameters' gradients have buffers of their own; the
+ * other tensors of the plan (activations, their gradients, saved statistics) share buffers with
+ * tensors whose lifetimes do not overlap theirs, so after a step they hold no meaningful values.
  */
 public record Plan(Mode mode, int batch, List<Stage> stages, Tensor input, int[] labels, Tensor learningRate,
                    Tensor metrics, Tensor logits, Tensor probabilities, Tensor inputGradient,

@@ -4,15 +4,18 @@ import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Collects the stages of a plan while a model emits its ops: layers ask it for their output
- * tensors and add the ops that compute them, stage by stage, in run order. It counts the bytes it
- * hands out; a {@link #sizing} builder only counts them, so that a plan's memory is known before
- * any of it is allocated.
+ * tensors and add the ops that compute them, stage by stage, in run order. The tensors get their
+ * buffers when the plan is built, once it is known which of them may share one
+ * ({@link SharedBuffers}); a {@link #sizing} builder only counts the bytes that would take, so that
+ * a plan's memory is known before any of it is allocated.
  */
 public final class PlanBuilder {
     private final Mode mode;
@@ -23,6 +26,7 @@ public final class PlanBuilder {
     private final boolean allocate;
     private long bytes;
     private final Set<String> names = new HashSet<>();
+    private final List<Tensor> tensors = new ArrayList<>();
     private final List<Stage> stages = new ArrayList<>();
     private final List<LayerInfo> layers = new ArrayList<>();
     private String stageName;
@@ -54,7 +58,10 @@ public final class PlanBuilder {
         return new PlanBuilder(mode, batch, imageShape, inputGradient, false);
     }
 
-    /** Bytes of the tensors and index arrays handed out so far. */
+    /**
+     * Bytes of the plan's index arrays and, once {@link #build} has planned them, of its tensors'
+     * buffers.
+     */
     public long bytes() {
         return bytes;
     }
@@ -98,25 +105,27 @@ public final class PlanBuilder {
         stageOps.add(op);
     }
 
-    /** A new tensor of the plan (activation, gradient or saved statistic); names are unique. */
+    /**
+     * A new tensor of the plan (activation, gradient or saved statistic); names are unique. It has
+     * its buffer once the plan is built.
+     */
     public Tensor tensor(String name, Shape shape) {
         if (!names.add(name)) {
             throw new IllegalStateException("tensor name used twice in one plan: " + name);
         }
-        count(shape);
-        return allocate ? new Tensor(name, shape) : Tensor.unallocated(name, shape);
+        Tensor t = Tensor.unallocated(name, shape);
+        tensors.add(t);
+        return t;
     }
 
     /** An int array of the shape's size (argmax indices, labels); empty in a sizing builder. */
     public int[] indices(Shape shape) {
-        count(shape);
+        count(shape.elements() > Long.MAX_VALUE / Integer.BYTES ? Long.MAX_VALUE : shape.elements() * Integer.BYTES);
         return new int[allocate ? shape.size() : 0];
     }
 
-    /** Adds the shape's bytes (4 a value), saturating at Long.MAX_VALUE. */
-    private void count(Shape shape) {
-        long elements = shape.elements();
-        long more = elements > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : elements * Float.BYTES;
+    /** Adds bytes, saturating at Long.MAX_VALUE. */
+    private void count(long more) {
         bytes = bytes > Long.MAX_VALUE - more ? Long.MAX_VALUE : bytes + more;
     }
 
@@ -125,9 +134,25 @@ public final class PlanBuilder {
         layers.add(info);
     }
 
+    /**
+     * The plan, its tensors backed: the input, learning rate, metrics, logits, probabilities and
+     * input gradient (those that are not null) by buffers of their own, the others by buffers they
+     * share with tensors whose lifetimes do not overlap theirs ({@link SharedBuffers}).
+     */
     public Plan build(Tensor learningRate, Tensor metrics, Tensor logits, Tensor probabilities, Tensor inputGradient,
                       List<Tensor> modelState) {
         closeStage();
+        Set<Tensor> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : new Tensor[] {input, learningRate, metrics, logits, probabilities, inputGradient}) {
+            if (t != null) {
+                pinned.add(t);
+            }
+        }
+        SharedBuffers buffers = SharedBuffers.plan(stages, tensors, pinned);
+        count(buffers.bytes());
+        if (allocate) {
+            buffers.allocate();
+        }
         return new Plan(mode, batch, stages, input, labels, learningRate, metrics, logits, probabilities,
                 inputGradient, modelState, layers);
     }

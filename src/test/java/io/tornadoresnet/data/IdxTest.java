@@ -128,6 +128,17 @@ class IdxTest {
                 + " 65535x65535), more than the 2147483639 bytes an in-memory data set holds", loadFails().getMessage());
     }
 
+    @Test
+    void headerWhoseSizeOverflowsALongIsRefused() throws IOException {
+        writeSet("train", false);
+        Files.delete(dir.resolve("train-images-idx3-ubyte"));
+        TestData.write(dir.resolve("train-images-idx3-ubyte"), TestData.idxImages(3, Integer.MAX_VALUE,
+                Integer.MAX_VALUE, new byte[0]), false);
+        assertEquals(dir.resolve("train-images-idx3-ubyte") + ": implausible IDX header (3 images of"
+                + " 2147483647x2147483647), more than the 2147483639 bytes an in-memory data set holds",
+                loadFails().getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void headerClaimingMoreThanTheFileHoldsIsReportedWithBothSizes(boolean gzip) throws IOException {

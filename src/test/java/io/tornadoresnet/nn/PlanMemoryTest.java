@@ -39,10 +39,12 @@ class PlanMemoryTest {
         buffers.add(plan.input().data());
         buffers.add(plan.labels());
         model.stateDict().values().forEach(t -> buffers.add(t.data()));
-        model.parameters().forEach(p -> {
-            buffers.add(p.grad().data());
-            buffers.add(p.velocity().data());
-        });
+        if (plan.mode() == Mode.TRAIN) {
+            model.parameters().forEach(p -> {
+                buffers.add(p.grad().data());
+                buffers.add(p.velocity().data());
+            });
+        }
         return buffers.stream().mapToLong(b -> 4L * (b instanceof int[] ints ? ints.length : ((float[]) b).length)).sum();
     }
 
@@ -54,6 +56,18 @@ class PlanMemoryTest {
         ResNet cifar = ResNets.create("resnet8", Shape.of(1, 16, 16), 4);
         Plan inference = cifar.compileInference(2);
         assertEquals(heldBytes(cifar, inference), cifar.memoryNeeded(Mode.INFER, 2, null, false));
+    }
+
+    @Test
+    void aModelThatOnlyInfersHoldsNoGradientOrMomentum() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        ResNet model = ResNets.create("resnet50", Shape.of(3, 32, 32), 10);
+        model.initialize(1);
+        model.compileInference(1);
+        long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        long weights = 4L * model.parameterCount();
+        assertTrue(allocated < 1.5 * weights, "allocated " + allocated + " bytes for " + weights + " bytes of weights");
     }
 
     @Test

@@ -42,6 +42,8 @@ public final class ConvRoutine {
     /** The input gradient reads a {@link PaddedImage} of the output gradient in place (stride 1). */
     private final boolean gatheredData;
     private final int workers;
+    /** Whether the gradient passes have their workspaces. */
+    private final boolean backward;
     /** Forward and weight gradient: each image is cut into this many bands of output rows. */
     private final int bands;
     /** Input gradient: each image is cut into this many bands of input rows (gathered) or groups of channels. */
@@ -84,6 +86,15 @@ public final class ConvRoutine {
     /** Workspaces for {@code workers} workers: the parallelism of the pools this routine will run on. */
     public ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
                        int workers) {
+        this(n, c, h, w, k, kh, kw, stride, pad, oh, ow, workers, true);
+    }
+
+    /**
+     * As {@link #ConvRoutine(int, int, int, int, int, int, int, int, int, int, int, int)}; without
+     * {@code backward}, only the forward pass's workspaces (for inference), and the gradient passes fail.
+     */
+    public ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
+                       int workers, boolean backward) {
         if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || kh <= 0 || kw <= 0 || stride <= 0 || pad < 0
                 || workers <= 0) {
             throw new IllegalArgumentException("invalid convolution shape or worker count");
@@ -104,6 +115,7 @@ public final class ConvRoutine {
         this.oh = oh;
         this.ow = ow;
         this.workers = workers;
+        this.backward = backward;
         this.pixels = oh * ow;
         this.taps = kh * kw;
         this.depth = c * taps;
@@ -127,7 +139,7 @@ public final class ConvRoutine {
         }
         if (gatheredData) {
             gradientImage = new PaddedImage(k, oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
-            rotatedWeight = new float[c * k * taps];
+            rotatedWeight = new float[backward ? c * k * taps : 0];
             dataTiles = tiles(h, minTiles, (long) k * gradientImage.plane + (long) c * gradientImage.gridSize(h),
                     IMAGE_BUDGET);
             gradientGridStride = gradientImage.gridSize(ceilDiv(h, dataTiles));
@@ -159,11 +171,11 @@ public final class ConvRoutine {
             int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
             gemms[t] = Gemm.create(maxDepth, maxWidth);
             inputBuffers[t] = new float[gathered ? inputImage.size : 0];
-            gradientBuffers[t] = new float[gatheredData ? gradientImage.size : 0];
+            gradientBuffers[t] = new float[backward && gatheredData ? gradientImage.size : 0];
             columnBuffers[t] = new float[columnFloats];
             grids[t] = new float[Math.max(k * inputGridStride, c * gradientGridStride)];
-            gradientGrids[t] = new float[k * inputGridStride];
-            weightGradients[t] = new float[depth * k];
+            gradientGrids[t] = new float[backward ? k * inputGridStride : 0];
+            weightGradients[t] = new float[backward ? depth * k : 0];
         }
     }
 
@@ -210,6 +222,7 @@ public final class ConvRoutine {
     /** gradOut [n][k][oh][ow], weight [k][c][kh][kw] -> gradIn [n][c][h][w]. */
     public void backwardData(float[] gradOut, float[] weight, float[] gradIn, WorkerPool pool) {
         checkPool(pool);
+        checkBackward();
         this.gradOut = gradOut;
         this.weight = weight;
         this.gradIn = gradIn;
@@ -228,6 +241,7 @@ public final class ConvRoutine {
     /** in [n][c][h][w], gradOut [n][k][oh][ow] -> gradWeight [k][c][kh][kw], summed over the batch. */
     public void backwardWeights(float[] in, float[] gradOut, float[] gradWeight, WorkerPool pool) {
         checkPool(pool);
+        checkBackward();
         this.in = in;
         this.gradOut = gradOut;
         this.gradWeight = gradWeight;
@@ -240,6 +254,12 @@ public final class ConvRoutine {
             this.in = null;
             this.gradOut = null;
             this.gradWeight = null;
+        }
+    }
+
+    private void checkBackward() {
+        if (!backward) {
+            throw new IllegalStateException("routine built for the forward pass only");
         }
     }
 

@@ -2,6 +2,7 @@ package io.tornadoresnet.backend.jvm;
 
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
+import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 
@@ -26,7 +27,9 @@ import java.util.Set;
  * still run before it. A chain is formed only where that order gives the same results: each tensor
  * the chain writes on its way is read by the next op of the chain and by no other op, so it need not
  * be written at all, and the ops in between touch none of the chain's tensors but the residual, which
- * they compute.
+ * they compute. A chain never spans two stages: the plan shares buffers between tensors on the
+ * understanding that an op runs no later than the last op of its stage it could be fused with
+ * ({@code SharedBuffers} in the plan package).
  */
 final class Fusion {
     private Fusion() {
@@ -64,7 +67,20 @@ final class Fusion {
      * training's batch-norm chains only when {@code normChains}.
      */
     static List<Step> schedule(List<Op> ops, boolean normChains) {
-        return new Scheduler(ops).schedule(normChains);
+        return new Scheduler(ops, new int[ops.size()]).schedule(normChains);
+    }
+
+    /** The plan's ops, stage after stage, scheduled as {@link #schedule(List, boolean)} does; no chain spans stages. */
+    static List<Step> schedule(Plan plan, boolean normChains) {
+        List<Op> ops = new ArrayList<>();
+        List<Integer> stages = new ArrayList<>();
+        for (int s = 0; s < plan.stages().size(); s++) {
+            for (Op op : plan.stages().get(s).ops()) {
+                ops.add(op);
+                stages.add(s);
+            }
+        }
+        return new Scheduler(ops, stages.stream().mapToInt(Integer::intValue).toArray()).schedule(normChains);
     }
 
     private static final class Scheduler {
@@ -72,9 +88,11 @@ final class Fusion {
         private final List<Set<Tensor>> touched = new ArrayList<>();
         private final Map<Tensor, List<Integer>> users = new IdentityHashMap<>();
         private final boolean[] claimed;
+        private final int[] stageOf;
 
-        Scheduler(List<Op> ops) {
+        Scheduler(List<Op> ops, int[] stageOf) {
             this.ops = ops;
+            this.stageOf = stageOf;
             this.claimed = new boolean[ops.size()];
             for (int i = 0; i < ops.size(); i++) {
                 Set<Tensor> tensors = tensorsOf(ops.get(i));
@@ -186,12 +204,13 @@ final class Fusion {
         }
 
         /**
-         * The op after {@code from} that reads t, when it is the only other op touching t and no chain
-         * has it; otherwise -1.
+         * The op after {@code from} that reads t, when it is the only other op touching t, in the same
+         * stage, and no chain has it; otherwise -1.
          */
         private int nextReader(Tensor t, int from) {
             List<Integer> u = users.get(t);
-            if (u == null || u.size() != 2 || u.get(0) != from || claimed[u.get(1)]) {
+            if (u == null || u.size() != 2 || u.get(0) != from || claimed[u.get(1)]
+                    || stageOf[u.get(1)] != stageOf[from]) {
                 return -1;
             }
             return u.get(1);

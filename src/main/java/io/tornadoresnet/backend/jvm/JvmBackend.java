@@ -4,6 +4,7 @@ import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.ConvGeometry;
 import io.tornadoresnet.plan.HostExecutable;
 import io.tornadoresnet.plan.KernelCall;
+import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.Stage;
@@ -63,19 +64,17 @@ public final class JvmBackend implements Backend {
     @Override
     public Executable compile(Plan plan) {
         Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
-        List<Op> ops = new ArrayList<>();
+        boolean training = plan.mode() == Mode.TRAIN;
         Set<Op> updateOps = Collections.newSetFromMap(new IdentityHashMap<>());
-        int updateStart = plan.updateStart() < 0 ? plan.stages().size() : plan.updateStart();
-        for (int s = 0; s < plan.stages().size(); s++) {
-            ops.addAll(plan.stages().get(s).ops());
-            if (s >= updateStart) {
-                updateOps.addAll(plan.stages().get(s).ops());
+        if (plan.updateStart() >= 0) {
+            for (Stage stage : plan.stages().subList(plan.updateStart(), plan.stages().size())) {
+                updateOps.addAll(stage.ops());
             }
         }
         List<Runnable> steps = new ArrayList<>();
         int gradientSteps = -1;
         int fused = 0;
-        for (Fusion.Step step : Fusion.schedule(ops, VectorApi.available())) {
+        for (Fusion.Step step : Fusion.schedule(plan, VectorApi.available())) {
             boolean update = updateOps.containsAll(step.ops());
             if (gradientSteps < 0 && update) {
                 gradientSteps = steps.size();
@@ -83,7 +82,7 @@ public final class JvmBackend implements Backend {
                 throw new IllegalStateException("the update stages must come last in a plan");
             }
             if (step instanceof Fusion.ConvChain chain) {
-                steps.add(fusedRoutine(chain, convolutions));
+                steps.add(fusedRoutine(chain, convolutions, training));
                 fused++;
                 continue;
             }
@@ -98,7 +97,7 @@ public final class JvmBackend implements Backend {
                 continue;
             }
             Op op = ((Fusion.Single) step).op();
-            Runnable fast = fastRoutine(op, convolutions);
+            Runnable fast = fastRoutine(op, convolutions, training);
             if (fast != null) {
                 steps.add(fast);
             } else {
@@ -117,10 +116,11 @@ public final class JvmBackend implements Backend {
     }
 
     /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */
-    private Runnable fusedRoutine(Fusion.ConvChain chain, Map<ConvGeometry, ConvRoutine> convolutions) {
+    private Runnable fusedRoutine(Fusion.ConvChain chain, Map<ConvGeometry, ConvRoutine> convolutions,
+                                  boolean training) {
         Op.ConvForward conv = chain.conv();
         Op.BatchNormInfer norm = chain.norm();
-        ConvRoutine r = routine(conv.g(), convolutions);
+        ConvRoutine r = routine(conv.g(), convolutions, training);
         ConvEpilogue epilogue = new ConvEpilogue(norm.gamma().data(), norm.beta().data(), norm.runningMean().data(),
                 norm.runningVar().data(), norm.eps(), chain.residual() == null ? null : chain.residual().data(),
                 chain.relu());
@@ -132,29 +132,32 @@ public final class JvmBackend implements Backend {
     }
 
     /** A faster routine with the kernels' results for this op, or null to run its kernels. */
-    private Runnable fastRoutine(Op op, Map<ConvGeometry, ConvRoutine> convolutions) {
+    private Runnable fastRoutine(Op op, Map<ConvGeometry, ConvRoutine> convolutions, boolean training) {
         if (op instanceof Op.ConvForward f) {
-            ConvRoutine r = routine(f.g(), convolutions);
+            ConvRoutine r = routine(f.g(), convolutions, training);
             float[] in = f.in().data(), weight = f.weight().data(), out = f.out().data();
             return () -> r.forward(in, weight, out, pool);
         }
         if (op instanceof Op.ConvBackwardData d) {
-            ConvRoutine r = routine(d.g(), convolutions);
+            ConvRoutine r = routine(d.g(), convolutions, training);
             float[] gradOut = d.gradOut().data(), weight = d.weight().data(), gradIn = d.gradIn().data();
             return () -> r.backwardData(gradOut, weight, gradIn, pool);
         }
         if (op instanceof Op.ConvBackwardWeights b) {
-            ConvRoutine r = routine(b.g(), convolutions);
+            ConvRoutine r = routine(b.g(), convolutions, training);
             float[] in = b.in().data(), gradOut = b.gradOut().data(), gradWeight = b.gradWeight().data();
             return () -> r.backwardWeights(in, gradOut, gradWeight, pool);
         }
         return Pointwise.routine(op, pool);
     }
 
-    /** Convolutions of one shape share a routine (and its workspaces): ops run one at a time. */
-    private ConvRoutine routine(ConvGeometry g, Map<ConvGeometry, ConvRoutine> convolutions) {
+    /**
+     * Convolutions of one shape share a routine (and its workspaces): ops run one at a time. Those of
+     * an inference plan have no workspaces for the gradient passes.
+     */
+    private ConvRoutine routine(ConvGeometry g, Map<ConvGeometry, ConvRoutine> convolutions, boolean backward) {
         return convolutions.computeIfAbsent(g, x -> new ConvRoutine(x.n(), x.c(), x.h(), x.w(), x.k(), x.kh(), x.kw(),
-                x.stride(), x.pad(), x.oh(), x.ow(), threads));
+                x.stride(), x.pad(), x.oh(), x.ow(), threads, backward));
     }
 
     @Override

@@ -24,17 +24,20 @@ final class Pointwise {
         if (op instanceof Op.Relu r) {
             float[] x = r.x().data(), y = r.y().data();
             RangeTask task = (from, to, worker) -> VectorPointwise.relu(x, y, from, to);
-            return () -> pool.parallelFor(x.length, task);
+            int size = r.x().size();
+            return () -> pool.parallelFor(size, task);
         }
         if (op instanceof Op.ReluBackward r) {
             float[] y = r.y().data(), gradOut = r.gradOut().data(), gradIn = r.gradIn().data();
             RangeTask task = (from, to, worker) -> VectorPointwise.reluBackward(y, gradOut, gradIn, from, to);
-            return () -> pool.parallelFor(y.length, task);
+            int size = r.y().size();
+            return () -> pool.parallelFor(size, task);
         }
         if (op instanceof Op.Add a) {
             float[] x = a.a().data(), y = a.b().data(), out = a.out().data();
             RangeTask task = (from, to, worker) -> VectorPointwise.add(x, y, out, from, to);
-            return () -> pool.parallelFor(out.length, task);
+            int size = a.out().size();
+            return () -> pool.parallelFor(size, task);
         }
         if (op instanceof Op.ShortcutABackward b) {
             return shortcutBackward(b, pool);

@@ -145,6 +145,31 @@ class ConvRoutineTest {
         }
     }
 
+    @Test
+    void aForwardOnlyRoutineGivesTheSameForwardBitsAndRefusesGradients() {
+        float[] in = new float[2 * 3 * 8 * 8];
+        float[] weight = new float[4 * 3 * 3 * 3];
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < weight.length; i++) {
+            weight[i] = (float) random.nextGaussian();
+        }
+        ConvRoutine full = new ConvRoutine(2, 3, 8, 8, 4, 3, 3, 1, 1, 8, 8, 2);
+        ConvRoutine forwardOnly = new ConvRoutine(2, 3, 8, 8, 4, 3, 3, 1, 1, 8, 8, 2, false);
+        float[] expected = new float[2 * 4 * 8 * 8];
+        float[] actual = new float[expected.length];
+        try (WorkerPool pool = new WorkerPool(2)) {
+            full.forward(in, weight, expected, pool);
+            forwardOnly.forward(in, weight, actual, pool);
+            assertArrayEquals(expected, actual);
+            assertThrows(IllegalStateException.class, () -> forwardOnly.backwardData(actual, weight, in.clone(), pool));
+            assertThrows(IllegalStateException.class,
+                    () -> forwardOnly.backwardWeights(in, actual, weight.clone(), pool));
+        }
+    }
+
     /** The shape of a test convolution, with the kernels' results as the reference. */
     static final class Conv {
         final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
