@@ -67,7 +67,8 @@ final class TrainCommand implements Callable<Integer> {
     private String shortcut;
 
     @Option(names = "--dataset", paramLabel = "KIND",
-            description = "fashion-mnist, mnist, cifar10, cifar100 or folder (dataset).")
+            description = "fashion-mnist, mnist, cifar10, cifar100, folder (an image folder, streamed) or tar (tar "
+                    + "shards) (dataset).")
     private String dataset;
 
     @Option(names = "--data", paramLabel = "DIR",
@@ -112,6 +113,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "Also write last.safetensors every STEPS steps, so that a killed run loses at most that "
                     + "many; 0 writes it at epoch ends only (checkpoint_every; default: the task's, else 0).")
     private String checkpointEvery;
+
+    @Option(names = "--strict", description = "An image file that cannot be decoded stops the run, instead of being "
+            + "left out with a warning and counted in metrics.csv's skipped_files (strict=true).")
+    private boolean strict;
+
+    @Option(names = "--data-threads", paramLabel = "N",
+            description = "Threads decoding image folders and tar shards; 0 for one per core (data_threads).")
+    private String dataThreads;
 
     @Option(names = "--skip-nonfinite", description = "Leave out a batch whose loss is not finite (NaN, infinity) and "
             + "go on, instead of stopping the run (skip_nonfinite=true; default: the task's, else false).")
@@ -209,6 +218,8 @@ final class TrainCommand implements Callable<Integer> {
                 .put("--seed", "seed", seed)
                 .put("--checkpoint-every", "checkpoint_every", checkpointEvery)
                 .put("--skip-nonfinite", "skip_nonfinite", skipNonfinite ? "true" : null)
+                .put("--strict", "strict", strict ? "true" : null)
+                .put("--data-threads", "data_threads", dataThreads)
                 .put("--backend", "backend", backendOptions.name(null));
         return options.applyTo(spec, set.applyTo(task));
     }
@@ -256,14 +267,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " does it when run as root) or give --data DIR with the four IDX files"
                     : ": give --data DIR"));
         }
-        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize());
+        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize(), recipe.imageSettings());
         Dataset test;
         if (recipe.holdout() > 0) {
             Splits.Split split = Splits.holdOut(train, recipe.holdout(), recipe.seed());
             train = split.train();
             test = split.validation();
         } else {
-            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize());
+            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize(), recipe.imageSettings());
         }
         return limits(recipe, train, test);
     }

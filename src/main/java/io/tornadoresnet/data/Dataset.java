@@ -27,4 +27,9 @@ public interface Dataset {
 
     /** Writes image {@code i} as C*H*W floats in [0,1] (CHW order) to {@code dst[offset..]}. */
     void image(int i, float[] dst, int offset);
+
+    /** Batches of this data set; a set held in memory serves them from a {@link BatchLoader}. */
+    default DataLoader loader(int batchSize, BatchLoader.Options options) {
+        return new BatchLoader(this, batchSize, options);
+    }
 }

@@ -15,11 +15,18 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageFolderTest {
+class ImagesTest {
     private static final Shape RGB = Shape.of(3, 4, 4);
+
+    private static final StreamingImages.Settings QUIET = StreamingImages.Settings.defaults().withThreads(2)
+            .withWarnings(line -> { });
 
     @TempDir
     Path root;
+
+    private ImageFiles folder(Shape shape, int resize) throws IOException {
+        return ImageFiles.open(root, null, shape, resize, QUIET);
+    }
 
     /** An RGB image whose pixel (x, y) is (10x + y, 100 + y, 200 - x). */
     private static BufferedImage gradient(int w, int h) {
@@ -60,7 +67,7 @@ class ImageFolderTest {
         write(uniform(4, 4, 0x405060), root.resolve("zebra/a.png"));
         write(uniform(4, 4, 0), root.resolve(".hidden/x.png"));
         Files.writeString(root.resolve("ant/notes.txt"), "not an image");
-        InMemoryDataset ds = ImageFolder.load(root, RGB, 4);
+        ImageFiles ds = folder(RGB, 4);
         assertEquals(List.of("ant", "zebra"), ds.classNames());
         assertEquals(3, ds.size());
         assertEquals(List.of(0, 1, 1), List.of(ds.label(0), ds.label(1), ds.label(2)));
@@ -81,7 +88,7 @@ class ImageFolderTest {
         BufferedImage gray = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
         gray.getRaster().setSample(1, 2, 0, 77);
         write(gray, root.resolve("c/g.png"));
-        float[] image = TestData.image(ImageFolder.load(root, RGB, 4), 0);
+        float[] image = TestData.image(folder(RGB, 4), 0);
         for (int c = 0; c < 3; c++) {
             assertEquals(77, at(image, RGB, c, 2, 1), 1e-4);
             assertEquals(0, at(image, RGB, c, 0, 0), 1e-4);
@@ -138,7 +145,7 @@ class ImageFolderTest {
     void jpegDecodesCloselyAndSingleImagesMatchTheDataSet() throws IOException {
         Path file = write(uniform(6, 6, 0x80C040), root.resolve("c/photo.jpg"));
         write(gradient(6, 6), root.resolve("c/photo2.jpeg"));
-        InMemoryDataset ds = ImageFolder.load(root, RGB, 5);
+        ImageFiles ds = folder(RGB, 5);
         assertEquals(2, ds.size());
         float[] image = TestData.image(ds, 0);
         assertEquals(0x80, at(image, RGB, 0, 1, 1), 6);
@@ -148,17 +155,15 @@ class ImageFolderTest {
     }
 
     @Test
-    void badFoldersAndFilesGiveClearErrors() throws IOException {
-        IOException noClasses = assertThrows(IOException.class, () -> ImageFolder.load(root, RGB, 4));
-        assertTrue(noClasses.getMessage().contains("no class directories"), noClasses.getMessage());
+    void badFoldersGiveClearErrors() throws IOException {
+        IOException noClasses = assertThrows(IOException.class, () -> folder(RGB, 4));
+        assertTrue(noClasses.getMessage().contains("no class folders"), noClasses.getMessage());
         Files.createDirectories(root.resolve("empty"));
-        IOException empty = assertThrows(IOException.class, () -> ImageFolder.load(root, RGB, 4));
-        assertTrue(empty.getMessage().contains("without .png, .jpg or .jpeg"), empty.getMessage());
-        Files.writeString(root.resolve("empty/broken.png"), "not a png");
-        IOException broken = assertThrows(IOException.class, () -> ImageFolder.load(root, RGB, 4));
-        assertTrue(broken.getMessage().contains("broken.png"), broken.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(root, RGB, 3));
-        assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(root, Shape.of(2, 4, 4), 4));
+        IOException noImages = assertThrows(IOException.class, () -> folder(RGB, 4));
+        assertTrue(noImages.getMessage().endsWith(": no images (.jpg, .jpeg, .png or .bmp)"), noImages.getMessage());
+        write(uniform(4, 4, 0), root.resolve("full/a.png"));
+        assertThrows(IllegalArgumentException.class, () -> folder(RGB, 3));
+        assertThrows(IllegalArgumentException.class, () -> folder(Shape.of(2, 4, 4), 4));
     }
 
     /** A valid PNG whose IHDR chunk claims {@code w x h} (with the chunk's CRC fixed to match). */
@@ -181,7 +186,7 @@ class ImageFolderTest {
         Path file = root.resolve("c").resolve(name);
         Files.createDirectories(file.getParent());
         Files.write(file, content);
-        DataFileException e = assertThrows(DataFileException.class, () -> ImageFolder.load(root, RGB, resize));
+        DataFileException e = assertThrows(DataFileException.class, () -> Images.load(file, RGB, resize));
         assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
         assertTrue(e.getMessage().indexOf('\n') < 0, e.getMessage());
         return e;

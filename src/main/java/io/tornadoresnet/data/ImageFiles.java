@@ -1,0 +1,238 @@
+package io.tornadoresnet.data;
+
+import io.tornadoresnet.tensor.Shape;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Image files listed once and decoded as they are needed: either a tree {@code root/<class>/...}
+ * (torchvision's ImageFolder layout: class folders sorted by name, names starting with '.'
+ * skipped, the .jpg, .jpeg, .png and .bmp files anywhere below sorted by path), or a flat folder
+ * of images with a {@value #LABELS} file whose lines read {@code FILE CLASS} (ImageNet's val/:
+ * CLASS a class name, or its index; '#' starts a comment). The paths are held as one block of
+ * UTF-8 names relative to the root, some 30 bytes an image.
+ */
+public final class ImageFiles extends StreamingImages {
+    /** The labels file of a flat folder. */
+    public static final String LABELS = "labels.txt";
+
+    private final Path root;
+    private final byte[] names;
+    private final int[] nameStart;
+    private final int[] labels;
+
+    private ImageFiles(String description, Path root, byte[] names, int[] nameStart, int[] labels, Shape shape,
+            int resize, List<String> classNames, Settings settings, Set<Path> warned) {
+        super(description, shape, resize, classNames, settings, warned);
+        this.root = root;
+        this.names = names;
+        this.nameStart = nameStart;
+        this.labels = labels;
+    }
+
+    /**
+     * Lists {@code root}: class folders, or a flat folder with a {@value #LABELS} file.
+     *
+     * @param classNames the classes labels refer to (the training part's, so that a test part
+     *                   missing a class keeps the same labels), or null to take them from {@code root}
+     */
+    public static ImageFiles open(Path root, List<String> classNames, Shape shape, int resize, Settings settings)
+            throws IOException {
+        Images.checkTarget(shape, resize);
+        if (!Files.isDirectory(root)) {
+            throw new NoSuchFileException(root.toString(), null, "image folder does not exist");
+        }
+        return Files.isRegularFile(root.resolve(LABELS))
+                ? labelled(root, classNames, shape, resize, settings)
+                : folders(root, classNames, shape, resize, settings);
+    }
+
+    private static ImageFiles folders(Path root, List<String> given, Shape shape, int resize, Settings settings)
+            throws IOException {
+        List<String> found;
+        try (Stream<Path> entries = Files.list(root)) {
+            found = entries.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(name -> !name.startsWith(".")).sorted().toList();
+        }
+        if (found.isEmpty()) {
+            throw new DataFileException(root, "no class folders (expected root/<class>/<image>.jpg|jpeg|png|bmp) and"
+                    + " no " + LABELS);
+        }
+        List<String> classes = given == null ? found : given;
+        Names names = new Names(root);
+        List<Integer> labels = new ArrayList<>();
+        for (String name : found) {
+            int label = classes.indexOf(name);
+            if (label < 0) {
+                throw new DataFileException(root.resolve(name), "class folder not among the training classes");
+            }
+            List<Path> images;
+            try (Stream<Path> walk = Files.walk(root.resolve(name), FileVisitOption.FOLLOW_LINKS)) {
+                images = walk.filter(ImageFiles::isImage).sorted().toList();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            if (images.isEmpty()) {
+                settings.warnings().accept(root.resolve(name) + ": class folder without .jpg, .jpeg, .png or .bmp"
+                        + " files; its class is kept, with no images");
+            }
+            for (Path image : images) {
+                names.add(image);
+                labels.add(label);
+            }
+        }
+        return names.build(root + "", labels, shape, resize, classes, settings);
+    }
+
+    private static ImageFiles labelled(Path root, List<String> given, Shape shape, int resize, Settings settings)
+            throws IOException {
+        Path file = root.resolve(LABELS);
+        List<String[]> rows = new ArrayList<>();
+        int lineNumber = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNumber++;
+            String text = line.strip();
+            if (text.isEmpty() || text.startsWith("#")) {
+                continue;
+            }
+            String[] fields = text.split("\\s*[,\\s]\\s*");
+            if (fields.length != 2) {
+                throw new DataFileException(file, "line " + lineNumber + " is not 'FILE CLASS': " + line);
+            }
+            rows.add(fields);
+        }
+        List<String> classes = given;
+        if (classes == null) {
+            TreeSet<String> distinct = new TreeSet<>();
+            rows.forEach(r -> distinct.add(r[1]));
+            classes = List.copyOf(distinct);
+        }
+        Map<String, Integer> index = new HashMap<>();
+        for (int k = 0; k < classes.size(); k++) {
+            index.put(classes.get(k), k);
+        }
+        rows.sort((a, b) -> a[0].compareTo(b[0]));
+        Names names = new Names(root);
+        List<Integer> labels = new ArrayList<>();
+        for (String[] row : rows) {
+            Integer label = index.get(row[1]);
+            if (label == null && row[1].matches("\\d+") && Integer.parseInt(row[1]) < classes.size()) {
+                label = Integer.parseInt(row[1]);
+            }
+            if (label == null) {
+                throw new DataFileException(file, "class '" + row[1] + "' of " + row[0] + " is not among the "
+                        + classes.size() + " classes");
+            }
+            names.add(root.resolve(row[0]));
+            labels.add(label);
+        }
+        return names.build(root + " (" + LABELS + ")", labels, shape, resize, classes, settings);
+    }
+
+    /** The relative names of the images, packed as they are listed. */
+    private static final class Names {
+        private final Path root;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final List<Integer> starts = new ArrayList<>();
+
+        Names(Path root) {
+            this.root = root;
+        }
+
+        void add(Path file) {
+            starts.add(bytes.size());
+            bytes.writeBytes(root.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        ImageFiles build(String description, List<Integer> labels, Shape shape, int resize, List<String> classes,
+                Settings settings) throws DataFileException {
+            if (labels.isEmpty()) {
+                throw new DataFileException(root, "no images (.jpg, .jpeg, .png or .bmp)");
+            }
+            int[] start = new int[starts.size() + 1];
+            for (int k = 0; k < starts.size(); k++) {
+                start[k] = starts.get(k);
+            }
+            start[starts.size()] = bytes.size();
+            return new ImageFiles("image folder " + description, root, bytes.toByteArray(), start,
+                    labels.stream().mapToInt(Integer::intValue).toArray(), shape, resize, classes, settings, null);
+        }
+    }
+
+    private static boolean isImage(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && (name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg")
+                || name.endsWith(".bmp"));
+    }
+
+    @Override
+    public int size() {
+        return labels.length;
+    }
+
+    @Override
+    public int label(int i) {
+        return labels[i];
+    }
+
+    @Override
+    Path name(int i) {
+        return root.resolve(new String(names, nameStart[i], nameStart[i + 1] - nameStart[i], StandardCharsets.UTF_8));
+    }
+
+    @Override
+    byte[] read(int i) throws IOException {
+        Path file = name(i);
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new DataFileException(file, "no longer there (listed when the data set was opened)");
+        } catch (IOException e) {
+            throw new DataFileException(file, "cannot be read: " + e, e);
+        }
+    }
+
+    /** The order of an epoch: a permutation drawn from (seed, epoch) as {@link BatchLoader} draws it. */
+    @Override
+    SampleStream open(long seed, int epoch, boolean shuffle, int skip) {
+        int[] order = new int[size()];
+        if (shuffle) {
+            Splits.shuffle(order, new SplittableRandom(Seeds.mix(seed, epoch)));
+        } else {
+            Arrays.setAll(order, i -> i);
+        }
+        return indexStream(order, skip);
+    }
+
+    @Override
+    ImageFiles subset(int[] indices, String part) {
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        int[] start = new int[indices.length + 1];
+        int[] subsetLabels = new int[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            int i = indices[k];
+            start[k] = packed.size();
+            packed.write(names, nameStart[i], nameStart[i + 1] - nameStart[i]);
+            subsetLabels[k] = labels[i];
+        }
+        start[indices.length] = packed.size();
+        return new ImageFiles(description() + ", " + part, root, packed.toByteArray(), start, subsetLabels,
+                imageShape(), resize(), classNames(), settings(), warned());
+    }
+}
