@@ -93,7 +93,7 @@ final class DataCommand implements Callable<Integer> {
         if (!Files.isDirectory(data)) {
             throw new IOException("--data " + data + ": no such folder");
         }
-        var settings = recipe.imageSettings();
+        var settings = recipe.imageSettings().withWarnings(line -> main.err.println("warning: " + line));
         if (threads != null) {
             settings = settings.withThreads(threads);
         }

@@ -94,7 +94,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw Usage.error(spec, "--crops " + crops + " needs an image folder or tar shards, not " + kind);
             }
             Dataset test = Datasets.open(kind, dir, false, images ? shape : null, recipe.resize(),
-                    recipe.imageSettings());
+                    recipe.imageSettings().withWarnings(line -> main.err.println("warning: " + line)));
             if (recipe.limitTest() > 0) {
                 test = Splits.limit(test, recipe.limitTest());
             }

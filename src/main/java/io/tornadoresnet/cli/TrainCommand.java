@@ -3,6 +3,7 @@ package io.tornadoresnet.cli;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Splits;
+import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.data.SyntheticData;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
@@ -159,7 +160,9 @@ final class TrainCommand implements Callable<Integer> {
         PrintStream stdout = main.out;
         try (Backend backend = backendOptions.open(recipe.backend());
              StopSignal stop = StopSignal.onInterrupt(main.err)) {
-            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe);
+            StreamingImages.Settings images = recipe.imageSettings()
+                    .withWarnings(line -> main.err.println("warning: " + line));
+            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe, images);
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
                 ResNet network = ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());
@@ -258,7 +261,7 @@ final class TrainCommand implements Callable<Integer> {
                 Splits.subset(all, range(SYNTHETIC_TRAIN, SYNTHETIC_TRAIN + SYNTHETIC_TEST)));
     }
 
-    private static Dataset[] realData(Recipe recipe) throws IOException {
+    private static Dataset[] realData(Recipe recipe, StreamingImages.Settings settings) throws IOException {
         String kind = recipe.dataset();
         Path dir = recipe.data() == null ? Datasets.defaultDir(kind) : recipe.data();
         if (!Files.isDirectory(dir)) {
@@ -267,14 +270,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " does it when run as root) or give --data DIR with the four IDX files"
                     : ": give --data DIR"));
         }
-        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize(), recipe.imageSettings());
+        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize(), settings);
         Dataset test;
         if (recipe.holdout() > 0) {
             Splits.Split split = Splits.holdOut(train, recipe.holdout(), recipe.seed());
             train = split.train();
             test = split.validation();
         } else {
-            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize(), recipe.imageSettings());
+            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize(), settings);
         }
         return limits(recipe, train, test);
     }
