@@ -155,6 +155,16 @@ class ImagesTest {
     }
 
     @Test
+    void jpegFrameHeadersTellTheComponents() throws IOException {
+        assertEquals(3, Images.jpegComponents(ImageFixtures.encode(gradient(6, 6), "jpg")));
+        BufferedImage gray = new BufferedImage(6, 6, BufferedImage.TYPE_BYTE_GRAY);
+        assertEquals(1, Images.jpegComponents(ImageFixtures.encode(gray, "jpg")));
+        assertEquals(4, Images.jpegComponents(ImageFixtures.cmykJpeg(6, 6, 0, 0, 0, 0)));
+        assertEquals(0, Images.jpegComponents(ImageFixtures.encode(gradient(6, 6), "png")));
+        assertEquals(0, Images.jpegComponents(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}));
+    }
+
+    @Test
     void badFoldersGiveClearErrors() throws IOException {
         IOException noClasses = assertThrows(IOException.class, () -> folder(RGB, 4));
         assertTrue(noClasses.getMessage().contains("no class folders"), noClasses.getMessage());
