@@ -82,10 +82,6 @@ public final class Augmentation {
         return new Augmentation(pad, padding, flip, scaleMin, scaleMax, std);
     }
 
-    /** The paper's ImageNet augmentation: shorter side in [256, 480], random crop, flip, lighting 0.1. */
-    public static Augmentation imagenet() {
-        return of(0, Padding.ZERO, true).withScale(256, 480).withLighting(0.1f);
-    }
 
     /** The paper's CIFAR-10 augmentation: 4 pixels of zeros, random crop, random flip. */
     public static Augmentation paper() {

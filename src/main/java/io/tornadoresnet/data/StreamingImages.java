@@ -154,15 +154,10 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
     public void image(int i, float[] dst, int offset) {
         ImageTransform transform = ImageTransform.centre(shape, resize);
         try {
-            transform.apply(decode(i, transform, null), 0, dst, offset, null);
+            transform.apply(transform.decode(read(i), name(i), shape.dim(0), null), 0, dst, offset, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Reads and decodes sample {@code i} (or {@code bytes}, when the stream has read them) for a transform. */
-    ImageTransform.Decoded decode(int i, ImageTransform transform, byte[] bytes) throws IOException {
-        return transform.decode(bytes != null ? bytes : read(i), name(i), shape.dim(0), null);
     }
 
     /**

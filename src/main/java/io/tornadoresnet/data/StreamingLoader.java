@@ -125,11 +125,6 @@ public final class StreamingLoader implements DataLoader {
         return batches;
     }
 
-    /** Views per image: rows of a batch are {@code batchSize() * views()}, the views of an image consecutive. */
-    public int views() {
-        return views;
-    }
-
     /** Where the threads' time went so far. */
     public StageTimes times() {
         return times;
@@ -240,7 +235,7 @@ public final class StreamingLoader implements DataLoader {
     }
 
     /** A sample claimed by a thread: where it goes and what it is. */
-    private record Claim(Slot slot, int row, int position, long key, StreamingImages.Sample sample) {
+    private record Claim(Slot slot, int row, long key, StreamingImages.Sample sample) {
     }
 
     private void work() {
@@ -304,7 +299,7 @@ public final class StreamingLoader implements DataLoader {
                 sample = null;
                 slot.failure = slot.failure == null ? e : slot.failure;
             }
-            return new Claim(slot, position - b * batchSize, position, Seeds.mix(augmentationKey, position), sample);
+            return new Claim(slot, position - b * batchSize, Seeds.mix(augmentationKey, position), sample);
         } finally {
             lock.unlock();
         }
