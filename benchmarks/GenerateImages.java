@@ -11,11 +11,12 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 /**
- * Writes an image folder of generated JPEGs for the data benchmarks: DIR/train/classK/imgN.jpg,
+ * Writes an image folder of generated JPEGs for the data benchmarks: DIR/PART/classK/imgN.jpg,
  * each a smooth colour field with a few soft blobs and some noise (so that it compresses about as
  * a photograph does), the colours depending on the class.
  *
- * <pre>java benchmarks/GenerateImages.java DIR COUNT CLASSES WIDTH HEIGHT QUALITY</pre>
+ * <pre>java benchmarks/GenerateImages.java DIR COUNT CLASSES WIDTH HEIGHT QUALITY [PART]</pre>
+ * PART is train (the default), val or test; each part's images differ (their seeds do).
  */
 public class GenerateImages {
     public static void main(String[] args) throws IOException {
@@ -25,13 +26,15 @@ public class GenerateImages {
         int width = Integer.parseInt(args[3]);
         int height = Integer.parseInt(args[4]);
         float quality = Float.parseFloat(args[5]);
+        String part = args.length > 6 ? args[6] : "train";
+        long seedBase = part.hashCode() * 1_000_003L;
         for (int c = 0; c < classes; c++) {
-            Files.createDirectories(dir.resolve("train/class" + c));
+            Files.createDirectories(dir.resolve(part + "/class" + c));
         }
         IntStream.range(0, count).parallel().forEach(i -> {
             try {
-                write(dir.resolve("train/class" + (i % classes) + "/img" + i + ".jpg"),
-                        image(width, height, i % classes, new Random(i)), quality);
+                write(dir.resolve(part + "/class" + (i % classes) + "/img" + i + ".jpg"),
+                        image(width, height, i % classes, new Random(seedBase + i)), quality);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -76,7 +76,6 @@ public final class ImageFiles extends StreamingImages {
         }
         List<String> classes = given == null ? found : given;
         Names names = new Names(root);
-        List<Integer> labels = new ArrayList<>();
         for (String name : found) {
             int label = classes.indexOf(name);
             if (label < 0) {
@@ -93,11 +92,10 @@ public final class ImageFiles extends StreamingImages {
                         + " files; its class is kept, with no images");
             }
             for (Path image : images) {
-                names.add(image);
-                labels.add(label);
+                names.add(image, label);
             }
         }
-        return names.build(root + "", labels, shape, resize, classes, settings);
+        return names.build(root + "", shape, resize, classes, settings);
     }
 
     private static ImageFiles labelled(Path root, List<String> given, Shape shape, int resize, Settings settings)
@@ -129,7 +127,6 @@ public final class ImageFiles extends StreamingImages {
         }
         rows.sort((a, b) -> a[0].compareTo(b[0]));
         Names names = new Names(root);
-        List<Integer> labels = new ArrayList<>();
         for (String[] row : rows) {
             Integer label = index.get(row[1]);
             if (label == null && row[1].matches("\\d+") && Integer.parseInt(row[1]) < classes.size()) {
@@ -139,39 +136,49 @@ public final class ImageFiles extends StreamingImages {
                 throw new DataFileException(file, "class '" + row[1] + "' of " + row[0] + " is not among the "
                         + classes.size() + " classes");
             }
-            names.add(root.resolve(row[0]));
-            labels.add(label);
+            names.add(root.resolve(row[0]), label);
         }
-        return names.build(root + " (" + LABELS + ")", labels, shape, resize, classes, settings);
+        return names.build(root + " (" + LABELS + ")", shape, resize, classes, settings);
     }
 
-    /** The relative names of the images, packed as they are listed. */
+    /** The relative names of the images, packed as they are listed, and their labels. */
     private static final class Names {
         private final Path root;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final List<Integer> starts = new ArrayList<>();
+        private byte[] bytes = new byte[1 << 16];
+        private int used;
+        private int[] starts = new int[1024];
+        private int[] labels = new int[1024];
+        private int count;
 
         Names(Path root) {
             this.root = root;
         }
 
-        void add(Path file) {
-            starts.add(bytes.size());
-            bytes.writeBytes(root.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
+        void add(Path file, int label) {
+            byte[] name = root.relativize(file).toString().getBytes(StandardCharsets.UTF_8);
+            if (used + name.length > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(2 * bytes.length, used + name.length));
+            }
+            if (count + 1 == starts.length) {
+                starts = Arrays.copyOf(starts, 2 * starts.length);
+                labels = Arrays.copyOf(labels, 2 * labels.length);
+            }
+            starts[count] = used;
+            labels[count] = label;
+            System.arraycopy(name, 0, bytes, used, name.length);
+            used += name.length;
+            count++;
         }
 
-        ImageFiles build(String description, List<Integer> labels, Shape shape, int resize, List<String> classes,
-                Settings settings) throws DataFileException {
-            if (labels.isEmpty()) {
+        ImageFiles build(String description, Shape shape, int resize, List<String> classes, Settings settings)
+                throws DataFileException {
+            if (count == 0) {
                 throw new DataFileException(root, "no images (.jpg, .jpeg, .png or .bmp)");
             }
-            int[] start = new int[starts.size() + 1];
-            for (int k = 0; k < starts.size(); k++) {
-                start[k] = starts.get(k);
-            }
-            start[starts.size()] = bytes.size();
-            return new ImageFiles("image folder " + description, root, bytes.toByteArray(), start,
-                    labels.stream().mapToInt(Integer::intValue).toArray(), shape, resize, classes, settings, null);
+            starts[count] = used;
+            return new ImageFiles("image folder " + description, root, Arrays.copyOf(bytes, used),
+                    Arrays.copyOf(starts, count + 1), Arrays.copyOf(labels, count), shape, resize, classes, settings,
+                    null);
         }
     }
 
