@@ -3,7 +3,9 @@
 #   benchmarks/data-pipeline.sh decode [THREADS...]   images/s and time per stage, 500x375 quality-90 JPEGs,
 #                                                      the ImageNet training augmentation (default threads: 1 2)
 #   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs
-#   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s on JPEG files beside `bench`
+#   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s: `bench` (synthetic, steady
+#                                                      state), `train --synthetic` and `train` on JPEG files
+#                                                      (20 steps of 16 each, the same recipe)
 # Generated images go to $DATA_DIR (default /tmp/resnet-data-bench); they are made once and reused.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,9 +50,12 @@ case "${1:-decode}" in
     "$resnet" bench --model resnet18 --input 3x224x224 --classes 10 --batch 16 --mode train --threads 2 --json \
       | tail -n 1
     out=$(mktemp -d)
+    "$resnet" train --model resnet18 --synthetic --input 3x224x224 --set normalization=pixel --set augment_flip=true \
+      --batch 16 --epochs 1 --limit-train 320 --limit-test 16 --lr 0.05 --threads 2 --out "$out/synthetic" --json \
+      | tail -n 1
     "$resnet" train --model resnet18 --dataset folder --data "$data/photos" --input 3x224x224 --set resize=256 \
       --set augment_scale=256,480 --set augment_lighting=0.1 --set normalization=pixel --set augment_flip=true \
-      --batch 16 --epochs 1 --limit-train 320 --holdout 16 --lr 0.05 --threads 2 --data-threads 1 --out "$out" --json \
+      --batch 16 --epochs 1 --limit-train 320 --holdout 16 --lr 0.05 --threads 2 --data-threads 1 --out "$out/files" --json \
       | tail -n 1
     rm -rf "$out"
     ;;
