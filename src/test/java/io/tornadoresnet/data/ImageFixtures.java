@@ -70,12 +70,26 @@ final class ImageFixtures {
      * writer stores as they are from a raster) and an Adobe APP14 marker with transform 0.
      */
     static byte[] cmykJpeg(int w, int h, int c, int m, int y, int k) throws IOException {
+        return adobeJpeg(w, h, new int[] {255 - c, 255 - m, 255 - y, 255 - k}, 0);
+    }
+
+    /**
+     * A YCCK JPEG of one colour: the YCbCr of its (C, M, Y) and its K inverted, with an Adobe
+     * marker of transform 2 (the form in which TwelveMonkeys' decoder reads Adobe's YCCK files).
+     */
+    static byte[] ycckJpeg(int w, int h, int c, int m, int y, int k) throws IOException {
+        int luma = (int) Math.round(0.299 * c + 0.587 * m + 0.114 * y);
+        int cb = (int) Math.round(128 - 0.168736 * c - 0.331264 * m + 0.5 * y);
+        int cr = (int) Math.max(0, Math.min(255, Math.round(128 + 0.5 * c - 0.418688 * m - 0.081312 * y)));
+        return adobeJpeg(w, h, new int[] {luma, cb, cr, 255 - k}, 2);
+    }
+
+    private static byte[] adobeJpeg(int w, int h, int[] bands, int transform) throws IOException {
         WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE,
                 w, h, 4, null);
         for (int py = 0; py < h; py++) {
             for (int px = 0; px < w; px++) {
-                // Adobe CMYK JPEGs store inverted values
-                raster.setPixel(px, py, new int[] {255 - c, 255 - m, 255 - y, 255 - k});
+                raster.setPixel(px, py, bands);
             }
         }
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
@@ -95,7 +109,7 @@ final class ImageFixtures {
             writer.dispose();
         }
         byte[] raw = out.toByteArray();
-        byte[] adobe = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
+        byte[] adobe = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform};
         byte[] jpeg = new byte[raw.length + adobe.length];
         System.arraycopy(raw, 0, jpeg, 0, 2);
         System.arraycopy(adobe, 0, jpeg, 2, adobe.length);

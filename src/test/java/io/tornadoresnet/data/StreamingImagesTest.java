@@ -87,12 +87,22 @@ class StreamingImagesTest {
     }
 
     @Test
-    void cmykJpegPngWithAlphaAndGrayDecode() throws IOException {
+    void cmykAndYcckJpegsAndPngWithAlphaDecode() throws IOException {
         byte[] cmyk = ImageFixtures.cmykJpeg(12, 12, 0, 255, 255, 0);
         Path file = write(root.resolve("c/cmyk.jpg"), cmyk);
         float[] red = Images.load(file, SHAPE, RESIZE);
         assertTrue(red[0] > 0.8f && red[64] < 0.3f && red[128] < 0.3f, "CMYK (0, 1, 1, 0) is red: "
                 + red[0] + ", " + red[64] + ", " + red[128]);
+        byte[] ycck = ImageFixtures.ycckJpeg(12, 12, 0, 255, 255, 0);
+        assertEquals(4, Images.jpegComponents(ycck));
+        float[] alsoRed = Images.load(write(root.resolve("c/ycck.jpg"), ycck), SHAPE, RESIZE);
+        assertTrue(alsoRed[0] > 0.8f && alsoRed[64] < 0.3f && alsoRed[128] < 0.3f, "YCCK red: "
+                + alsoRed[0] + ", " + alsoRed[64] + ", " + alsoRed[128]);
+        ImageFiles streamed = ImageFiles.open(root, null, SHAPE, RESIZE, settings(1));
+        assertEquals(List.of("cmyk.jpg", "ycck.jpg"), List.of(streamed.name(0).getFileName().toString(),
+                streamed.name(1).getFileName().toString()));
+        assertArrayEquals(red, TestData.image(streamed, 0), "the streaming path decodes CMYK as a file read does");
+        assertArrayEquals(alsoRed, TestData.image(streamed, 1));
         BufferedImage alpha = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
         for (int y = 0; y < 8; y++) {
             for (int x = 0; x < 8; x++) {
