@@ -1,7 +1,6 @@
 package io.tornadoresnet.data;
 
 import io.tornadoresnet.tensor.Shape;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,24 +24,29 @@ import java.util.stream.Stream;
  * (torchvision's ImageFolder layout: class folders sorted by name, names starting with '.'
  * skipped, the .jpg, .jpeg, .png and .bmp files anywhere below sorted by path), or a flat folder
  * of images with a {@value #LABELS} file whose lines read {@code FILE CLASS} (ImageNet's val/:
- * CLASS a class name, or its index; '#' starts a comment). The paths are held as one block of
- * UTF-8 names relative to the root, some 30 bytes an image.
+ * CLASS a class name, or its index; '#' starts a comment). The paths are held as UTF-8 names
+ * relative to the root, packed into 64 KB blocks, with a long that says where each one is: some
+ * 35 bytes an image. The blocks never move once written, so that listing a million files leaves
+ * little garbage behind.
  */
 public final class ImageFiles extends StreamingImages {
     /** The labels file of a flat folder. */
     public static final String LABELS = "labels.txt";
 
     private final Path root;
-    private final byte[] names;
-    private final int[] nameStart;
+    private static final int BLOCK = 1 << 16;
+
+    private final byte[][] blocks;
+    /** Per image: its block (high 32 bits), its offset in the block (16 bits) and its length (16 bits). */
+    private final long[] names;
     private final int[] labels;
 
-    private ImageFiles(String description, Path root, byte[] names, int[] nameStart, int[] labels, Shape shape,
+    private ImageFiles(String description, Path root, byte[][] blocks, long[] names, int[] labels, Shape shape,
             int resize, List<String> classNames, Settings settings, Set<Path> warned) {
         super(description, shape, resize, classNames, settings, warned);
         this.root = root;
+        this.blocks = blocks;
         this.names = names;
-        this.nameStart = nameStart;
         this.labels = labels;
     }
 
@@ -95,7 +99,7 @@ public final class ImageFiles extends StreamingImages {
                 names.add(image, label);
             }
         }
-        return names.build(root + "", shape, resize, classes, settings);
+        return names.build("image folder " + root, shape, resize, classes, settings, null);
     }
 
     private static ImageFiles labelled(Path root, List<String> given, Shape shape, int resize, Settings settings)
@@ -138,15 +142,15 @@ public final class ImageFiles extends StreamingImages {
             }
             names.add(root.resolve(row[0]), label);
         }
-        return names.build(root + " (" + LABELS + ")", shape, resize, classes, settings);
+        return names.build("image folder " + root + " (" + LABELS + ")", shape, resize, classes, settings, null);
     }
 
-    /** The relative names of the images, packed as they are listed, and their labels. */
+    /** The relative names of the images, packed into blocks as they are listed, and their labels. */
     private static final class Names {
         private final Path root;
-        private byte[] bytes = new byte[1 << 16];
-        private int used;
-        private int[] starts = new int[1024];
+        private final List<byte[]> blocks = new ArrayList<>();
+        private int used = BLOCK;
+        private long[] names = new long[1024];
         private int[] labels = new int[1024];
         private int count;
 
@@ -155,30 +159,37 @@ public final class ImageFiles extends StreamingImages {
         }
 
         void add(Path file, int label) {
-            byte[] name = root.relativize(file).toString().getBytes(StandardCharsets.UTF_8);
-            if (used + name.length > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(2 * bytes.length, used + name.length));
+            add(root.relativize(file).toString().getBytes(StandardCharsets.UTF_8), 0, -1, label);
+        }
+
+        /** Adds {@code length} bytes of {@code name} from {@code from} (all of it for -1). */
+        void add(byte[] name, int from, int length, int label) {
+            int n = length < 0 ? name.length : length;
+            if (n >= BLOCK) {
+                throw new IllegalArgumentException("a file name of " + n + " bytes");
             }
-            if (count + 1 == starts.length) {
-                starts = Arrays.copyOf(starts, 2 * starts.length);
-                labels = Arrays.copyOf(labels, 2 * labels.length);
+            if (used + n > BLOCK) {
+                blocks.add(new byte[BLOCK]);
+                used = 0;
             }
-            starts[count] = used;
+            if (count == names.length) {
+                names = Arrays.copyOf(names, 2 * count);
+                labels = Arrays.copyOf(labels, 2 * count);
+            }
+            System.arraycopy(name, from, blocks.get(blocks.size() - 1), used, n);
+            names[count] = ((long) (blocks.size() - 1) << 32) | ((long) used << 16) | n;
             labels[count] = label;
-            System.arraycopy(name, 0, bytes, used, name.length);
-            used += name.length;
+            used += n;
             count++;
         }
 
-        ImageFiles build(String description, Shape shape, int resize, List<String> classes, Settings settings)
-                throws DataFileException {
+        ImageFiles build(String description, Shape shape, int resize, List<String> classes, Settings settings,
+                Set<Path> warned) throws DataFileException {
             if (count == 0) {
                 throw new DataFileException(root, "no images (.jpg, .jpeg, .png or .bmp)");
             }
-            starts[count] = used;
-            return new ImageFiles("image folder " + description, root, Arrays.copyOf(bytes, used),
-                    Arrays.copyOf(starts, count + 1), Arrays.copyOf(labels, count), shape, resize, classes, settings,
-                    null);
+            return new ImageFiles(description, root, blocks.toArray(new byte[0][]), Arrays.copyOf(names, count),
+                    Arrays.copyOf(labels, count), shape, resize, classes, settings, warned);
         }
     }
 
@@ -200,7 +211,9 @@ public final class ImageFiles extends StreamingImages {
 
     @Override
     Path name(int i) {
-        return root.resolve(new String(names, nameStart[i], nameStart[i + 1] - nameStart[i], StandardCharsets.UTF_8));
+        long at = names[i];
+        return root.resolve(new String(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF,
+                StandardCharsets.UTF_8));
     }
 
     @Override
@@ -229,17 +242,15 @@ public final class ImageFiles extends StreamingImages {
 
     @Override
     ImageFiles subset(int[] indices, String part) {
-        ByteArrayOutputStream packed = new ByteArrayOutputStream();
-        int[] start = new int[indices.length + 1];
-        int[] subsetLabels = new int[indices.length];
-        for (int k = 0; k < indices.length; k++) {
-            int i = indices[k];
-            start[k] = packed.size();
-            packed.write(names, nameStart[i], nameStart[i + 1] - nameStart[i]);
-            subsetLabels[k] = labels[i];
+        Names subset = new Names(root);
+        for (int i : indices) {
+            long at = names[i];
+            subset.add(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF, labels[i]);
         }
-        start[indices.length] = packed.size();
-        return new ImageFiles(description() + ", " + part, root, packed.toByteArray(), start, subsetLabels,
-                imageShape(), resize(), classNames(), settings(), warned());
+        try {
+            return subset.build(description() + ", " + part, imageShape(), resize(), classNames(), settings(), warned());
+        } catch (DataFileException e) {
+            throw new IllegalArgumentException("an empty part of " + this);
+        }
     }
 }
