@@ -2,6 +2,7 @@
 # The streaming image pipeline's figures (benchmarks/README.md, "Image pipeline"):
 #   benchmarks/data-pipeline.sh decode [THREADS...]   images/s and time per stage, 500x375 quality-90 JPEGs,
 #                                                      the ImageNet training augmentation (default threads: 1 2)
+#   benchmarks/data-pipeline.sh tar [THREADS...]       the same JPEGs packed into 8 WebDataset shards of 250
 #   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs
 #   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s: `bench` (synthetic, steady
 #                                                      state), `train --synthetic` and `train` on JPEG files
@@ -35,6 +36,18 @@ case "${1:-decode}" in
       done
     done
     ;;
+  tar)
+    shift || true
+    generate "$data/photos" 2000 10 500 375
+    if [ ! -f "$data/shards/train/classes.txt" ]; then
+      "$JAVA_HOME/bin/java" "$root/benchmarks/MakeShards.java" "$data/photos/train" "$data/shards/train" 250
+    fi
+    for threads in "${@:-1 2}"; do
+      for t in $threads; do
+        "$resnet" data --dataset tar --data "$data/shards" --threads "$t" --batch 64 2>/dev/null
+      done
+    done
+    ;;
   memory)
     generate "$data/small-20k" 20000 100 64 48
     generate "$data/small-200k" 200000 1000 64 48
@@ -60,7 +73,7 @@ case "${1:-decode}" in
     rm -rf "$out"
     ;;
   *)
-    echo "usage: $0 decode [THREADS...] | memory | train" >&2
+    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory | train" >&2
     exit 2
     ;;
 esac

@@ -97,8 +97,11 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
     /** The samples {@code indices} only (order kept where the source allows; tar shards keep their file order). */
     abstract StreamingImages subset(int[] indices, String part);
 
-    /** A sample of a stream: its index and label, and its bytes where the source read them in order (else null). */
-    record Sample(int index, int label, byte[] bytes) {
+    /**
+     * A sample of a stream: its index and label, and where the source read them in order its bytes
+     * and its name (else null: {@link #read} and {@link #name} give them).
+     */
+    record Sample(int index, int label, byte[] bytes, Path name) {
     }
 
     /** The samples of an epoch, one at a time, from one thread at a time. */
@@ -117,7 +120,7 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
             @Override
             public Sample next() {
                 int i = order[position++];
-                return new Sample(i, label(i), null);
+                return new Sample(i, label(i), null, null);
             }
 
             @Override

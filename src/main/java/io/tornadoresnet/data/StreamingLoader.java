@@ -289,8 +289,10 @@ public final class StreamingLoader implements DataLoader {
             }
             inFlight++;
             StreamingImages.Sample sample;
+            long start = System.nanoTime();
             try {
                 sample = stream.next();
+                times.lap(StageTimes.Stage.READ, start);
                 if (sample == null) {
                     throw new DataFileException(Path.of(source.description()), "ended after " + position
                             + " samples; it had " + samples + " when opened (changed since?)");
@@ -329,12 +331,15 @@ public final class StreamingLoader implements DataLoader {
         int first = claim.row() * views;
         int offset = first * rowSize;
         int index = sample.index();
-        Path name = source.name(index);
+        Path name = sample.name() != null ? sample.name() : source.name(index);
         try {
             long start = System.nanoTime();
-            byte[] bytes = sample.bytes() != null ? sample.bytes() : source.read(index);
+            byte[] bytes = sample.bytes();
+            if (bytes == null) {
+                bytes = source.read(index);
+                times.lap(StageTimes.Stage.READ, start);
+            }
             times.addBytes(bytes.length);
-            times.lap(StageTimes.Stage.READ, start);
             ImageTransform.Decoded decoded = transform.decode(bytes, name, shape.dim(0), times);
             transform.apply(decoded, claim.key(), images, offset, times);
         } catch (DataFileException e) {

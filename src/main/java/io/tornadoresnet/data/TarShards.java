@@ -446,13 +446,14 @@ public final class TarShards extends StreamingImages {
             int i = sample++;
             Path file = shards[shard[i]];
             try {
-                in.skipNBytes(offset[i] - inOffset);
+                in.skipNBytes(offset[i] - BLOCK - inOffset);
+                byte[] header = in.readNBytes(BLOCK);
                 byte[] bytes = in.readNBytes(length[i]);
-                if (bytes.length < length[i]) {
+                if (header.length < BLOCK || bytes.length < length[i]) {
                     throw new EOFException();
                 }
                 inOffset = offset[i] + length[i];
-                return new Sample(i, labels[i], bytes);
+                return new Sample(i, labels[i], bytes, file.resolve(ustarName(header)));
             } catch (EOFException e) {
                 throw new DataFileException(file, "shorter than when it was scanned (changed since?)");
             }
