@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
     private String limitTest;
 
     @Option(names = "--batch", paramLabel = "N", description = "Images per forward pass (eval_batch); with --crops 10,"
-            + " a tenth of it.")
+            + " a tenth of it; with --crops multiscale, as many pixels at each scale.")
     private String batch;
 
     @Option(names = "--crops", paramLabel = "1|10|multiscale", defaultValue = "1",

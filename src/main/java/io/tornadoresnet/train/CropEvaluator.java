@@ -61,8 +61,10 @@ public final class CropEvaluator {
 
     /**
      * The multi-scale test: for each shorter side in {@code scales}, a copy of {@code model} for
-     * that input size, {@code imagesPerBatch} images per forward pass; the scores of each image are
-     * kept until the last scale (N x classes floats).
+     * that input size; {@code imagesPerBatch} images per forward pass at the model's own size, and
+     * at another side as many as hold the same number of pixels (at least one), so that memory
+     * stays that of the single-crop test. The scores of each image are kept until the last scale
+     * (N x classes floats).
      */
     public static Evaluator.Evaluation multiScale(Backend backend, ResNet model, StreamingImages data,
             Normalization normalization, int imagesPerBatch, List<Integer> scales) {
@@ -75,8 +77,10 @@ public final class CropEvaluator {
             Shape shape = Shape.of(model.imageShape().dim(0), side, side);
             ResNet scaled = ResNets.create(model.name(), shape, classes, model.shortcut());
             copyState(model, scaled);
-            try (Backend.Executable inference = backend.compile(scaled.compileInference(imagesPerBatch));
-                 DataLoader loader = data.scaleLoader(imagesPerBatch, side, normalization.forShape(shape))) {
+            long pixels = (long) model.imageShape().dim(1) * model.imageShape().dim(2);
+            int perPass = (int) Math.max(1, imagesPerBatch * pixels / ((long) side * side));
+            try (Backend.Executable inference = backend.compile(scaled.compileInference(perPass));
+                 DataLoader loader = data.scaleLoader(perPass, side, normalization.forShape(shape))) {
                 inference.pushModelState();
                 loader.startEpoch(0);
                 for (Batch b; (b = loader.next()) != null; ) {
