@@ -82,4 +82,24 @@ class ImagePipelineTest {
         assertEquals(2, bad.status());
         assertTrue(bad.err().contains("--crops 5: must be 1, 10 or multiscale"), bad.err());
     }
+
+    @Test
+    void aResumedRunOnStreamedImagesEndsWithTheWeightsOfAnUninterruptedOne() throws IOException {
+        Path task = task();
+        Path straight = dir.resolve("straight");
+        Path resumed = dir.resolve("resumed");
+        assertEquals(0, MainTest.run("train", "--task", task.toString(), "--epochs", "2", "--out",
+                straight.toString()).status());
+        assertEquals(0, MainTest.run("train", "--task", task.toString(), "--epochs", "1", "--out",
+                resumed.toString()).status());
+        MainTest.Run second = MainTest.run("train", "--task", task.toString(), "--epochs", "2", "--resume",
+                resumed.resolve("last.safetensors").toString());
+        assertEquals(0, second.status(), second.err());
+        var a = io.tornadoresnet.io.SafeTensors.read(straight.resolve("last.safetensors")).tensors();
+        var b = io.tornadoresnet.io.SafeTensors.read(resumed.resolve("last.safetensors")).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String key : a.keySet()) {
+            assertEquals(a.get(key), b.get(key), key);
+        }
+    }
 }
