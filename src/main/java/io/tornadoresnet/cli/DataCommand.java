@@ -107,7 +107,8 @@ final class DataCommand implements Callable<Integer> {
         StageTimes times;
         int skipped;
         try (DataLoader loader = images.loader(perBatch, options)) {
-            ProgressBar bar = new ProgressBar(main.err, ProgressBar.redrawsOnStderr(), "data", loader.batchesPerEpoch());
+            ProgressBar bar = new ProgressBar(main.err, ProgressBar.redrawsOnStderr(), "data",
+                    loader.batchesPerEpoch());
             long start = System.nanoTime();
             loader.startEpoch(0);
             long count = 0;

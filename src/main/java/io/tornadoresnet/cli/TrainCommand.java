@@ -162,7 +162,8 @@ final class TrainCommand implements Callable<Integer> {
              StopSignal stop = StopSignal.onInterrupt(main.err)) {
             StreamingImages.Settings images = recipe.imageSettings()
                     .withWarnings(line -> main.err.println("warning: " + line));
-            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe, images);
+            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe)
+                    : realData(recipe, images);
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
                 ResNet network = ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());

@@ -248,7 +248,8 @@ public final class ImageFiles extends StreamingImages {
             subset.add(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF, labels[i]);
         }
         try {
-            return subset.build(description() + ", " + part, imageShape(), resize(), classNames(), settings(), warned());
+            return subset.build(description() + ", " + part, imageShape(), resize(), classNames(), settings(),
+                    warned());
         } catch (DataFileException e) {
             throw new IllegalArgumentException("an empty part of " + this);
         }

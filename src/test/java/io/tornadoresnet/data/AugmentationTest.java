@@ -118,7 +118,8 @@ class AugmentationTest {
     void pcaLightingShiftsEachChannelAlongImageNetsComponents() {
         Augmentation lighting = Augmentation.none().withLighting(0.1f);
         assertTrue(lighting.needsDecoding());
-        float[][] vectors = {{-0.5675f, -0.5808f, -0.5836f}, {0.7192f, -0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}};
+        float[][] vectors = {
+            {-0.5675f, -0.5808f, -0.5836f}, {0.7192f, -0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}};
         float[] eigenvalues = {0.2175f, 0.0188f, 0.0045f};
         double[] squares = new double[3];
         int n = 4000;

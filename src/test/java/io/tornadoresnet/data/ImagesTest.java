@@ -176,18 +176,6 @@ class ImagesTest {
         assertThrows(IllegalArgumentException.class, () -> folder(Shape.of(2, 4, 4), 4));
     }
 
-    /** A valid PNG whose IHDR chunk claims {@code w x h} (with the chunk's CRC fixed to match). */
-    static byte[] pngClaiming(int w, int h) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        assertTrue(ImageIO.write(gradient(4, 4), "png", out));
-        java.nio.ByteBuffer png = java.nio.ByteBuffer.wrap(out.toByteArray());
-        png.putInt(16, w).putInt(20, h);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(png.array(), 12, 17);
-        png.putInt(29, (int) crc.getValue());
-        return png.array();
-    }
-
     private DataFileException decodeFails(String name, byte[] content) throws IOException {
         return decodeFails(name, content, 4);
     }
@@ -204,14 +192,14 @@ class ImagesTest {
 
     @Test
     void hugeImageIsRefusedFromItsHeader() throws IOException {
-        DataFileException e = decodeFails("huge.png", pngClaiming(30000, 30000));
+        DataFileException e = decodeFails("huge.png", ImageFixtures.pngClaiming(30000, 30000));
         assertTrue(e.getMessage().endsWith(": its header says 30000x30000 pixels; images of more than 33554432"
                 + " pixels are refused"), e.getMessage());
     }
 
     @Test
     void extremeAspectRatioIsRefusedBeforeResizing() throws IOException {
-        DataFileException e = decodeFails("tall.png", pngClaiming(1, 1 << 20), 64);
+        DataFileException e = decodeFails("tall.png", ImageFixtures.pngClaiming(1, 1 << 20), 64);
         assertTrue(e.getMessage().endsWith(": is 1x1048576 pixels; resizing its shorter side to 64 takes"
                 + " 4294967296 pixels, more than the 33554432 allowed"), e.getMessage());
     }
@@ -223,7 +211,7 @@ class ImagesTest {
         assertTrue(decodeFails("text.jpg", "just text".getBytes()).getMessage()
                 .endsWith(": not an image: no decoder recognises its content"));
         Files.delete(root.resolve("c/text.jpg"));
-        byte[] png = pngClaiming(4, 4);
+        byte[] png = ImageFixtures.pngClaiming(4, 4);
         assertTrue(decodeFails("cut.png", java.util.Arrays.copyOf(png, png.length / 2)).getMessage()
                 .contains(": corrupt or unsupported PNG image: "));
     }
