@@ -3,8 +3,10 @@ package io.tornadoresnet.cli;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Splits;
+import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.tensor.Shape;
+import io.tornadoresnet.train.CropEvaluator;
 import io.tornadoresnet.train.Evaluator;
 import io.tornadoresnet.train.Recipe;
 import picocli.CommandLine.Command;
@@ -17,6 +19,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -34,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
     private CheckpointOption checkpoint;
 
     @Option(names = "--dataset", paramLabel = "KIND",
-            description = "fashion-mnist, mnist, cifar10, cifar100 or folder (recipe key dataset).")
+            description = "fashion-mnist, mnist, cifar10, cifar100, folder or tar (recipe key dataset).")
     private String dataset;
 
     @Option(names = "--data", paramLabel = "DIR", description = "The data set's folder (data).")
@@ -43,8 +46,18 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit-test", paramLabel = "N", description = "Test on the first N images; 0 for all (limit_test).")
     private String limitTest;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Images per forward pass (eval_batch).")
+    @Option(names = "--batch", paramLabel = "N", description = "Images per forward pass (eval_batch); with --crops 10,"
+            + " a tenth of it; with --crops multiscale, as many pixels at each scale.")
     private String batch;
+
+    @Option(names = "--crops", paramLabel = "1|10|multiscale", defaultValue = "1",
+            description = "1: the centre crop; 10: the 10-crop test; multiscale: scores averaged over the shorter "
+                    + "sides 224, 256, 384, 480, 640 (image folders and tar shards; default: ${DEFAULT-VALUE}).")
+    private String crops;
+
+    @Option(names = "--strict", description = "An image file that cannot be decoded is an error, instead of being "
+            + "left out with a warning (strict=true).")
+    private boolean strict;
 
     @Mixin
     private SetOption set;
@@ -61,7 +74,11 @@ final class EvalCommand implements Callable<Integer> {
                 .put("--dataset", "dataset", dataset)
                 .put("--data", "data", data)
                 .put("--limit-test", "limit_test", limitTest)
-                .put("--batch", "eval_batch", batch);
+                .put("--batch", "eval_batch", batch)
+                .put("--strict", "strict", strict ? "true" : null);
+        if (!List.of("1", "10", "multiscale").contains(crops)) {
+            throw Usage.error(spec, "--crops " + crops + ": must be 1, 10 or multiscale");
+        }
         options.applyTo(spec, set.applyTo(Recipe.defaults("check")));
         Checkpoints ck = checkpoint.open();
         Recipe recipe = options.applyTo(spec, set.applyTo(ck.recipe()));
@@ -72,7 +89,12 @@ final class EvalCommand implements Callable<Integer> {
         Path dir = recipe.data() == null ? Datasets.defaultDir(kind) : recipe.data();
         try (Backend backend = backendOptions.open(backendName)) {
             Shape shape = ck.model().imageShape();
-            Dataset test = Datasets.open(kind, dir, false, kind.equals("folder") ? shape : null, recipe.resize());
+            boolean images = kind.equals("folder") || kind.equals("tar");
+            if (!crops.equals("1") && !images) {
+                throw Usage.error(spec, "--crops " + crops + " needs an image folder or tar shards, not " + kind);
+            }
+            Dataset test = Datasets.open(kind, dir, false, images ? shape : null, recipe.resize(),
+                    recipe.imageSettings().withWarnings(line -> main.err.println("warning: " + line)));
             if (recipe.limitTest() > 0) {
                 test = Splits.limit(test, recipe.limitTest());
             }
@@ -81,18 +103,28 @@ final class EvalCommand implements Callable<Integer> {
                         + " has " + test.numClasses());
             }
             Evaluator.Evaluation e;
-            try (Backend.Executable inference = backend.compile(ck.model().compileInference(
-                    Math.min(recipe.evalBatch(), test.size())))) {
-                inference.pushModelState();
-                e = Evaluator.evaluate(inference, test, ck.normalization());
+            int perPass = Math.min(recipe.evalBatch(), test.size());
+            if (crops.equals("10")) {
+                e = CropEvaluator.tenCrop(backend, ck.model(), (StreamingImages) test, ck.normalization(),
+                        Math.max(1, perPass / 10));
+            } else if (crops.equals("multiscale")) {
+                e = CropEvaluator.multiScale(backend, ck.model(), (StreamingImages) test, ck.normalization(), perPass,
+                        CropEvaluator.PAPER_SCALES);
+            } else {
+                try (Backend.Executable inference = backend.compile(ck.model().compileInference(perPass))) {
+                    inference.pushModelState();
+                    e = Evaluator.evaluate(inference, test, ck.normalization());
+                }
             }
-            main.out.printf("%s on %s: accuracy %.2f%%, loss %.4f over %d images%n", ck.model().name(), test,
-                    100 * e.accuracy(), e.loss(), e.images());
+            String views = crops.equals("1") ? "" : crops.equals("10") ? ", 10 crops" : ", multi-scale";
+            main.out.printf("%s on %s%s: accuracy %.2f%%, loss %.4f over %d images%n", ck.model().name(), test,
+                    views, 100 * e.accuracy(), e.loss(), e.images());
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("model", ck.model().name());
             o.put("test_accuracy", e.accuracy());
             o.put("test_loss", e.loss());
             o.put("images", e.images());
+            o.put("crops", crops);
             json.print(main.out, o);
         }
         return 0;

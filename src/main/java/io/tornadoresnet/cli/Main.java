@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
         footer = {"", "'resnet COMMAND --help' describes a command. Every command takes --json: the last line of "
                 + "standard output is then one JSON object."},
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, PlotCommand.class,
-                BenchCommand.class, InfoCommand.class, CheckCommand.class})
+                BenchCommand.class, InfoCommand.class, CheckCommand.class, DataCommand.class})
 public final class Main implements Callable<Integer> {
     static final int USAGE = 2;
     static final int FAILURE = 1;

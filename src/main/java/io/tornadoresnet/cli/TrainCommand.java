@@ -3,6 +3,7 @@ package io.tornadoresnet.cli;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Splits;
+import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.data.SyntheticData;
 import io.tornadoresnet.distributed.LocalWorkers;
 import io.tornadoresnet.nn.ResNet;
@@ -69,7 +70,8 @@ final class TrainCommand implements Callable<Integer> {
     private String shortcut;
 
     @Option(names = "--dataset", paramLabel = "KIND",
-            description = "fashion-mnist, mnist, cifar10, cifar100 or folder (dataset).")
+            description = "fashion-mnist, mnist, cifar10, cifar100, folder (an image folder, streamed) or tar (tar "
+                    + "shards) (dataset).")
     private String dataset;
 
     @Option(names = "--data", paramLabel = "DIR",
@@ -114,6 +116,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "Also write last.safetensors every STEPS steps, so that a killed run loses at most that "
                     + "many; 0 writes it at epoch ends only (checkpoint_every; default: the task's, else 0).")
     private String checkpointEvery;
+
+    @Option(names = "--strict", description = "An image file that cannot be decoded stops the run, instead of being "
+            + "left out with a warning and counted in metrics.csv's skipped_files (strict=true).")
+    private boolean strict;
+
+    @Option(names = "--data-threads", paramLabel = "N",
+            description = "Threads decoding image folders and tar shards; 0 for one per core (data_threads).")
+    private String dataThreads;
 
     @Option(names = "--skip-nonfinite", description = "Leave out a batch whose loss is not finite (NaN, infinity) and "
             + "go on, instead of stopping the run (skip_nonfinite=true; default: the task's, else false).")
@@ -183,7 +193,10 @@ final class TrainCommand implements Callable<Integer> {
         String backendName = recipe.backend();
         try (Backend backend = replicas == 1 ? backendOptions.open(backendName) : null;
              StopSignal stop = StopSignal.onInterrupt(main.err)) {
-            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe);
+            StreamingImages.Settings images = recipe.imageSettings()
+                    .withWarnings(line -> main.err.println("warning: " + line));
+            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe)
+                    : realData(recipe, images);
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
                 ResNet network = ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());
@@ -251,6 +264,8 @@ final class TrainCommand implements Callable<Integer> {
                 .put("--skip-nonfinite", "skip_nonfinite", skipNonfinite ? "true" : null)
                 .put("--accumulate", "accumulate", accumulate)
                 .put("--ghost-batch", "ghost_batch", ghostBatch)
+                .put("--strict", "strict", strict ? "true" : null)
+                .put("--data-threads", "data_threads", dataThreads)
                 .put("--backend", "backend", backendOptions.name(null));
         return options.applyTo(spec, set.applyTo(task));
     }
@@ -300,7 +315,7 @@ final class TrainCommand implements Callable<Integer> {
                 Splits.subset(all, range(SYNTHETIC_TRAIN, SYNTHETIC_TRAIN + SYNTHETIC_TEST)));
     }
 
-    private static Dataset[] realData(Recipe recipe) throws IOException {
+    private static Dataset[] realData(Recipe recipe, StreamingImages.Settings settings) throws IOException {
         String kind = recipe.dataset();
         Path dir = recipe.data() == null ? Datasets.defaultDir(kind) : recipe.data();
         if (!Files.isDirectory(dir)) {
@@ -309,14 +324,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " does it when run as root) or give --data DIR with the four IDX files"
                     : ": give --data DIR"));
         }
-        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize());
+        Dataset train = Datasets.open(kind, dir, true, recipe.input(), recipe.resize(), settings);
         Dataset test;
         if (recipe.holdout() > 0) {
             Splits.Split split = Splits.holdOut(train, recipe.holdout(), recipe.seed());
             train = split.train();
             test = split.validation();
         } else {
-            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize());
+            test = Datasets.open(kind, dir, false, recipe.input(), recipe.resize(), settings);
         }
         return limits(recipe, train, test);
     }

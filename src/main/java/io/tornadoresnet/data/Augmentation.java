@@ -1,7 +1,10 @@
 package io.tornadoresnet.data;
 
 import io.tornadoresnet.tensor.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * Random crop with padding and random horizontal flip, as torchvision's
@@ -9,6 +12,12 @@ import java.util.Arrays;
  * normalisation, so ZERO padding pads with the mean (He et al. 2016: "4 pixels are padded on each
  * side, and a 32x32 crop is randomly sampled from the padded image or its horizontal flip").
  * The random choices of a sample come from a 64-bit key alone, so they do not depend on threads.
+ *
+ * <p>Two more parts act on the decoded image, so only a streaming image data set applies them
+ * ({@link StreamingLoader}): scale augmentation (the shorter side resized to a random length in
+ * [min, max], then a random HxW crop: the paper's ImageNet recipe, section 3.4, with [256, 480])
+ * and Krizhevsky's PCA lighting (each image shifted along the principal components of ImageNet's
+ * RGB values by N(0, std) times their eigenvalues; std 0.1 in AlexNet and fb.resnet.torch).
  */
 public final class Augmentation {
 
@@ -19,16 +28,30 @@ public final class Augmentation {
         REFLECT
     }
 
-    private static final Augmentation NONE = new Augmentation(0, Padding.ZERO, false);
+    private static final Augmentation NONE = new Augmentation(0, Padding.ZERO, false, 0, 0, 0f);
+
+    /** Eigenvalues of the covariance of ImageNet's RGB values in [0,1], largest first (AlexNet, fb.resnet.torch). */
+    private static final float[] EIGENVALUES = {0.2175f, 0.0188f, 0.0045f};
+    /** The matching eigenvectors as columns: EIGENVECTORS[channel][component]. */
+    private static final float[][] EIGENVECTORS = {
+        {-0.5675f, 0.7192f, 0.4009f},
+        {-0.5808f, -0.0045f, -0.8140f},
+        {-0.5836f, -0.6948f, 0.4203f}};
 
     private final int pad;
     private final Padding padding;
     private final boolean flip;
+    private final int scaleMin;
+    private final int scaleMax;
+    private final float lighting;
 
-    private Augmentation(int pad, Padding padding, boolean flip) {
+    private Augmentation(int pad, Padding padding, boolean flip, int scaleMin, int scaleMax, float lighting) {
         this.pad = pad;
         this.padding = padding;
         this.flip = flip;
+        this.scaleMin = scaleMin;
+        this.scaleMax = scaleMax;
+        this.lighting = lighting;
     }
 
     public static Augmentation none() {
@@ -40,8 +63,25 @@ public final class Augmentation {
         if (pad < 0) {
             throw new IllegalArgumentException("padding must not be negative: " + pad);
         }
-        return new Augmentation(pad, padding, flip);
+        return new Augmentation(pad, padding, flip, 0, 0, 0f);
     }
+
+    /** This augmentation with the shorter side resized to a random length in [min, max] and a random crop. */
+    public Augmentation withScale(int min, int max) {
+        if (min <= 0 || max < min) {
+            throw new IllegalArgumentException("scale range must be 0 < min <= max, not [" + min + ", " + max + "]");
+        }
+        return new Augmentation(pad, padding, flip, min, max, lighting);
+    }
+
+    /** This augmentation with PCA lighting of standard deviation {@code std} (0 for none). */
+    public Augmentation withLighting(float std) {
+        if (!(std >= 0) || !Float.isFinite(std)) {
+            throw new IllegalArgumentException("lighting must be a finite number, 0 or more: " + std);
+        }
+        return new Augmentation(pad, padding, flip, scaleMin, scaleMax, std);
+    }
+
 
     /** The paper's CIFAR-10 augmentation: 4 pixels of zeros, random crop, random flip. */
     public static Augmentation paper() {
@@ -60,9 +100,58 @@ public final class Augmentation {
         return flip;
     }
 
+    /** The shortest shorter side of scale augmentation; 0 without it. */
+    public int scaleMin() {
+        return scaleMin;
+    }
+
+    /** The longest shorter side of scale augmentation; 0 without it. */
+    public int scaleMax() {
+        return scaleMax;
+    }
+
+    /** The standard deviation of PCA lighting; 0 without it. */
+    public float lighting() {
+        return lighting;
+    }
+
+    /** Whether it has parts that act on decoded images (scale, lighting). */
+    public boolean needsDecoding() {
+        return scaleMax > 0 || lighting > 0;
+    }
+
     /** True when {@link #apply} only copies. */
     public boolean isIdentity() {
         return pad == 0 && !flip;
+    }
+
+    /**
+     * Adds the PCA lighting drawn from {@code key} to an RGB image of [0,1] values ({@code plane}
+     * pixels per channel at {@code image[offset..]}); does nothing without lighting or for gray images.
+     */
+    public void applyLighting(float[] image, int offset, int channels, int plane, long key) {
+        if (lighting == 0 || channels != 3) {
+            return;
+        }
+        SplittableRandom random = new SplittableRandom(Seeds.mix64(key ^ 0x3C6EF372FE94F82BL));
+        double[] alpha = new double[3];
+        for (int i = 0; i < 3; i++) {
+            alpha[i] = gaussian(random) * lighting * EIGENVALUES[i];
+        }
+        for (int c = 0; c < 3; c++) {
+            float shift = (float) (EIGENVECTORS[c][0] * alpha[0] + EIGENVECTORS[c][1] * alpha[1]
+                    + EIGENVECTORS[c][2] * alpha[2]);
+            int base = offset + c * plane;
+            for (int j = 0; j < plane; j++) {
+                image[base + j] += shift;
+            }
+        }
+    }
+
+    /** A standard normal value (Box-Muller), the same on every JVM for the same stream. */
+    private static double gaussian(SplittableRandom random) {
+        double u = 1 - random.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
     }
 
     /** Fails unless this augmentation can apply to images of {@code shape}. */
@@ -114,11 +203,20 @@ public final class Augmentation {
 
     @Override
     public String toString() {
-        if (isIdentity()) {
-            return "no augmentation";
+        List<String> parts = new ArrayList<>();
+        if (scaleMax > 0) {
+            parts.add("shorter side in [" + scaleMin + ", " + scaleMax + "] + random crop");
         }
-        String crop = pad > 0 ? "pad " + pad + " " + padding.name().toLowerCase() + " + random crop" : "";
-        return crop + (flip ? (crop.isEmpty() ? "" : " + ") + "random flip" : "");
+        if (pad > 0) {
+            parts.add("pad " + pad + " " + padding.name().toLowerCase() + " + random crop");
+        }
+        if (flip) {
+            parts.add("random flip");
+        }
+        if (lighting > 0) {
+            parts.add("PCA lighting " + lighting);
+        }
+        return parts.isEmpty() ? "no augmentation" : String.join(" + ", parts);
     }
 
     /** The source index of padded position {@code i}, or -1 for a zero. */

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  * Not thread-safe: one thread calls {@code startEpoch}, {@code next} and {@code close}.
  */
-public final class BatchLoader implements AutoCloseable {
+public final class BatchLoader implements DataLoader {
     private static final long AUGMENTATION_SALT = 0x6A09E667F3BCC908L;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -119,6 +119,10 @@ public final class BatchLoader implements AutoCloseable {
         }
         options.normalization().checkShape(shape);
         options.augmentation().checkShape(shape);
+        if (options.augmentation().needsDecoding()) {
+            throw new IllegalArgumentException(options.augmentation() + " resizes or recolours decoded images: it needs"
+                    + " an image folder or tar shards, not " + dataset);
+        }
         this.order = new int[n];
         this.scratch = new float[imageSize];
         int rows = batchSize / shards;
@@ -137,6 +141,7 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /** Positions per batch of the epoch (the global batch of a sharded loader). */
+    @Override
     public int batchSize() {
         return batchSize;
     }
@@ -146,19 +151,16 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /** Batches per epoch: floor(N / B) with dropLast, else ceil(N / B). */
+    @Override
     public int batchesPerEpoch() {
         return batches;
-    }
-
-    /** Begins epoch {@code epoch} (from 0), abandoning what is left of the previous one. */
-    public void startEpoch(int epoch) {
-        startEpoch(epoch, 0);
     }
 
     /**
      * Begins epoch {@code epoch} at batch {@code firstBatch}: the batches served are those an
      * epoch started at 0 serves from that position on (a run resumed in the middle of an epoch).
      */
+    @Override
     public void startEpoch(int epoch, int firstBatch) {
         checkOpen();
         if (epoch < 0) {
@@ -187,6 +189,7 @@ public final class BatchLoader implements AutoCloseable {
      * The next batch of the epoch, or null after its last one. The batch returned stays valid until
      * the next call; a failure in preparing it is thrown here.
      */
+    @Override
     public Batch next() {
         checkOpen();
         if (epoch < 0) {

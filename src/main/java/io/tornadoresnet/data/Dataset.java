@@ -27,4 +27,17 @@ public interface Dataset {
 
     /** Writes image {@code i} as C*H*W floats in [0,1] (CHW order) to {@code dst[offset..]}. */
     void image(int i, float[] dst, int offset);
+
+    /** Batches of this data set; a set held in memory serves them from a {@link BatchLoader}. */
+    default DataLoader loader(int batchSize, BatchLoader.Options options) {
+        return new BatchLoader(this, batchSize, options);
+    }
+
+    /**
+     * The rows {@code shard, shard + shards, ...} of every batch of {@code globalBatch}: one
+     * data-parallel worker's share, as PyTorch's DistributedSampler gives it. One shard is the whole batch.
+     */
+    default DataLoader loader(int globalBatch, int shard, int shards, BatchLoader.Options options) {
+        return shards == 1 ? loader(globalBatch, options) : new BatchLoader(this, globalBatch, shard, shards, options);
+    }
 }

@@ -57,47 +57,46 @@ public final class Normalization {
         };
     }
 
-    /** The mean image of {@code train}. */
+    /** The mean image of {@code train} (of an evenly spaced sample of a streaming image data set). */
     public static Normalization pixelMean(Dataset train) {
         Shape shape = train.imageShape();
         int size = shape.size();
-        float[] image = new float[size];
         double[] sum = new double[size];
-        for (int i = 0; i < train.size(); i++) {
-            train.image(i, image, 0);
+        long count = forEachImage(train, (images, offset) -> {
             for (int j = 0; j < size; j++) {
-                sum[j] += image[j];
+                sum[j] += images[offset + j];
             }
-        }
+        });
         float[] mean = new float[size];
         for (int j = 0; j < size; j++) {
-            mean[j] = (float) (sum[j] / train.size());
+            mean[j] = (float) (sum[j] / count);
         }
         return new Normalization(Kind.PIXEL_MEAN, shape, mean, new float[0]);
     }
 
-    /** Each channel's mean and (population) standard deviation over all pixels of {@code train}. */
+    /**
+     * Each channel's mean and (population) standard deviation over all pixels of {@code train}
+     * (of an evenly spaced sample of a streaming image data set).
+     */
     public static Normalization channelMeanStd(Dataset train) {
         Shape shape = train.imageShape();
         int channels = shape.dim(0);
         int plane = shape.dim(1) * shape.dim(2);
-        float[] image = new float[shape.size()];
         double[] sum = new double[channels];
         double[] squares = new double[channels];
-        for (int i = 0; i < train.size(); i++) {
-            train.image(i, image, 0);
+        long images = forEachImage(train, (image, offset) -> {
             for (int c = 0; c < channels; c++) {
                 double s = 0;
                 double q = 0;
-                for (int j = c * plane; j < (c + 1) * plane; j++) {
+                for (int j = offset + c * plane; j < offset + (c + 1) * plane; j++) {
                     s += image[j];
                     q += (double) image[j] * image[j];
                 }
                 sum[c] += s;
                 squares[c] += q;
             }
-        }
-        double count = (double) train.size() * plane;
+        });
+        double count = (double) images * plane;
         float[] mean = new float[channels];
         float[] std = new float[channels];
         for (int c = 0; c < channels; c++) {
@@ -106,6 +105,32 @@ public final class Normalization {
             std[c] = (float) Math.sqrt(Math.max(squares[c] / count - m * m, 1e-12));
         }
         return new Normalization(Kind.CHANNEL_MEAN_STD, shape, mean, std);
+    }
+
+    private interface ImageVisitor {
+        void visit(float[] images, int offset);
+    }
+
+    /** Visits the images statistics are computed from, in order, leaving out files that could not be decoded. */
+    private static long forEachImage(Dataset train, ImageVisitor visitor) {
+        int size = train.imageShape().size();
+        long count = 0;
+        try (DataLoader loader = train instanceof StreamingImages s ? s.statisticsLoader()
+                : new BatchLoader(train, 256, BatchLoader.Options.evaluation(NONE).withBackground(false))) {
+            loader.startEpoch(0);
+            for (Batch b; (b = loader.next()) != null; ) {
+                for (int r = 0; r < b.count(); r++) {
+                    if (b.labels()[r] >= 0) {
+                        visitor.visit(b.images(), r * size);
+                        count++;
+                    }
+                }
+            }
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("no image of " + train + " could be read to compute its statistics");
+        }
+        return count;
     }
 
     /**
@@ -156,6 +181,32 @@ public final class Normalization {
                 images[base + j] = (images[base + j] - elementMean[j]) * elementScale[j];
             }
         }
+    }
+
+    /**
+     * This normalisation for images of another size: the same one for per-channel statistics; for a
+     * mean image, the mean of each of its channels (the per-pixel mean has no value at other sizes).
+     */
+    public Normalization forShape(Shape imageShape) {
+        if (kind == Kind.NONE || shape.equals(imageShape)) {
+            return this;
+        }
+        if (kind == Kind.CHANNEL_MEAN_STD) {
+            return new Normalization(kind, imageShape, mean, std);
+        }
+        int channels = shape.dim(0);
+        int plane = shape.dim(1) * shape.dim(2);
+        float[] channelMean = new float[channels];
+        float[] ones = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double sum = 0;
+            for (int j = c * plane; j < (c + 1) * plane; j++) {
+                sum += mean[j];
+            }
+            channelMean[c] = (float) (sum / plane);
+            ones[c] = 1f;
+        }
+        return new Normalization(Kind.CHANNEL_MEAN_STD, imageShape, channelMean, ones);
     }
 
     /** Fails unless this normalisation fits images of {@code imageShape}. */

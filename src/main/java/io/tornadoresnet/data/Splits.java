@@ -32,7 +32,7 @@ public final class Splits {
         int[] validation = Arrays.copyOfRange(order, n - validationSize, n);
         Arrays.sort(train);
         Arrays.sort(validation);
-        return new Split(new Subset(dataset, train, "train part"), new Subset(dataset, validation, "held-out part"));
+        return new Split(part(dataset, train, "train part"), part(dataset, validation, "held-out part"));
     }
 
     /** The first {@code n} images (for --limit-train / --limit-test), or the data set itself if it has no more. */
@@ -45,7 +45,7 @@ public final class Splits {
         }
         int[] first = new int[n];
         Arrays.setAll(first, i -> i);
-        return new Subset(dataset, first, "first " + n);
+        return part(dataset, first, "first " + n);
     }
 
     /** The images at {@code indices} of {@code dataset}, in that order. */
@@ -55,7 +55,13 @@ public final class Splits {
                 throw new IndexOutOfBoundsException("index " + i + " outside " + dataset);
             }
         }
-        return new Subset(dataset, indices.clone(), "subset");
+        return part(dataset, indices.clone(), "subset");
+    }
+
+    /** A part of a data set; a streaming one stays streaming (tar shards keep their file order). */
+    private static Dataset part(Dataset dataset, int[] indices, String description) {
+        return dataset instanceof StreamingImages images ? images.subset(indices, description)
+                : new Subset(dataset, indices, description);
     }
 
     /** Fills {@code p} with a Fisher-Yates permutation of 0..p.length-1. */

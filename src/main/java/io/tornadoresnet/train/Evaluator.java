@@ -2,6 +2,7 @@ package io.tornadoresnet.train;
 
 import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
+import io.tornadoresnet.data.DataLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.plan.Backend;
@@ -24,7 +25,7 @@ public final class Evaluator {
 
     /**
      * The last batch may be partial: its unused rows get the label -1, which the loss kernel
-     * leaves out of the loss and the correct count.
+     * leaves out of the loss and the correct count; so do images whose file could not be decoded.
      */
     public static Evaluation evaluate(Backend.Executable inference, Dataset data, Normalization normalization) {
         Plan plan = inference.plan();
@@ -32,7 +33,7 @@ public final class Evaluator {
         double lossSum = 0;
         long correct = 0;
         int images = 0;
-        try (BatchLoader loader = new BatchLoader(data, batch, BatchLoader.Options.evaluation(normalization))) {
+        try (DataLoader loader = data.loader(batch, BatchLoader.Options.evaluation(normalization))) {
             loader.startEpoch(0);
             for (Batch b; (b = loader.next()) != null; ) {
                 int n = b.count();
@@ -42,7 +43,7 @@ public final class Evaluator {
                 inference.run();
                 lossSum += (double) plan.loss() * batch;
                 correct += plan.correct();
-                images += n;
+                images += n - b.skipped();
             }
         }
         return new Evaluation(lossSum / Math.max(1, images), (double) correct / Math.max(1, images), images);

@@ -42,6 +42,15 @@ public final class ProgressBar {
      * @param images images processed since this bar was made (for the rate)
      */
     public void update(long done, long images, double loss, double accuracy) {
+        draw(done, images, String.format(" loss %.4f acc %5.2f%%", loss, 100 * accuracy));
+    }
+
+    /** Redraws after done of total units of work that has no loss (streaming data, say). */
+    public void update(long done, long images) {
+        draw(done, images, "");
+    }
+
+    private void draw(long done, long images, String metrics) {
         long now = System.nanoTime();
         int decile = (int) (10 * done / total);
         boolean finished = done >= total;
@@ -55,8 +64,8 @@ public final class ProgressBar {
         double eta = done <= startDone ? 0 : seconds * (total - done) / (done - startDone);
         int filled = (int) (WIDTH * done / total);
         String bar = "=".repeat(filled) + (filled < WIDTH ? ">" + " ".repeat(WIDTH - filled - 1) : "");
-        String line = String.format("%s [%s] %3d%% loss %.4f acc %5.2f%% %6.0f img/s ETA %s", label, bar,
-                100 * done / total, loss, 100 * accuracy, rate, clock(eta));
+        String line = String.format("%s [%s] %3d%%%s %6.0f img/s ETA %s", label, bar, 100 * done / total, metrics,
+                rate, clock(eta));
         if (interactive) {
             out.print("\r" + line + (finished ? "\n" : ""));
         } else {

@@ -3,6 +3,7 @@ package io.tornadoresnet.train;
 import io.tornadoresnet.data.Augmentation;
 import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.nn.Sgd;
 import io.tornadoresnet.nn.Shortcut;
@@ -70,6 +71,8 @@ public final class Recipe {
     private final boolean skipNonfinite;
     private final int accumulate;
     private final int ghostBatch;
+    private final boolean strict;
+    private final int dataThreads;
 
     /** A recipe value that cannot be used: names the key, the value and what is wrong. */
     public static final class BadValueException extends IllegalArgumentException {
@@ -141,7 +144,28 @@ public final class Recipe {
         Augmentation.Padding padding = choice("augment_padding",
                 Map.of("zero", Augmentation.Padding.ZERO, "reflect", Augmentation.Padding.REFLECT));
         boolean flip = bool("augment_flip");
-        augmentation = pad == 0 && !flip ? Augmentation.none() : Augmentation.of(pad, padding, flip);
+        Augmentation augment = pad == 0 && !flip ? Augmentation.none() : Augmentation.of(pad, padding, flip);
+        String scale = get("augment_scale").trim();
+        if (!scale.isEmpty()) {
+            String[] range = scale.split("\\s*,\\s*");
+            int min;
+            int max;
+            try {
+                if (range.length != 2) {
+                    throw new NumberFormatException();
+                }
+                min = Integer.parseInt(range[0]);
+                max = Integer.parseInt(range[1]);
+            } catch (NumberFormatException e) {
+                throw bad("augment_scale", "must be MIN,MAX, the range of the shorter side (e.g. 256,480)");
+            }
+            if (min <= 0 || max < min || max > MAX_RESIZE) {
+                throw bad("augment_scale", "must be MIN,MAX with 0 < MIN <= MAX <= " + MAX_RESIZE);
+            }
+            augment = augment.withScale(min, max);
+        }
+        double lighting = number("augment_lighting");
+        augmentation = lighting > 0 ? augment.withLighting((float) lighting) : augment;
         normalization = choice("normalization", Map.of("none", Normalization.Kind.NONE,
                 "pixel", Normalization.Kind.PIXEL_MEAN, "channel", Normalization.Kind.CHANNEL_MEAN_STD));
         holdout = whole("holdout", 0, Integer.MAX_VALUE);
@@ -163,6 +187,8 @@ public final class Recipe {
                 throw bad(key, "must divide batch " + batch + " into equal parts");
             }
         }
+        strict = bool("strict");
+        dataThreads = whole("data_threads", 0, 1024);
     }
 
     private static Map<String, String> defaults() {
@@ -188,6 +214,8 @@ public final class Recipe {
         d.put("augment_pad", "0");
         d.put("augment_padding", "zero");
         d.put("augment_flip", "false");
+        d.put("augment_scale", "");
+        d.put("augment_lighting", "0");
         d.put("normalization", "channel");
         d.put("holdout", "0");
         d.put("limit_train", "0");
@@ -199,6 +227,8 @@ public final class Recipe {
         d.put("skip_nonfinite", "false");
         d.put("accumulate", "1");
         d.put("ghost_batch", "1");
+        d.put("strict", "false");
+        d.put("data_threads", "0");
         return d;
     }
 
@@ -379,6 +409,22 @@ public final class Recipe {
      */
     public int ghostBatch() {
         return ghostBatch;
+    }
+
+    /** Whether an image file that cannot be decoded stops the run, instead of being left out with a warning. */
+    public boolean strict() {
+        return strict;
+    }
+
+    /** Threads decoding a streaming image data set; 0 for one per core. */
+    public int dataThreads() {
+        return dataThreads;
+    }
+
+    /** How a streaming image data set of this recipe decodes: its threads and strictness. */
+    public StreamingImages.Settings imageSettings() {
+        StreamingImages.Settings defaults = StreamingImages.Settings.defaults();
+        return defaults.withThreads(dataThreads > 0 ? dataThreads : defaults.threads()).withStrict(strict);
     }
 
     /** The recipe as properties text, sorted by key: saved in a run's folder and in its checkpoints. */

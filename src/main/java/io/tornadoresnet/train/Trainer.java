@@ -2,6 +2,7 @@ package io.tornadoresnet.train;
 
 import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
+import io.tornadoresnet.data.DataLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
@@ -141,7 +142,7 @@ public final class Trainer {
         try (Backend.Executable stepper = backend.compile(run.trainPlan());
              Backend.Executable evaluator = backend.compile(model.compileInference(
                      Math.min(recipe.evalBatch(), Math.max(1, test.size()))));
-             BatchLoader loader = new BatchLoader(train, recipe.batch(), workers.rank(), workers.size(),
+             DataLoader loader = train.loader(recipe.batch(), workers.rank(), workers.size(),
                      BatchLoader.Options.training(run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
             // a plan that holds no device memory keeps its state in the float[]s: reading it costs nothing
@@ -189,7 +190,7 @@ public final class Trainer {
                 if (exchange != null) {
                     beforeStateIsRead(exchange);
                 }
-                last = endEpoch(state, run, stepper, evaluator, checkpoints);
+                last = endEpoch(state, run, stepper, evaluator, checkpoints, loader.skippedFiles());
                 seconds += last.seconds();
                 images += Math.round(last.imagesPerSecond() * last.seconds());
                 listeners.epochEnded(state, last);
@@ -398,7 +399,8 @@ public final class Trainer {
 
     /** Evaluates the model after an epoch and closes the epoch in the state. */
     private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
-                                 Backend.Executable evaluator, CheckpointListener checkpoints) throws IOException {
+                                 Backend.Executable evaluator, CheckpointListener checkpoints, int skippedFiles)
+            throws IOException {
         EpochProgress p = state.epochProgress();
         int trained = p.steps() - p.skipped();
         if (trained == 0) {
@@ -410,7 +412,7 @@ public final class Trainer {
         Evaluator.Evaluation evaluation = evaluate(evaluator, run);
         EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
                 p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
-                p.images() / p.seconds(), p.seconds(), p.skipped());
+                p.images() / p.seconds(), p.seconds(), p.skipped(), skippedFiles);
         state.endEpoch();
         return record;
     }

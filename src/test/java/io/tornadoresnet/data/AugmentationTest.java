@@ -113,4 +113,42 @@ class AugmentationTest {
         assertFalse(a.isIdentity());
         assertEquals("pad 4 zero + random crop + random flip", a.toString());
     }
+
+    @Test
+    void pcaLightingShiftsEachChannelAlongImageNetsComponents() {
+        Augmentation lighting = Augmentation.none().withLighting(0.1f);
+        assertTrue(lighting.needsDecoding());
+        float[][] vectors = {
+            {-0.5675f, -0.5808f, -0.5836f}, {0.7192f, -0.0045f, -0.6948f}, {0.4009f, -0.8140f, 0.4203f}};
+        float[] eigenvalues = {0.2175f, 0.0188f, 0.0045f};
+        double[] squares = new double[3];
+        int n = 4000;
+        for (long key = 0; key < n; key++) {
+            float[] image = new float[3 * 4];
+            Arrays.fill(image, 0.5f);
+            lighting.applyLighting(image, 0, 3, 4, key);
+            float[] shift = new float[3];
+            for (int c = 0; c < 3; c++) {
+                shift[c] = image[c * 4] - 0.5f;
+                for (int j = 1; j < 4; j++) {
+                    assertEquals(image[c * 4], image[c * 4 + j], 1e-7f, "one shift per channel");
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                double along = shift[0] * vectors[i][0] + shift[1] * vectors[i][1] + shift[2] * vectors[i][2];
+                squares[i] += along * along;
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            double std = Math.sqrt(squares[i] / n);
+            assertEquals(0.1 * eigenvalues[i], std, 0.1 * 0.1 * eigenvalues[i], "component " + i);
+        }
+        float[] gray = {0.5f, 0.5f};
+        lighting.applyLighting(gray, 0, 1, 2, 7);
+        assertArrayEquals(new float[] {0.5f, 0.5f}, gray, "gray images keep their values");
+        assertFalse(Augmentation.paper().needsDecoding());
+        assertEquals("shorter side in [256, 480] + random crop + random flip + PCA lighting 0.1",
+                Augmentation.of(0, Augmentation.Padding.ZERO, true).withScale(256, 480).withLighting(0.1f).toString());
+        assertThrows(IllegalArgumentException.class, () -> Augmentation.none().withScale(300, 200));
+    }
 }

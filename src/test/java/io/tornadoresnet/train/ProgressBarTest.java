@@ -56,6 +56,19 @@ class ProgressBarTest {
         assertTrue(text.contains("100%"), text);
     }
 
+    @Test
+    void workWithoutALossShowsProgressAndRateOnly() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, "data", 4);
+        for (int done = 1; done <= 4; done++) {
+            bar.update(done, 64L * done);
+        }
+        String last = bytes.toString(StandardCharsets.UTF_8).lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.matches("data \\[=+\\] 100% +\\d+ img/s ETA 0:00"), last);
+        assertFalse(last.contains("loss"), last);
+        assertTrue(draw(false).contains("loss 1.5000 acc 50.00%"), "training keeps its loss and accuracy");
+    }
+
     private static String draw(boolean redraw) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), redraw, "epoch 1/1",

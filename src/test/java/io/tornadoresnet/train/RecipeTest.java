@@ -109,6 +109,12 @@ class RecipeTest {
             "input         | axbxc     | not an image shape CxHxW",
             "input         | 3x99999x99999 | values per image",
             "seed          | 1.5       | not a whole number",
+            "augment_scale | 256       | must be MIN,MAX",
+            "augment_scale | 480,256   | 0 < MIN <= MAX",
+            "augment_scale | a,b       | must be MIN,MAX",
+            "augment_lighting | -0.1   | 0 or more",
+            "strict        | maybe     | must be one of false, true",
+            "data_threads  | -1        | must be from 0 to 1024",
     })
     void badValuesAreNamedWithTheirKey(String key, String value, String problem) {
         Recipe.BadValueException e = assertThrows(Recipe.BadValueException.class,
@@ -117,6 +123,25 @@ class RecipeTest {
         assertEquals(value, e.value());
         assertTrue(e.problem().contains(problem), e.getMessage());
         assertTrue(e.getMessage().startsWith(key + "=" + value + ": "), e.getMessage());
+    }
+
+    @Test
+    void theImageNetTaskHasThePapersAugmentationAndSchedule() throws IOException {
+        Recipe r = Recipe.load(Path.of("tasks/imagenet-resnet50.properties"));
+        assertEquals(256, r.augmentation().scaleMin());
+        assertEquals(480, r.augmentation().scaleMax());
+        assertEquals(0.1f, r.augmentation().lighting());
+        assertTrue(r.augmentation().flip());
+        assertEquals(io.tornadoresnet.data.Normalization.Kind.PIXEL_MEAN, r.normalization());
+        assertEquals(256, r.batch());
+        assertEquals(0.9f, r.sgd().momentum());
+        assertEquals(1e-4f, r.sgd().weightDecay());
+        LearningRateSchedule schedule = r.schedule(10, 900);
+        assertEquals(0.1, schedule.rate(299), 1e-12);
+        assertEquals(0.01, schedule.rate(300), 1e-12);
+        assertEquals(0.001, schedule.rate(600), 1e-12);
+        assertEquals(4, r.with(Map.of("data_threads", "4", "strict", "true")).imageSettings().threads());
+        assertTrue(r.with("strict", "true").imageSettings().strict());
     }
 
     @Test

@@ -15,11 +15,18 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ImageFolderTest {
+class ImagesTest {
     private static final Shape RGB = Shape.of(3, 4, 4);
+
+    private static final StreamingImages.Settings QUIET = StreamingImages.Settings.defaults().withThreads(2)
+            .withWarnings(line -> { });
 
     @TempDir
     Path root;
+
+    private ImageFiles folder(Shape shape, int resize) throws IOException {
+        return ImageFiles.open(root, null, shape, resize, QUIET);
+    }
 
     /** An RGB image whose pixel (x, y) is (10x + y, 100 + y, 200 - x). */
     private static BufferedImage gradient(int w, int h) {
@@ -60,7 +67,7 @@ class ImageFolderTest {
         write(uniform(4, 4, 0x405060), root.resolve("zebra/a.png"));
         write(uniform(4, 4, 0), root.resolve(".hidden/x.png"));
         Files.writeString(root.resolve("ant/notes.txt"), "not an image");
-        InMemoryDataset ds = ImageFolder.load(root, RGB, 4);
+        ImageFiles ds = folder(RGB, 4);
         assertEquals(List.of("ant", "zebra"), ds.classNames());
         assertEquals(3, ds.size());
         assertEquals(List.of(0, 1, 1), List.of(ds.label(0), ds.label(1), ds.label(2)));
@@ -81,7 +88,7 @@ class ImageFolderTest {
         BufferedImage gray = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
         gray.getRaster().setSample(1, 2, 0, 77);
         write(gray, root.resolve("c/g.png"));
-        float[] image = TestData.image(ImageFolder.load(root, RGB, 4), 0);
+        float[] image = TestData.image(folder(RGB, 4), 0);
         for (int c = 0; c < 3; c++) {
             assertEquals(77, at(image, RGB, c, 2, 1), 1e-4);
             assertEquals(0, at(image, RGB, c, 0, 0), 1e-4);
@@ -138,7 +145,7 @@ class ImageFolderTest {
     void jpegDecodesCloselyAndSingleImagesMatchTheDataSet() throws IOException {
         Path file = write(uniform(6, 6, 0x80C040), root.resolve("c/photo.jpg"));
         write(gradient(6, 6), root.resolve("c/photo2.jpeg"));
-        InMemoryDataset ds = ImageFolder.load(root, RGB, 5);
+        ImageFiles ds = folder(RGB, 5);
         assertEquals(2, ds.size());
         float[] image = TestData.image(ds, 0);
         assertEquals(0x80, at(image, RGB, 0, 1, 1), 6);
@@ -148,29 +155,25 @@ class ImageFolderTest {
     }
 
     @Test
-    void badFoldersAndFilesGiveClearErrors() throws IOException {
-        IOException noClasses = assertThrows(IOException.class, () -> ImageFolder.load(root, RGB, 4));
-        assertTrue(noClasses.getMessage().contains("no class directories"), noClasses.getMessage());
-        Files.createDirectories(root.resolve("empty"));
-        IOException empty = assertThrows(IOException.class, () -> ImageFolder.load(root, RGB, 4));
-        assertTrue(empty.getMessage().contains("without .png, .jpg or .jpeg"), empty.getMessage());
-        Files.writeString(root.resolve("empty/broken.png"), "not a png");
-        IOException broken = assertThrows(IOException.class, () -> ImageFolder.load(root, RGB, 4));
-        assertTrue(broken.getMessage().contains("broken.png"), broken.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(root, RGB, 3));
-        assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(root, Shape.of(2, 4, 4), 4));
+    void jpegFrameHeadersTellTheComponents() throws IOException {
+        assertEquals(3, Images.jpegComponents(ImageFixtures.encode(gradient(6, 6), "jpg")));
+        BufferedImage gray = new BufferedImage(6, 6, BufferedImage.TYPE_BYTE_GRAY);
+        assertEquals(1, Images.jpegComponents(ImageFixtures.encode(gray, "jpg")));
+        assertEquals(4, Images.jpegComponents(ImageFixtures.cmykJpeg(6, 6, 0, 0, 0, 0)));
+        assertEquals(0, Images.jpegComponents(ImageFixtures.encode(gradient(6, 6), "png")));
+        assertEquals(0, Images.jpegComponents(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}));
     }
 
-    /** A valid PNG whose IHDR chunk claims {@code w x h} (with the chunk's CRC fixed to match). */
-    static byte[] pngClaiming(int w, int h) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        assertTrue(ImageIO.write(gradient(4, 4), "png", out));
-        java.nio.ByteBuffer png = java.nio.ByteBuffer.wrap(out.toByteArray());
-        png.putInt(16, w).putInt(20, h);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(png.array(), 12, 17);
-        png.putInt(29, (int) crc.getValue());
-        return png.array();
+    @Test
+    void badFoldersGiveClearErrors() throws IOException {
+        IOException noClasses = assertThrows(IOException.class, () -> folder(RGB, 4));
+        assertTrue(noClasses.getMessage().contains("no class folders"), noClasses.getMessage());
+        Files.createDirectories(root.resolve("empty"));
+        IOException noImages = assertThrows(IOException.class, () -> folder(RGB, 4));
+        assertTrue(noImages.getMessage().endsWith(": no images (.jpg, .jpeg, .png or .bmp)"), noImages.getMessage());
+        write(uniform(4, 4, 0), root.resolve("full/a.png"));
+        assertThrows(IllegalArgumentException.class, () -> folder(RGB, 3));
+        assertThrows(IllegalArgumentException.class, () -> folder(Shape.of(2, 4, 4), 4));
     }
 
     private DataFileException decodeFails(String name, byte[] content) throws IOException {
@@ -181,7 +184,7 @@ class ImageFolderTest {
         Path file = root.resolve("c").resolve(name);
         Files.createDirectories(file.getParent());
         Files.write(file, content);
-        DataFileException e = assertThrows(DataFileException.class, () -> ImageFolder.load(root, RGB, resize));
+        DataFileException e = assertThrows(DataFileException.class, () -> Images.load(file, RGB, resize));
         assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
         assertTrue(e.getMessage().indexOf('\n') < 0, e.getMessage());
         return e;
@@ -189,14 +192,14 @@ class ImageFolderTest {
 
     @Test
     void hugeImageIsRefusedFromItsHeader() throws IOException {
-        DataFileException e = decodeFails("huge.png", pngClaiming(30000, 30000));
+        DataFileException e = decodeFails("huge.png", ImageFixtures.pngClaiming(30000, 30000));
         assertTrue(e.getMessage().endsWith(": its header says 30000x30000 pixels; images of more than 33554432"
                 + " pixels are refused"), e.getMessage());
     }
 
     @Test
     void extremeAspectRatioIsRefusedBeforeResizing() throws IOException {
-        DataFileException e = decodeFails("tall.png", pngClaiming(1, 1 << 20), 64);
+        DataFileException e = decodeFails("tall.png", ImageFixtures.pngClaiming(1, 1 << 20), 64);
         assertTrue(e.getMessage().endsWith(": is 1x1048576 pixels; resizing its shorter side to 64 takes"
                 + " 4294967296 pixels, more than the 33554432 allowed"), e.getMessage());
     }
@@ -208,7 +211,7 @@ class ImageFolderTest {
         assertTrue(decodeFails("text.jpg", "just text".getBytes()).getMessage()
                 .endsWith(": not an image: no decoder recognises its content"));
         Files.delete(root.resolve("c/text.jpg"));
-        byte[] png = pngClaiming(4, 4);
+        byte[] png = ImageFixtures.pngClaiming(4, 4);
         assertTrue(decodeFails("cut.png", java.util.Arrays.copyOf(png, png.length / 2)).getMessage()
                 .contains(": corrupt or unsupported PNG image: "));
     }

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The streaming image pipeline's figures (benchmarks/README.md, "Image pipeline"):
+#   benchmarks/data-pipeline.sh decode [THREADS...]   images/s and time per stage, 500x375 quality-90 JPEGs,
+#                                                      the ImageNet training augmentation (default threads: 1 2)
+#   benchmarks/data-pipeline.sh tar [THREADS...]       the same JPEGs packed into 8 WebDataset shards of 250
+#   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs
+#   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s: `bench` (synthetic, steady
+#                                                      state), `train --synthetic` and `train` on JPEG files
+#                                                      (20 steps of 16 each, the same recipe)
+# Generated images go to $DATA_DIR (default /tmp/resnet-data-bench); they are made once and reused.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data=${DATA_DIR:-/tmp/resnet-data-bench}
+# shellcheck source=scripts/jdk.sh
+source "$root/scripts/jdk.sh"
+pick_jdk
+resnet="$root/scripts/resnet"
+
+generate() {  # DIR COUNT CLASSES WIDTH HEIGHT
+  if [ ! -f "$1/.complete" ]; then
+    echo "generating $2 images of $4x$5 in $1 ..." >&2
+    rm -rf "$1"
+    "$JAVA_HOME/bin/java" "$root/benchmarks/GenerateImages.java" "$1" "$2" "$3" "$4" "$5" 0.9
+    touch "$1/.complete"
+  fi
+}
+
+echo "$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M') UTC"
+case "${1:-decode}" in
+  decode)
+    shift || true
+    generate "$data/photos" 2000 10 500 375
+    for threads in "${@:-1 2}"; do
+      for t in $threads; do
+        "$resnet" data --data "$data/photos" --threads "$t" --batch 64 2>/dev/null
+      done
+    done
+    ;;
+  tar)
+    shift || true
+    generate "$data/photos" 2000 10 500 375
+    if [ ! -f "$data/shards/train/classes.txt" ]; then
+      "$JAVA_HOME/bin/java" "$root/benchmarks/MakeShards.java" "$data/photos/train" "$data/shards/train" 250
+    fi
+    for threads in "${@:-1 2}"; do
+      for t in $threads; do
+        "$resnet" data --dataset tar --data "$data/shards" --threads "$t" --batch 64 2>/dev/null
+      done
+    done
+    ;;
+  memory)
+    generate "$data/small-20k" 20000 100 64 48
+    generate "$data/small-200k" 200000 1000 64 48
+    task=$(mktemp --suffix .properties)
+    printf 'input=3x32x32\nresize=40\naugment_flip=true\nnormalization=pixel\nbatch=128\n' > "$task"
+    for set in small-20k small-200k; do
+      "$resnet" data --data "$data/$set" --task "$task" --input 3x32x32 --threads 2 --json 2>/dev/null | tail -n 1
+    done
+    rm -f "$task"
+    ;;
+  train)
+    generate "$data/photos" 2000 10 500 375
+    "$resnet" bench --model resnet18 --input 3x224x224 --classes 10 --batch 16 --mode train --threads 2 --json \
+      | tail -n 1
+    out=$(mktemp -d)
+    "$resnet" train --model resnet18 --synthetic --input 3x224x224 --set normalization=pixel --set augment_flip=true \
+      --batch 16 --epochs 1 --limit-train 320 --limit-test 16 --lr 0.05 --threads 2 --out "$out/synthetic" --json \
+      | tail -n 1
+    "$resnet" train --model resnet18 --dataset folder --data "$data/photos" --input 3x224x224 --set resize=256 \
+      --set augment_scale=256,480 --set augment_lighting=0.1 --set normalization=pixel --set augment_flip=true \
+      --batch 16 --epochs 1 --limit-train 320 --holdout 16 --lr 0.05 --threads 2 --data-threads 1 --out "$out/files" --json \
+      | tail -n 1
+    rm -rf "$out"
+    ;;
+  *)
+    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory | train" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,257 @@
+package io.tornadoresnet.data;
+
+import io.tornadoresnet.tensor.Shape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Image files listed once and decoded as they are needed: either a tree {@code root/<class>/...}
+ * (torchvision's ImageFolder layout: class folders sorted by name, names starting with '.'
+ * skipped, the .jpg, .jpeg, .png and .bmp files anywhere below sorted by path), or a flat folder
+ * of images with a {@value #LABELS} file whose lines read {@code FILE CLASS} (ImageNet's val/:
+ * CLASS a class name, or its index; '#' starts a comment). The paths are held as UTF-8 names
+ * relative to the root, packed into 64 KB blocks, with a long that says where each one is: some
+ * 35 bytes an image. The blocks never move once written, so that listing a million files leaves
+ * little garbage behind.
+ */
+public final class ImageFiles extends StreamingImages {
+    /** The labels file of a flat folder. */
+    public static final String LABELS = "labels.txt";
+
+    private final Path root;
+    private static final int BLOCK = 1 << 16;
+
+    private final byte[][] blocks;
+    /** Per image: its block (high 32 bits), its offset in the block (16 bits) and its length (16 bits). */
+    private final long[] names;
+    private final int[] labels;
+
+    private ImageFiles(String description, Path root, byte[][] blocks, long[] names, int[] labels, Shape shape,
+            int resize, List<String> classNames, Settings settings, Set<Path> warned) {
+        super(description, shape, resize, classNames, settings, warned);
+        this.root = root;
+        this.blocks = blocks;
+        this.names = names;
+        this.labels = labels;
+    }
+
+    /**
+     * Lists {@code root}: class folders, or a flat folder with a {@value #LABELS} file.
+     *
+     * @param classNames the classes labels refer to (the training part's, so that a test part
+     *                   missing a class keeps the same labels), or null to take them from {@code root}
+     */
+    public static ImageFiles open(Path root, List<String> classNames, Shape shape, int resize, Settings settings)
+            throws IOException {
+        Images.checkTarget(shape, resize);
+        if (!Files.isDirectory(root)) {
+            throw new NoSuchFileException(root.toString(), null, "image folder does not exist");
+        }
+        return Files.isRegularFile(root.resolve(LABELS))
+                ? labelled(root, classNames, shape, resize, settings)
+                : folders(root, classNames, shape, resize, settings);
+    }
+
+    private static ImageFiles folders(Path root, List<String> given, Shape shape, int resize, Settings settings)
+            throws IOException {
+        List<String> found;
+        try (Stream<Path> entries = Files.list(root)) {
+            found = entries.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(name -> !name.startsWith(".")).sorted().toList();
+        }
+        if (found.isEmpty()) {
+            throw new DataFileException(root, "no class folders (expected root/<class>/<image>.jpg|jpeg|png|bmp) and"
+                    + " no " + LABELS);
+        }
+        List<String> classes = given == null ? found : given;
+        Names names = new Names(root);
+        for (String name : found) {
+            int label = classes.indexOf(name);
+            if (label < 0) {
+                throw new DataFileException(root.resolve(name), "class folder not among the training classes");
+            }
+            List<Path> images;
+            try (Stream<Path> walk = Files.walk(root.resolve(name), FileVisitOption.FOLLOW_LINKS)) {
+                images = walk.filter(ImageFiles::isImage).sorted().toList();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            if (images.isEmpty()) {
+                settings.warnings().accept(root.resolve(name) + ": class folder without .jpg, .jpeg, .png or .bmp"
+                        + " files; its class is kept, with no images");
+            }
+            for (Path image : images) {
+                names.add(image, label);
+            }
+        }
+        return names.build("image folder " + root, shape, resize, classes, settings, null);
+    }
+
+    private static ImageFiles labelled(Path root, List<String> given, Shape shape, int resize, Settings settings)
+            throws IOException {
+        Path file = root.resolve(LABELS);
+        List<String[]> rows = new ArrayList<>();
+        int lineNumber = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lineNumber++;
+            String text = line.strip();
+            if (text.isEmpty() || text.startsWith("#")) {
+                continue;
+            }
+            String[] fields = text.split("\\s*[,\\s]\\s*");
+            if (fields.length != 2) {
+                throw new DataFileException(file, "line " + lineNumber + " is not 'FILE CLASS': " + line);
+            }
+            rows.add(fields);
+        }
+        List<String> classes = given;
+        if (classes == null) {
+            TreeSet<String> distinct = new TreeSet<>();
+            rows.forEach(r -> distinct.add(r[1]));
+            classes = List.copyOf(distinct);
+        }
+        Map<String, Integer> index = new HashMap<>();
+        for (int k = 0; k < classes.size(); k++) {
+            index.put(classes.get(k), k);
+        }
+        rows.sort((a, b) -> a[0].compareTo(b[0]));
+        Names names = new Names(root);
+        for (String[] row : rows) {
+            Integer label = index.get(row[1]);
+            if (label == null && row[1].matches("\\d+") && Integer.parseInt(row[1]) < classes.size()) {
+                label = Integer.parseInt(row[1]);
+            }
+            if (label == null) {
+                throw new DataFileException(file, "class '" + row[1] + "' of " + row[0] + " is not among the "
+                        + classes.size() + " classes");
+            }
+            names.add(root.resolve(row[0]), label);
+        }
+        return names.build("image folder " + root + " (" + LABELS + ")", shape, resize, classes, settings, null);
+    }
+
+    /** The relative names of the images, packed into blocks as they are listed, and their labels. */
+    private static final class Names {
+        private final Path root;
+        private final List<byte[]> blocks = new ArrayList<>();
+        private int used = BLOCK;
+        private long[] names = new long[1024];
+        private int[] labels = new int[1024];
+        private int count;
+
+        Names(Path root) {
+            this.root = root;
+        }
+
+        void add(Path file, int label) {
+            add(root.relativize(file).toString().getBytes(StandardCharsets.UTF_8), 0, -1, label);
+        }
+
+        /** Adds {@code length} bytes of {@code name} from {@code from} (all of it for -1). */
+        void add(byte[] name, int from, int length, int label) {
+            int n = length < 0 ? name.length : length;
+            if (n >= BLOCK) {
+                throw new IllegalArgumentException("a file name of " + n + " bytes");
+            }
+            if (used + n > BLOCK) {
+                blocks.add(new byte[BLOCK]);
+                used = 0;
+            }
+            if (count == names.length) {
+                names = Arrays.copyOf(names, 2 * count);
+                labels = Arrays.copyOf(labels, 2 * count);
+            }
+            System.arraycopy(name, from, blocks.get(blocks.size() - 1), used, n);
+            names[count] = ((long) (blocks.size() - 1) << 32) | ((long) used << 16) | n;
+            labels[count] = label;
+            used += n;
+            count++;
+        }
+
+        ImageFiles build(String description, Shape shape, int resize, List<String> classes, Settings settings,
+                Set<Path> warned) throws DataFileException {
+            if (count == 0) {
+                throw new DataFileException(root, "no images (.jpg, .jpeg, .png or .bmp)");
+            }
+            return new ImageFiles(description, root, blocks.toArray(new byte[0][]), Arrays.copyOf(names, count),
+                    Arrays.copyOf(labels, count), shape, resize, classes, settings, warned);
+        }
+    }
+
+    private static boolean isImage(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(p) && (name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg")
+                || name.endsWith(".bmp"));
+    }
+
+    @Override
+    public int size() {
+        return labels.length;
+    }
+
+    @Override
+    public int label(int i) {
+        return labels[i];
+    }
+
+    @Override
+    Path name(int i) {
+        long at = names[i];
+        return root.resolve(new String(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF,
+                StandardCharsets.UTF_8));
+    }
+
+    @Override
+    byte[] read(int i) throws IOException {
+        Path file = name(i);
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new DataFileException(file, "no longer there (listed when the data set was opened)");
+        } catch (IOException e) {
+            throw new DataFileException(file, "cannot be read: " + e, e);
+        }
+    }
+
+    /** The order of an epoch: a permutation drawn from (seed, epoch) as {@link BatchLoader} draws it. */
+    @Override
+    SampleStream open(long seed, int epoch, boolean shuffle, int skip) {
+        int[] order = new int[size()];
+        if (shuffle) {
+            Splits.shuffle(order, new SplittableRandom(Seeds.mix(seed, epoch)));
+        } else {
+            Arrays.setAll(order, i -> i);
+        }
+        return indexStream(order, skip);
+    }
+
+    @Override
+    ImageFiles subset(int[] indices, String part) {
+        Names subset = new Names(root);
+        for (int i : indices) {
+            long at = names[i];
+            subset.add(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF, labels[i]);
+        }
+        try {
+            return subset.build(description() + ", " + part, imageShape(), resize(), classNames(), settings(),
+                    warned());
+        } catch (DataFileException e) {
+            throw new IllegalArgumentException("an empty part of " + this);
+        }
+    }
+}

@@ -1,0 +1,504 @@
+package io.tornadoresnet.data;
+
+import io.tornadoresnet.tensor.Shape;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Samples in tar shards laid out as WebDataset writes them: {@code shard-000000.tar},
+ * {@code shard-000001.tar}, ... (every {@code *.tar} of the folder, sorted by name), each holding
+ * consecutive members {@code KEY.jpg} (or .jpeg, .png, .bmp) and {@code KEY.cls} (the label as a
+ * decimal number). Class names come from a {@value #CLASSES} file (one a line, in label order)
+ * beside the shards or in their parent folder, else they are the labels' numbers.
+ *
+ * <p>The shards are scanned once, header by header (the image bytes are skipped, not read); per
+ * sample only its shard, offset, length and label stay in memory (20 bytes). An epoch reads the
+ * shards whole and in sequence, as large runs on shared file systems want: for training, in an
+ * order shuffled from (seed, epoch), through a shuffle buffer of {@value #SHUFFLE_BUFFER} samples
+ * drawn from the same stream (each sample read enters the buffer in place of one drawn at random
+ * from it; the last ones leave in random order). Both depend only on (seed, epoch), so an epoch is
+ * the same whatever the threads, and a run resumed at batch b reads the epoch again from its
+ * start and skips the first b batches without decoding them. The shuffle is local: two samples
+ * more than a buffer apart in the same shard rarely swap places, which is why shards should hold
+ * mixed classes (WebDataset's advice).
+ */
+public final class TarShards extends StreamingImages {
+    /** Class names, one a line, beside the shards or in their parent folder. */
+    public static final String CLASSES = "classes.txt";
+    /** Samples held by the shuffle buffer of a training epoch. */
+    public static final int SHUFFLE_BUFFER = 1_000;
+    private static final long SHUFFLE_SALT = 0x1F83D9ABFB41BD6BL;
+    private static final int BLOCK = 512;
+
+    private final Path[] shards;
+    private final int[] shard;
+    private final long[] offset;
+    private final int[] length;
+    private final int[] labels;
+
+    private TarShards(String description, Path[] shards, int[] shard, long[] offset, int[] length, int[] labels,
+            Shape shape, int resize, List<String> classNames, Settings settings, Set<Path> warned) {
+        super(description, shape, resize, classNames, settings, warned);
+        this.shards = shards;
+        this.shard = shard;
+        this.offset = offset;
+        this.length = length;
+        this.labels = labels;
+    }
+
+    /** Scans the {@code *.tar} shards of {@code dir}. */
+    public static TarShards open(Path dir, Shape shape, int resize, Settings settings) throws IOException {
+        Images.checkTarget(shape, resize);
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "folder of tar shards does not exist");
+        }
+        Path[] shards;
+        try (Stream<Path> list = Files.list(dir)) {
+            shards = list.filter(p -> p.getFileName().toString().endsWith(".tar") && Files.isRegularFile(p))
+                    .sorted().toArray(Path[]::new);
+        }
+        if (shards.length == 0) {
+            throw new DataFileException(dir, "no .tar shards (expected shard-000000.tar, ... holding KEY.jpg and"
+                    + " KEY.cls)");
+        }
+        Index index = new Index();
+        for (int s = 0; s < shards.length; s++) {
+            scan(shards[s], s, index);
+        }
+        if (index.count == 0) {
+            throw new DataFileException(dir, "its shards hold no samples (KEY.jpg with KEY.cls)");
+        }
+        int[] labels = Arrays.copyOf(index.labels, index.count);
+        int maxLabel = Arrays.stream(labels).max().orElse(0);
+        List<String> classes = classNames(dir, maxLabel);
+        return new TarShards("tar shards " + dir, shards, Arrays.copyOf(index.shard, index.count),
+                Arrays.copyOf(index.offset, index.count), Arrays.copyOf(index.length, index.count), labels, shape,
+                resize, classes, settings, null);
+    }
+
+    private static List<String> classNames(Path dir, int maxLabel) throws IOException {
+        for (Path file : new Path[] {dir.resolve(CLASSES), dir.toAbsolutePath().getParent().resolve(CLASSES)}) {
+            if (Files.isRegularFile(file)) {
+                List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
+                        .filter(s -> !s.isEmpty()).toList();
+                if (maxLabel >= names.size()) {
+                    throw new DataFileException(file, "names " + names.size() + " classes, but a sample has label "
+                            + maxLabel);
+                }
+                return names;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k <= maxLabel; k++) {
+            names.add(Integer.toString(k));
+        }
+        return names;
+    }
+
+    /** The growing per-sample arrays of a scan. */
+    private static final class Index {
+        int count;
+        int[] shard = new int[1024];
+        long[] offset = new long[1024];
+        int[] length = new int[1024];
+        int[] labels = new int[1024];
+
+        void add(int s, long at, long size, int label) {
+            if (count == shard.length) {
+                int n = 2 * count;
+                shard = Arrays.copyOf(shard, n);
+                offset = Arrays.copyOf(offset, n);
+                length = Arrays.copyOf(length, n);
+                labels = Arrays.copyOf(labels, n);
+            }
+            shard[count] = s;
+            offset[count] = at;
+            length[count] = (int) size;
+            labels[count] = label;
+            count++;
+        }
+    }
+
+    /** One member of a tar file: its name, where its data starts and how long it is. */
+    private record Member(String name, long dataOffset, long size) {
+        String key() {
+            int slash = name.lastIndexOf('/');
+            int dot = name.indexOf('.', slash + 1);
+            return dot < 0 ? name : name.substring(0, dot);
+        }
+
+        String extension() {
+            int slash = name.lastIndexOf('/');
+            int dot = name.indexOf('.', slash + 1);
+            return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Adds the samples of one shard: consecutive members sharing a key make a sample. */
+    private static void scan(Path file, int s, Index index) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long fileSize = channel.size();
+            long at = 0;
+            String key = null;
+            Member image = null;
+            Integer label = null;
+            while (true) {
+                Member m = nextMember(channel, file, at, fileSize);
+                if (m == null || !m.key().equals(key)) {
+                    if (key != null) {
+                        addSample(file, s, key, image, label, index);
+                    }
+                    if (m == null) {
+                        return;
+                    }
+                    key = m.key();
+                    image = null;
+                    label = null;
+                }
+                String ext = m.extension();
+                if (ext.equals("cls")) {
+                    label = parseLabel(file, m, channel);
+                } else if (image == null && (ext.equals("jpg") || ext.equals("jpeg") || ext.equals("png")
+                        || ext.equals("bmp"))) {
+                    image = m;
+                }
+                at = m.dataOffset() + (m.size() + BLOCK - 1) / BLOCK * BLOCK;
+            }
+        }
+    }
+
+    private static void addSample(Path file, int s, String key, Member image, Integer label, Index index)
+            throws DataFileException {
+        if (image == null && label == null) {
+            return;
+        }
+        if (image == null) {
+            throw new DataFileException(file, "sample '" + key + "' has a .cls label but no .jpg, .jpeg, .png or"
+                    + " .bmp image");
+        }
+        if (label == null) {
+            throw new DataFileException(file, "sample '" + key + "' has no .cls label");
+        }
+        if (image.size() > Integer.MAX_VALUE - 8) {
+            throw new DataFileException(file, "member " + image.name() + " of " + image.size()
+                    + " bytes is too large for an image");
+        }
+        index.add(s, image.dataOffset(), image.size(), label);
+    }
+
+    private static int parseLabel(Path file, Member m, FileChannel channel) throws IOException {
+        if (m.size() > 64) {
+            throw new DataFileException(file, "member " + m.name() + " is " + m.size() + " bytes, not a class number");
+        }
+        String text = new String(readFully(channel, m.dataOffset(), (int) m.size(), file), StandardCharsets.UTF_8)
+                .strip();
+        try {
+            int label = Integer.parseInt(text);
+            if (label < 0) {
+                throw new NumberFormatException();
+            }
+            return label;
+        } catch (NumberFormatException e) {
+            throw new DataFileException(file, "member " + m.name() + " holds '" + text + "', not a class number"
+                    + " 0 or more");
+        }
+    }
+
+    /**
+     * The regular-file member whose header is at {@code at} or after (GNU long names and pax
+     * path records applied, other entries passed over), or null at the end of the archive.
+     */
+    private static Member nextMember(FileChannel channel, Path file, long at, long fileSize) throws IOException {
+        String longName = null;
+        while (true) {
+            if (at + BLOCK > fileSize) {
+                if (at == fileSize) {
+                    return null;
+                }
+                throw new DataFileException(file, "truncated: a tar header at byte " + at + " runs past the end ("
+                        + fileSize + " bytes)");
+            }
+            byte[] header = readFully(channel, at, BLOCK, file);
+            if (isZero(header)) {
+                return null;
+            }
+            long size = octal(header, 124, 12, file, at);
+            char type = (char) header[156];
+            long data = at + BLOCK;
+            if (data + size > fileSize) {
+                throw new DataFileException(file, "truncated: a member at byte " + at + " says " + size
+                        + " bytes, past the end (" + fileSize + " bytes)");
+            }
+            long next = data + (size + BLOCK - 1) / BLOCK * BLOCK;
+            if (type == 'L') {
+                longName = cString(readFully(channel, data, (int) Math.min(size, 4096), file), 0, (int) size);
+            } else if (type == 'x') {
+                String path = paxPath(new String(readFully(channel, data, (int) Math.min(size, 65536), file),
+                        StandardCharsets.UTF_8));
+                if (path != null) {
+                    longName = path;
+                }
+            } else if (type == '0' || type == '\0') {
+                String name = longName != null ? longName : ustarName(header);
+                return new Member(name, data, size);
+            } else if (type != 'g') {
+                longName = null;
+            }
+            at = next;
+        }
+    }
+
+    private static String ustarName(byte[] header) {
+        String name = cString(header, 0, 100);
+        boolean ustar = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
+                && header[261] == 'r';
+        String prefix = ustar ? cString(header, 345, 155) : "";
+        return prefix.isEmpty() ? name : prefix + "/" + name;
+    }
+
+    /** The {@code path} of a pax extended header ("LEN path=VALUE\n" records), or null. */
+    private static String paxPath(String records) {
+        for (String record : records.split("\n")) {
+            int space = record.indexOf(' ');
+            if (space > 0 && record.startsWith("path=", space + 1)) {
+                return record.substring(space + 6);
+            }
+        }
+        return null;
+    }
+
+    private static boolean isZero(byte[] block) {
+        for (byte b : block) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String cString(byte[] bytes, int from, int max) {
+        int end = from;
+        while (end < from + max && end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, from, end - from, StandardCharsets.UTF_8);
+    }
+
+    /** An octal size field, or GNU's base-256 form (first byte 0x80) for sizes of 8 GB and more. */
+    private static long octal(byte[] header, int from, int width, Path file, long at) throws DataFileException {
+        if ((header[from] & 0x80) != 0) {
+            long v = 0;
+            for (int k = from + 1; k < from + width; k++) {
+                v = (v << 8) | (header[k] & 0xFF);
+            }
+            return v;
+        }
+        long v = 0;
+        boolean digits = false;
+        for (int k = from; k < from + width; k++) {
+            int c = header[k];
+            if (c == 0 || c == ' ') {
+                if (digits) {
+                    break;
+                }
+                continue;
+            }
+            if (c < '0' || c > '7') {
+                throw new DataFileException(file, "not a tar file: the header at byte " + at + " has no octal size");
+            }
+            v = v * 8 + (c - '0');
+            digits = true;
+        }
+        return v;
+    }
+
+    private static byte[] readFully(FileChannel channel, long at, int count, Path file) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(count);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, at + buffer.position()) < 0) {
+                throw new DataFileException(file, "truncated at byte " + (at + buffer.position()));
+            }
+        }
+        return buffer.array();
+    }
+
+    @Override
+    public int size() {
+        return labels.length;
+    }
+
+    @Override
+    public int label(int i) {
+        return labels[i];
+    }
+
+    /** The shard and the member's name, as {@code dir/shard-000000.tar/KEY.jpg}. */
+    @Override
+    Path name(int i) throws IOException {
+        Path file = shards[shard[i]];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return file.resolve(ustarName(readFully(channel, offset[i] - BLOCK, BLOCK, file)));
+        }
+    }
+
+    @Override
+    byte[] read(int i) throws IOException {
+        Path file = shards[shard[i]];
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readFully(channel, offset[i], length[i], file);
+        }
+    }
+
+    @Override
+    SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException {
+        SplittableRandom random = new SplittableRandom(Seeds.mix(seed ^ SHUFFLE_SALT, epoch));
+        int[] order = new int[shards.length];
+        if (shuffle) {
+            Splits.shuffle(order, random);
+        } else {
+            Arrays.setAll(order, k -> k);
+        }
+        EpochStream stream = new EpochStream(order, shuffle ? SHUFFLE_BUFFER : 0, random);
+        for (int k = 0; k < skip; k++) {
+            stream.next();
+        }
+        return stream;
+    }
+
+    /** Reads the shards in the order given, each from its start to its end, through the shuffle buffer. */
+    private final class EpochStream implements SampleStream {
+        private final int[] shardOrder;
+        private final SplittableRandom random;
+        private final Sample[] buffer;
+        private int buffered;
+        private int shardPosition = -1;
+        private int sample;
+        private int sampleEnd;
+        private InputStream in;
+        private long inOffset;
+
+        EpochStream(int[] shardOrder, int bufferSize, SplittableRandom random) {
+            this.shardOrder = shardOrder;
+            this.random = random;
+            this.buffer = new Sample[bufferSize];
+        }
+
+        @Override
+        public Sample next() throws IOException {
+            if (buffer.length == 0) {
+                return read();
+            }
+            while (buffered < buffer.length) {
+                Sample s = read();
+                if (s == null) {
+                    break;
+                }
+                buffer[buffered++] = s;
+            }
+            if (buffered == 0) {
+                return null;
+            }
+            int j = random.nextInt(buffered);
+            Sample out = buffer[j];
+            Sample s = buffered == buffer.length ? read() : null;
+            if (s != null) {
+                buffer[j] = s;
+            } else {
+                buffer[j] = buffer[--buffered];
+                buffer[buffered] = null;
+            }
+            return out;
+        }
+
+        /** The next sample in shard order, its bytes read; null after the last shard. */
+        private Sample read() throws IOException {
+            while (sample == sampleEnd) {
+                if (in != null) {
+                    in.close();
+                    in = null;
+                }
+                if (shardPosition + 1 >= shardOrder.length) {
+                    return null;
+                }
+                shardPosition++;
+                int s = shardOrder[shardPosition];
+                sample = firstSample(s);
+                sampleEnd = firstSample(s + 1);
+                in = new BufferedInputStream(Files.newInputStream(shards[s]), 1 << 20);
+                inOffset = 0;
+            }
+            int i = sample++;
+            Path file = shards[shard[i]];
+            try {
+                in.skipNBytes(offset[i] - BLOCK - inOffset);
+                byte[] header = in.readNBytes(BLOCK);
+                byte[] bytes = in.readNBytes(length[i]);
+                if (header.length < BLOCK || bytes.length < length[i]) {
+                    throw new EOFException();
+                }
+                inOffset = offset[i] + length[i];
+                return new Sample(i, labels[i], bytes, file.resolve(ustarName(header)));
+            } catch (EOFException e) {
+                throw new DataFileException(file, "shorter than when it was scanned (changed since?)");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+
+    /** The first sample of shard {@code s} (samples are ordered by shard, then offset). */
+    private int firstSample(int s) {
+        int lo = 0;
+        int hi = shard.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (shard[mid] < s) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    @Override
+    TarShards subset(int[] indices, String part) {
+        int[] sorted = indices.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        int[] subShard = new int[n];
+        long[] subOffset = new long[n];
+        int[] subLength = new int[n];
+        int[] subLabels = new int[n];
+        for (int k = 0; k < n; k++) {
+            int i = sorted[k];
+            subShard[k] = shard[i];
+            subOffset[k] = offset[i];
+            subLength[k] = length[i];
+            subLabels[k] = labels[i];
+        }
+        return new TarShards(description() + ", " + part, shards, subShard, subOffset, subLength, subLabels,
+                imageShape(), resize(), classNames(), settings(), warned());
+    }
+}

@@ -1,0 +1,424 @@
+package io.tornadoresnet.data;
+
+import static io.tornadoresnet.data.ImageFixtures.encode;
+import static io.tornadoresnet.data.ImageFixtures.pattern;
+import static io.tornadoresnet.data.ImageFixtures.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tornadoresnet.tensor.Shape;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamingImagesTest {
+    private static final Shape SHAPE = Shape.of(3, 8, 8);
+    private static final int RESIZE = 10;
+
+    @TempDir
+    Path root;
+
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+
+    private StreamingImages.Settings settings(int threads) {
+        return new StreamingImages.Settings(threads, false, warnings::add);
+    }
+
+    /** Two classes of twelve images each, in PNG, BMP and JPEG, of several sizes. */
+    private Path folder() throws IOException {
+        String[] formats = {"png", "bmp", "jpg"};
+        for (int k = 0; k < 24; k++) {
+            String cls = k % 2 == 0 ? "ant" : "bee";
+            String format = formats[k % 3];
+            write(root.resolve("train/" + cls + "/img" + (100 + k) + "." + format),
+                    encode(pattern(10 + k % 5, 12 + k % 4, k), format));
+        }
+        return root.resolve("train");
+    }
+
+    private static List<float[]> epoch(DataLoader loader, int epoch, int firstBatch) {
+        List<float[]> rows = new ArrayList<>();
+        loader.startEpoch(epoch, firstBatch);
+        for (Batch b; (b = loader.next()) != null; ) {
+            int size = b.images().length / b.labels().length;
+            for (int r = 0; r < b.count(); r++) {
+                float[] row = Arrays.copyOfRange(b.images(), r * size, (r + 1) * size);
+                float[] withLabel = Arrays.copyOf(row, size + 2);
+                withLabel[size] = b.labels()[r];
+                withLabel[size + 1] = b.indices()[r];
+                rows.add(withLabel);
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void evaluationBatchesHoldEachFileDecodedInListingOrder() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(3));
+        assertEquals(List.of("ant", "bee"), images.classNames());
+        assertEquals(24, images.size());
+        try (DataLoader loader = images.loader(5, BatchLoader.Options.evaluation(Normalization.none()))) {
+            assertEquals(5, loader.batchesPerEpoch());
+            List<float[]> rows = epoch(loader, 0, 0);
+            assertEquals(24, rows.size());
+            for (int i = 0; i < 24; i++) {
+                float[] expected = Images.load(images.name(i), SHAPE, RESIZE);
+                assertArrayEquals(expected, Arrays.copyOf(rows.get(i), SHAPE.size()), "image " + i);
+                assertEquals(images.label(i), rows.get(i)[SHAPE.size()]);
+                assertEquals(i, rows.get(i)[SHAPE.size() + 1]);
+                assertArrayEquals(expected, TestData.image(images, i));
+            }
+        }
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    @Test
+    void cmykAndYcckJpegsAndPngWithAlphaDecode() throws IOException {
+        byte[] cmyk = ImageFixtures.cmykJpeg(12, 12, 0, 255, 255, 0);
+        Path file = write(root.resolve("c/cmyk.jpg"), cmyk);
+        float[] red = Images.load(file, SHAPE, RESIZE);
+        assertTrue(red[0] > 0.8f && red[64] < 0.3f && red[128] < 0.3f, "CMYK (0, 1, 1, 0) is red: "
+                + red[0] + ", " + red[64] + ", " + red[128]);
+        byte[] ycck = ImageFixtures.ycckJpeg(12, 12, 0, 255, 255, 0);
+        assertEquals(4, Images.jpegComponents(ycck));
+        float[] alsoRed = Images.load(write(root.resolve("c/ycck.jpg"), ycck), SHAPE, RESIZE);
+        assertTrue(alsoRed[0] > 0.8f && alsoRed[64] < 0.3f && alsoRed[128] < 0.3f, "YCCK red: "
+                + alsoRed[0] + ", " + alsoRed[64] + ", " + alsoRed[128]);
+        ImageFiles streamed = ImageFiles.open(root, null, SHAPE, RESIZE, settings(1));
+        assertEquals(List.of("cmyk.jpg", "ycck.jpg"), List.of(streamed.name(0).getFileName().toString(),
+                streamed.name(1).getFileName().toString()));
+        assertArrayEquals(red, TestData.image(streamed, 0), "the streaming path decodes CMYK as a file read does");
+        assertArrayEquals(alsoRed, TestData.image(streamed, 1));
+        BufferedImage alpha = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                alpha.setRGB(x, y, (x * 30 << 24) | 0x2040C0);
+            }
+        }
+        float[] rgb = Images.load(write(root.resolve("c/alpha.png"), encode(alpha, "png")), SHAPE, 8);
+        assertEquals(0x20 / 255f, rgb[5], 1e-6f);
+        assertEquals(0x40 / 255f, rgb[64 + 5], 1e-6f);
+        assertEquals(0xC0 / 255f, rgb[128 + 5], 1e-6f);
+    }
+
+    /** Five broken files among good ones, and an empty class folder. */
+    private Path brokenFolder() throws IOException {
+        Path train = folder();
+        write(train.resolve("ant/corrupt.jpg"), ImageFixtures.corruptJpeg());
+        write(train.resolve("ant/empty.jpg"), new byte[0]);
+        write(train.resolve("bee/text.jpg"), "not a picture".getBytes());
+        write(train.resolve("bee/bomb.png"), ImageFixtures.pngClaiming(30000, 30000));
+        Files.createDirectories(train.resolve("cow"));
+        return train;
+    }
+
+    @Test
+    void brokenFilesAreLeftOutWithOneWarningEachAndCounted() throws IOException {
+        ImageFiles images = ImageFiles.open(brokenFolder(), null, SHAPE, RESIZE, settings(2));
+        assertEquals(List.of("ant", "bee", "cow"), images.classNames(), "an empty class folder keeps its class");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("cow: class folder without"), warnings.get(0));
+        warnings.clear();
+        assertEquals(28, images.size());
+        try (DataLoader loader = images.loader(6, BatchLoader.Options.evaluation(Normalization.none()))) {
+            for (int epoch = 0; epoch < 2; epoch++) {
+                List<float[]> rows = epoch(loader, epoch, 0);
+                assertEquals(4, loader.skippedFiles());
+                int left = 0;
+                for (int i = 0; i < rows.size(); i++) {
+                    float[] row = rows.get(i);
+                    String name = images.name(i).getFileName().toString();
+                    boolean broken = List.of("corrupt.jpg", "empty.jpg", "text.jpg", "bomb.png").contains(name);
+                    assertEquals(broken, row[SHAPE.size()] == -1, name);
+                    if (broken) {
+                        left++;
+                        assertTrue(allZero(Arrays.copyOf(row, SHAPE.size())), name);
+                    }
+                }
+                assertEquals(4, left);
+            }
+        }
+        assertEquals(4, warnings.size(), "one warning per file, not per epoch: " + warnings);
+        TreeSet<String> named = new TreeSet<>();
+        for (String w : warnings) {
+            assertFalse(w.contains("\n"), w);
+            named.add(Path.of(w.substring(0, w.indexOf(": "))).getFileName().toString());
+        }
+        assertEquals(new TreeSet<>(List.of("corrupt.jpg", "empty.jpg", "text.jpg", "bomb.png")), named);
+        for (String reason : List.of("its header says 30000x30000 pixels", "empty file (0 bytes)",
+                "no decoder recognises its content", "corrupt or unsupported JPG image")) {
+            assertTrue(warnings.stream().anyMatch(w -> w.contains(reason)), reason + " in " + warnings);
+        }
+    }
+
+    @Test
+    void strictMakesABrokenFileAnError() throws IOException {
+        Path train = folder();
+        write(train.resolve("bee/text.jpg"), "not a picture".getBytes());
+        ImageFiles images = ImageFiles.open(train, null, SHAPE, RESIZE, settings(2).withStrict(true));
+        try (DataLoader loader = images.loader(4, BatchLoader.Options.evaluation(Normalization.none()))) {
+            loader.startEpoch(0);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+                while (loader.next() != null) {
+                    continue;
+                }
+            });
+            assertTrue(e.getMessage().contains("text.jpg: not an image"), e.getMessage());
+        }
+    }
+
+    private static boolean allZero(float[] values) {
+        for (float v : values) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static BatchLoader.Options paperTraining(long seed) {
+        return BatchLoader.Options.training(seed, Normalization.none(),
+                Augmentation.of(0, Augmentation.Padding.ZERO, true).withScale(8, 14).withLighting(0.1f));
+    }
+
+    @Test
+    void trainingEpochsDependOnSeedEpochAndPositionOnlyAndResumeExactly() throws IOException {
+        Path train = folder();
+        ImageFiles one = ImageFiles.open(train, null, SHAPE, RESIZE, settings(1));
+        ImageFiles four = ImageFiles.open(train, null, SHAPE, RESIZE, settings(4));
+        try (DataLoader a = one.loader(4, paperTraining(7)); DataLoader b = four.loader(4, paperTraining(7));
+             DataLoader other = four.loader(4, paperTraining(8))) {
+            assertEquals(6, a.batchesPerEpoch());
+            List<float[]> first = epoch(a, 3, 0);
+            assertEquals(24, first.size());
+            assertEqualRows(first, epoch(b, 3, 0));
+            assertEqualRows(first.subList(8, 24), epoch(b, 3, 2));
+            List<float[]> next = epoch(a, 4, 0);
+            assertNotEquals(Arrays.toString(first.get(0)), Arrays.toString(next.get(0)));
+            assertNotEquals(Arrays.toString(first.get(0)), Arrays.toString(epoch(other, 3, 0).get(0)));
+            TreeSet<Integer> seen = new TreeSet<>();
+            first.forEach(r -> seen.add((int) r[SHAPE.size() + 1]));
+            assertEquals(24, seen.size(), "each image once per epoch");
+        }
+    }
+
+    @Test
+    void scaleAugmentationCropsARandomWindowOfTheResizedImage() throws IOException {
+        // An image whose shorter side is already in the scale range [10, 10]: the crop is a window of it.
+        BufferedImage img = pattern(10, 13, 4);
+        write(root.resolve("train/a/x.png"), encode(img, "png"));
+        write(root.resolve("train/b/y.png"), encode(img, "png"));
+        ImageFiles images = ImageFiles.open(root.resolve("train"), null, SHAPE, RESIZE, settings(1));
+        BatchLoader.Options options = BatchLoader.Options.training(1, Normalization.none(),
+                Augmentation.none().withScale(10, 10));
+        TreeSet<String> windows = new TreeSet<>();
+        try (DataLoader loader = images.loader(2, options)) {
+            for (int epoch = 0; epoch < 12; epoch++) {
+                for (float[] row : epoch(loader, epoch, 0)) {
+                    windows.add(windowOf(img, row));
+                }
+            }
+        }
+        assertFalse(windows.contains("none"), windows.toString());
+        assertTrue(windows.size() > 3, "random places: " + windows);
+    }
+
+    /** Where in {@code img} the 8x8 crop {@code row} was taken ("top,left"), or "none". */
+    private static String windowOf(BufferedImage img, float[] row) {
+        for (int top = 0; top + 8 <= img.getHeight(); top++) {
+            for (int left = 0; left + 8 <= img.getWidth(); left++) {
+                boolean same = true;
+                for (int y = 0; y < 8 && same; y++) {
+                    for (int x = 0; x < 8 && same; x++) {
+                        int rgb = img.getRGB(left + x, top + y);
+                        same = Math.abs(row[y * 8 + x] * 255 - ((rgb >> 16) & 0xFF)) < 1e-3
+                                && Math.abs(row[64 + y * 8 + x] * 255 - ((rgb >> 8) & 0xFF)) < 1e-3;
+                    }
+                }
+                if (same) {
+                    return top + "," + left;
+                }
+            }
+        }
+        return "none";
+    }
+
+    private static void assertEqualRows(List<float[]> expected, List<float[]> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), "row " + i);
+        }
+    }
+
+    @Test
+    void valFolderWithALabelsFileTakesTheTrainingClasses() throws IOException {
+        write(root.resolve("train/ant/a.png"), encode(pattern(8, 8, 1), "png"));
+        write(root.resolve("train/bee/b.png"), encode(pattern(8, 8, 2), "png"));
+        write(root.resolve("train/cow/c.png"), encode(pattern(8, 8, 3), "png"));
+        write(root.resolve("val/v2.png"), encode(pattern(8, 8, 4), "png"));
+        write(root.resolve("val/v1.png"), encode(pattern(8, 8, 5), "png"));
+        Files.writeString(root.resolve("val/" + ImageFiles.LABELS), "# file class\nv2.png cow\nv1.png,1\n");
+        Dataset val = Datasets.open("folder", root, false, SHAPE, 8, settings(1));
+        assertEquals(List.of("ant", "bee", "cow"), val.classNames());
+        assertEquals(2, val.size());
+        assertEquals(List.of(1, 2), List.of(val.label(0), val.label(1)), "sorted by file: v1 (bee), v2 (cow)");
+        Files.writeString(root.resolve("val/" + ImageFiles.LABELS), "v1.png dog\n");
+        IOException e = assertThrows(IOException.class, () -> Datasets.open("folder", root, false, SHAPE, 8,
+                settings(1)));
+        assertTrue(e.getMessage().contains("class 'dog' of v1.png is not among the 3 classes"), e.getMessage());
+    }
+
+    /** The folder's 24 images in three shards of eight, in listing order, with labels. */
+    private Path shards(ImageFiles images) throws IOException {
+        for (int s = 0; s < 3; s++) {
+            Map<String, byte[]> members = new LinkedHashMap<>();
+            for (int i = 8 * s; i < 8 * s + 8; i++) {
+                String name = images.name(i).getFileName().toString();
+                String key = String.format("sample%04d", i);
+                members.put(key + name.substring(name.indexOf('.')), Files.readAllBytes(images.name(i)));
+                members.put(key + ".cls", Integer.toString(images.label(i)).getBytes());
+            }
+            ImageFixtures.tar(root.resolve(String.format("shards/shard-%06d.tar", s)), members);
+        }
+        return root.resolve("shards");
+    }
+
+    @Test
+    void tarShardsHoldTheSameSamplesAsTheFolder() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(2));
+        TarShards tar = TarShards.open(shards(images), SHAPE, RESIZE, settings(2));
+        assertEquals(24, tar.size());
+        assertEquals(List.of("0", "1"), tar.classNames());
+        try (DataLoader folderLoader = images.loader(5, BatchLoader.Options.evaluation(Normalization.none()));
+             DataLoader tarLoader = tar.loader(5, BatchLoader.Options.evaluation(Normalization.none()))) {
+            assertEqualRows(epoch(folderLoader, 0, 0), epoch(tarLoader, 0, 0));
+        }
+        assertTrue(tar.name(3).toString().endsWith("shard-000000.tar/sample0003.png"), tar.name(3).toString());
+        Files.writeString(root.resolve("shards/" + TarShards.CLASSES), "ant\nbee\n");
+        assertEquals(List.of("ant", "bee"), TarShards.open(root.resolve("shards"), SHAPE, RESIZE, settings(1))
+                .classNames());
+    }
+
+    @Test
+    void tarTrainingEpochsShuffleShardsAndBufferDeterministically() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(1));
+        Path dir = shards(images);
+        TarShards one = TarShards.open(dir, SHAPE, RESIZE, settings(1));
+        TarShards three = TarShards.open(dir, SHAPE, RESIZE, settings(3));
+        try (DataLoader a = one.loader(4, paperTraining(2)); DataLoader b = three.loader(4, paperTraining(2))) {
+            List<float[]> first = epoch(a, 0, 0);
+            assertEqualRows(first, epoch(b, 0, 0));
+            assertEqualRows(first.subList(12, 24), epoch(b, 0, 3));
+            TreeSet<Integer> seen = new TreeSet<>();
+            List<Integer> order = new ArrayList<>();
+            first.forEach(r -> {
+                seen.add((int) r[SHAPE.size() + 1]);
+                order.add((int) r[SHAPE.size() + 1]);
+            });
+            assertEquals(24, seen.size(), "each sample once per epoch");
+            List<Integer> second = new ArrayList<>();
+            epoch(a, 1, 0).forEach(r -> second.add((int) r[SHAPE.size() + 1]));
+            assertNotEquals(order, second, "another epoch, another order");
+            List<Integer> sorted = new ArrayList<>(order);
+            Collections.sort(sorted);
+            assertNotEquals(sorted, order, "shuffled");
+        }
+    }
+
+    @Test
+    void brokenTarMembersAreLeftOutAndBadShardsRefused() throws IOException {
+        Map<String, byte[]> members = new LinkedHashMap<>();
+        members.put("a.jpg", encode(pattern(10, 10, 1), "jpg"));
+        members.put("a.cls", "0".getBytes());
+        members.put("b.jpg", ImageFixtures.corruptJpeg());
+        members.put("b.cls", "1".getBytes());
+        members.put("c.jpg", new byte[0]);
+        members.put("c.cls", "1".getBytes());
+        members.put("d.png", ImageFixtures.pngClaiming(30000, 30000));
+        members.put("d.cls", "0".getBytes());
+        Path dir = root.resolve("bad");
+        ImageFixtures.tar(dir.resolve("shard-000000.tar"), members);
+        TarShards tar = TarShards.open(dir, SHAPE, RESIZE, settings(2));
+        assertEquals(4, tar.size());
+        try (DataLoader loader = tar.loader(4, BatchLoader.Options.evaluation(Normalization.none()))) {
+            List<float[]> rows = epoch(loader, 0, 0);
+            assertEquals(3, loader.skippedFiles());
+            assertEquals(0, rows.get(0)[SHAPE.size()]);
+            for (int i = 1; i < 4; i++) {
+                assertEquals(-1, rows.get(i)[SHAPE.size()]);
+            }
+        }
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("shard-000000.tar/"), warnings.get(0));
+
+        Map<String, byte[]> unlabelled = new LinkedHashMap<>();
+        unlabelled.put("x.jpg", encode(pattern(10, 10, 1), "jpg"));
+        ImageFixtures.tar(root.resolve("nolabel/shard-000000.tar"), unlabelled);
+        IOException e = assertThrows(IOException.class, () -> TarShards.open(root.resolve("nolabel"), SHAPE, RESIZE,
+                settings(1)));
+        assertTrue(e.getMessage().endsWith("shard-000000.tar: sample 'x' has no .cls label"), e.getMessage());
+        write(root.resolve("text/shard-000000.tar"), new byte[700]);
+        Files.write(root.resolve("text/shard-000000.tar"), "hello, not a tar file".getBytes());
+        IOException notTar = assertThrows(IOException.class, () -> TarShards.open(root.resolve("text"), SHAPE, RESIZE,
+                settings(1)));
+        assertTrue(notTar.getMessage().contains("shard-000000.tar: truncated"), notTar.getMessage());
+    }
+
+    @Test
+    void statisticsComeFromTheDecodedImagesLeavingBrokenOnesOut() throws IOException {
+        ImageFiles images = ImageFiles.open(brokenFolder(), null, SHAPE, RESIZE, settings(2));
+        Normalization streamed = Normalization.pixelMean(images);
+        float[] sum = new float[SHAPE.size()];
+        int good = 0;
+        for (int i = 0; i < images.size(); i++) {
+            try {
+                float[] image = Images.load(images.name(i), SHAPE, RESIZE);
+                for (int j = 0; j < sum.length; j++) {
+                    sum[j] += image[j];
+                }
+                good++;
+            } catch (IOException e) {
+                continue;
+            }
+        }
+        assertEquals(24, good);
+        float[] mean = streamed.mean();
+        for (int j = 0; j < sum.length; j++) {
+            assertEquals(sum[j] / good, mean[j], 1e-5f);
+        }
+    }
+
+    @Test
+    void limitsAndHoldOutsOfAStreamingSetStayStreaming() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(2));
+        Dataset first = Splits.limit(images, 5);
+        assertTrue(first instanceof ImageFiles, first.toString());
+        assertEquals(5, first.size());
+        assertArrayEquals(TestData.image(images, 4), TestData.image(first, 4));
+        Splits.Split split = Splits.holdOut(images, 4, 1);
+        assertTrue(split.validation() instanceof ImageFiles);
+        assertEquals(20, split.train().size());
+    }
+
+    @Test
+    void inMemoryLoadersRefuseAugmentationThatNeedsDecodedImages() {
+        Dataset memory = SyntheticData.generate(SHAPE, 2, 8, 0.1f, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> memory.loader(4, paperTraining(1)));
+        assertTrue(e.getMessage().contains("needs an image folder or tar shards"), e.getMessage());
+    }
+}

@@ -1,0 +1,187 @@
+package io.tornadoresnet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tornadoresnet.backend.jvm.JvmBackend;
+import io.tornadoresnet.data.Datasets;
+import io.tornadoresnet.data.Images;
+import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.data.StreamingImages;
+import io.tornadoresnet.nn.ResNet;
+import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.tensor.Shape;
+import io.tornadoresnet.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The 10-crop and multi-scale tests against the same scores computed view by view, image by image. */
+class CropEvaluatorTest {
+    private static final Shape SHAPE = Shape.of(3, 8, 8);
+    private static final int CLASSES = 3;
+
+    @TempDir
+    Path root;
+
+    private final List<Path> files = new ArrayList<>();
+    private final List<Integer> labels = new ArrayList<>();
+
+    /** Seven images of 10x12 pixels (the shorter side already the resize, so crops are plain windows). */
+    private StreamingImages data() throws IOException {
+        for (int i = 0; i < 7; i++) {
+            BufferedImage img = new BufferedImage(10, 12, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 12; y++) {
+                for (int x = 0; x < 10; x++) {
+                    int r = (37 * i + 23 * x + 5 * y) % 256;
+                    int g = (91 * i + 7 * x * y) % 256;
+                    int b = (13 * i + 31 * y) % 256;
+                    img.setRGB(x, y, (r << 16) | (g << 8) | b);
+                }
+            }
+            String cls = "c" + (i % CLASSES);
+            Path file = root.resolve("val/" + cls + "/img" + i + ".png");
+            Files.createDirectories(file.getParent());
+            assertTrue(ImageIO.write(img, "png", file.toFile()));
+        }
+        StreamingImages data = (StreamingImages) Datasets.open("folder", root, false, SHAPE, 10,
+                StreamingImages.Settings.defaults().withThreads(2));
+        for (int i = 0; i < data.size(); i++) {
+            labels.add(data.label(i));
+        }
+        try (var list = Files.walk(root.resolve("val"))) {
+            list.filter(Files::isRegularFile).sorted().forEach(files::add);
+        }
+        return data;
+    }
+
+    private static ResNet model(Shape shape) {
+        ResNet model = ResNets.create("resnet8", shape, CLASSES);
+        model.initialize(11);
+        // sharper scores than at initialisation, so that averaging the wrong views would show
+        for (float[] w : new float[][] {model.stateDict().get("fc.weight").data()}) {
+            for (int j = 0; j < w.length; j++) {
+                w[j] *= 8;
+            }
+        }
+        return model;
+    }
+
+    private static Normalization normalization() {
+        return Normalization.of(Normalization.Kind.CHANNEL_MEAN_STD, SHAPE, new float[] {0.4f, 0.5f, 0.45f},
+                new float[] {0.25f, 0.2f, 0.3f});
+    }
+
+    /** Softmax scores of one view, run alone. */
+    private static float[] scores(Backend backend, ResNet model, float[] view, Normalization normalization) {
+        Plan plan = model.compileInference(1);
+        try (Backend.Executable inference = backend.compile(plan)) {
+            inference.pushModelState();
+            float[] input = view.clone();
+            normalization.forShape(model.imageShape()).apply(input, 0, 1);
+            System.arraycopy(input, 0, plan.input().data(), 0, input.length);
+            plan.labels()[0] = -1;
+            inference.run();
+            return plan.probabilities().data().clone();
+        }
+    }
+
+    /** The 8x8 window at (top, left) of a 10x12 file, mirrored if asked, as [0,1] floats. */
+    private static float[] window(Path file, int top, int left, boolean mirrored) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        float[] out = new float[SHAPE.size()];
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                int rgb = img.getRGB(left + (mirrored ? 7 - x : x), top + y);
+                out[y * 8 + x] = ((rgb >> 16) & 0xFF) / 255f;
+                out[64 + y * 8 + x] = ((rgb >> 8) & 0xFF) / 255f;
+                out[128 + y * 8 + x] = (rgb & 0xFF) / 255f;
+            }
+        }
+        return out;
+    }
+
+    private record Expected(double loss, double accuracy) {
+    }
+
+    private Expected expected(List<float[]> averaged) {
+        double loss = 0;
+        int correct = 0;
+        for (int i = 0; i < averaged.size(); i++) {
+            float[] p = averaged.get(i);
+            int best = 0;
+            for (int k = 1; k < CLASSES; k++) {
+                best = p[k] > p[best] ? k : best;
+            }
+            correct += best == labels.get(i) ? 1 : 0;
+            loss -= Math.log(p[labels.get(i)]);
+        }
+        return new Expected(loss / averaged.size(), (double) correct / averaged.size());
+    }
+
+    @Test
+    void tenCropAveragesTheCentreTheCornersAndTheirMirrors() throws IOException {
+        StreamingImages data = data();
+        ResNet model = model(SHAPE);
+        int[][] corners = {{2, 1}, {0, 0}, {0, 2}, {4, 0}, {4, 2}};
+        try (Backend backend = new JvmBackend(2)) {
+            List<float[]> averaged = new ArrayList<>();
+            for (Path file : files) {
+                float[] mean = new float[CLASSES];
+                for (boolean mirrored : new boolean[] {false, true}) {
+                    for (int[] c : corners) {
+                        float[] p = scores(backend, model, window(file, c[0], c[1], mirrored), normalization());
+                        for (int k = 0; k < CLASSES; k++) {
+                            mean[k] += p[k] / 10;
+                        }
+                    }
+                }
+                averaged.add(mean);
+            }
+            Expected expected = expected(averaged);
+            Evaluator.Evaluation e = CropEvaluator.tenCrop(backend, model, data, normalization(), 3);
+            assertEquals(7, e.images());
+            assertEquals(expected.loss(), e.loss(), 1e-5);
+            assertEquals(expected.accuracy(), e.accuracy(), 1e-12);
+        }
+    }
+
+    @Test
+    void multiScaleAveragesTheWholeModelAtEachShorterSide() throws IOException {
+        StreamingImages data = data();
+        ResNet model = model(SHAPE);
+        List<Integer> scales = List.of(8, 10, 13);
+        try (Backend backend = new JvmBackend(2)) {
+            List<float[]> averaged = new ArrayList<>();
+            for (Path file : files) {
+                float[] mean = new float[CLASSES];
+                for (int side : scales) {
+                    Shape square = Shape.of(3, side, side);
+                    ResNet scaled = ResNets.create("resnet8", square, CLASSES);
+                    Map<String, Tensor> target = scaled.stateDict();
+                    model.stateDict().forEach((name, t) -> System.arraycopy(t.data(), 0, target.get(name).data(), 0,
+                            t.data().length));
+                    float[] p = scores(backend, scaled, Images.load(file, square, side), normalization());
+                    for (int k = 0; k < CLASSES; k++) {
+                        mean[k] += p[k] / scales.size();
+                    }
+                }
+                averaged.add(mean);
+            }
+            Expected expected = expected(averaged);
+            Evaluator.Evaluation e = CropEvaluator.multiScale(backend, model, data, normalization(), 3, scales);
+            assertEquals(7, e.images());
+            assertEquals(expected.loss(), e.loss(), 1e-5);
+            assertEquals(expected.accuracy(), e.accuracy(), 1e-12);
+        }
+    }
+}
