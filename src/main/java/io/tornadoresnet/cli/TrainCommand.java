@@ -129,6 +129,11 @@ final class TrainCommand implements Callable<Integer> {
             + "--workers N does (ghost_batch; default: the task's, else 1).")
     private String ghostBatch;
 
+    @Option(names = "--sync-bn", description = "With --workers: batch norm normalises with the statistics of the "
+            + "global batch, its per-channel sums averaged over the workers in the forward and backward passes, as "
+            + "PyTorch's SyncBatchNorm; jvm backend only (sync_bn=true; default: the task's, else false).")
+    private boolean syncBn;
+
     @Option(names = "--workers", paramLabel = "N", description = "Data-parallel replicas in this process, 1 to "
             + MAX_WORKERS + ": each trains on its share of every batch (the global batch) and "
             + "the gradients are averaged; on the jvm backend they split the threads, on tornado see --devices "
@@ -168,6 +173,10 @@ final class TrainCommand implements Callable<Integer> {
         if (recipe.batch() % parts != 0) {
             throw Usage.error(spec, "--workers " + replicas + ": batch " + recipe.batch() + " does not split into "
                     + replicas + " workers x " + parts / replicas + " micro-batches: make it a multiple of " + parts);
+        }
+        if (recipe.syncBn() && recipe.backend().equals("tornado")) {
+            throw Usage.error(spec, "--sync-bn runs on the jvm backend only: the tornado backend cannot average "
+                    + "batch-norm sums between the kernels of a stage; use --backend jvm or leave out --sync-bn");
         }
         if (devices != null && !recipe.backend().equals("tornado")) {
             throw Usage.error(spec, "--devices is for the tornado backend; the jvm backend's workers split --threads");
@@ -251,6 +260,7 @@ final class TrainCommand implements Callable<Integer> {
                 .put("--skip-nonfinite", "skip_nonfinite", skipNonfinite ? "true" : null)
                 .put("--accumulate", "accumulate", accumulate)
                 .put("--ghost-batch", "ghost_batch", ghostBatch)
+                .put("--sync-bn", "sync_bn", syncBn ? "true" : null)
                 .put("--backend", "backend", backendOptions.name(null));
         return options.applyTo(spec, set.applyTo(task));
     }
@@ -276,6 +286,8 @@ final class TrainCommand implements Callable<Integer> {
         o.put("micro_batches", parallel == null ? 1 : parallel.microBatches());
         o.put("allreduce_bytes_per_step", parallel == null || parallel.workers() == 1 ? 0
                 : parallel.allReduceBytesPerStep());
+        o.put("allreduce_calls_per_step", parallel == null || parallel.workers() == 1 ? 0
+                : parallel.allReduceCallsPerStep());
         o.put("allreduce_seconds", parallel == null ? 0.0 : Math.round(parallel.allReduceSeconds() * 1000) / 1000.0);
         if (parallel != null) {
             o.put("compute_seconds", Math.round(parallel.computeSeconds() * 1000) / 1000.0);

@@ -2,7 +2,8 @@ package io.tornadoresnet.plan;
 
 /**
  * Every kernel a plan calls, one constant per static kernel method of the kernels package.
- * A backend maps each constant to the method itself (see {@link KernelCall#bind()} for the JVM).
+ * A backend maps each constant to the method itself (see {@link KernelCall#bind()} for the JVM), but
+ * for {@link #REPLICA_MEAN}, which calls the host.
  */
 public enum Kernel {
     CONV_FORWARD,
@@ -17,6 +18,10 @@ public enum Kernel {
     BN_FORWARD_INFERENCE,
     BN_BACKWARD_PARTIALS,
     BN_BACKWARD_INPUT,
+    BN_CHANNEL_SUMS_AND_SQUARES,
+    BN_FINISH_FROM_SUMS,
+    BN_PACK_GRADIENT_SUMS,
+    BN_BACKWARD_INPUT_FROM_SUMS,
     RELU_FORWARD,
     RELU_BACKWARD,
     ADD,
@@ -33,5 +38,15 @@ public enum Kernel {
     SOFTMAX_CROSS_ENTROPY,
     BATCH_METRICS,
     SOFTMAX,
-    SGD_MOMENTUM_STEP
+    SGD_MOMENTUM_STEP,
+    /**
+     * Not a kernel but the host's mean over data-parallel replicas ({@link Replicas#averageInPlace}) of
+     * argument 0, which it reads and overwrites: a plan's seam between two kernels of one stage.
+     */
+    REPLICA_MEAN;
+
+    /** Whether the host runs this call between the kernels ({@link #REPLICA_MEAN}) rather than a device. */
+    public boolean onHost() {
+        return this == REPLICA_MEAN;
+    }
 }

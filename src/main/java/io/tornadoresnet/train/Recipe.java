@@ -70,6 +70,7 @@ public final class Recipe {
     private final boolean skipNonfinite;
     private final int accumulate;
     private final int ghostBatch;
+    private final boolean syncBn;
 
     /** A recipe value that cannot be used: names the key, the value and what is wrong. */
     public static final class BadValueException extends IllegalArgumentException {
@@ -157,6 +158,11 @@ public final class Recipe {
         if (accumulate > 1 && ghostBatch > 1) {
             throw bad("ghost_batch", "and accumulate=" + accumulate + " exclude each other: both split the batch");
         }
+        syncBn = bool("sync_bn");
+        if (syncBn && ghostBatch > 1) {
+            throw bad("sync_bn", "and ghost_batch=" + ghostBatch + " exclude each other: ghost batches keep "
+                    + "their own batch-norm statistics");
+        }
         for (String key : List.of("accumulate", "ghost_batch")) {
             int parts = key.equals("accumulate") ? accumulate : ghostBatch;
             if (batch % parts != 0) {
@@ -199,6 +205,7 @@ public final class Recipe {
         d.put("skip_nonfinite", "false");
         d.put("accumulate", "1");
         d.put("ghost_batch", "1");
+        d.put("sync_bn", "false");
         return d;
     }
 
@@ -379,6 +386,14 @@ public final class Recipe {
      */
     public int ghostBatch() {
         return ghostBatch;
+    }
+
+    /**
+     * Whether data-parallel workers synchronise batch norm (PyTorch's SyncBatchNorm): the statistics
+     * of the global batch rather than each worker's own. Nothing changes for one worker.
+     */
+    public boolean syncBn() {
+        return syncBn;
     }
 
     /** The recipe as properties text, sorted by key: saved in a run's folder and in its checkpoints. */
