@@ -166,6 +166,10 @@ final class TrainCommand implements Callable<Integer> {
             throw Usage.error(spec, "--resume continues one model's run; this task trains " + models
                     + ": resume each with --model NAME --out DIR/NAME --resume DIR/NAME/" + Trainer.CHECKPOINT);
         }
+        if (recipe.syncBn() && recipe.backend().equals("tornado")) {
+            throw Usage.error(spec, "--sync-bn runs on the jvm backend only: the tornado backend cannot average "
+                    + "batch-norm sums between the kernels of a stage; use --backend jvm or leave out --sync-bn");
+        }
         backendOptions.check(recipe.backend());
         int replicas = workers == null ? 1 : Usage.range(spec, "--workers", workers, 1, MAX_WORKERS);
         List<String> deviceList = devices == null ? null : List.of(devices.trim().split("\\s*,\\s*"));
@@ -173,10 +177,6 @@ final class TrainCommand implements Callable<Integer> {
         if (recipe.batch() % parts != 0) {
             throw Usage.error(spec, "--workers " + replicas + ": batch " + recipe.batch() + " does not split into "
                     + replicas + " workers x " + parts / replicas + " micro-batches: make it a multiple of " + parts);
-        }
-        if (recipe.syncBn() && recipe.backend().equals("tornado")) {
-            throw Usage.error(spec, "--sync-bn runs on the jvm backend only: the tornado backend cannot average "
-                    + "batch-norm sums between the kernels of a stage; use --backend jvm or leave out --sync-bn");
         }
         if (devices != null && !recipe.backend().equals("tornado")) {
             throw Usage.error(spec, "--devices is for the tornado backend; the jvm backend's workers split --threads");

@@ -160,8 +160,8 @@ public final class Recipe {
         }
         syncBn = bool("sync_bn");
         if (syncBn && ghostBatch > 1) {
-            throw bad("sync_bn", "and ghost_batch=" + ghostBatch + " exclude each other: ghost batches keep "
-                    + "their own batch-norm statistics");
+            throw bad("ghost_batch", "and sync_bn=true exclude each other: ghost batches keep their own "
+                    + "batch-norm statistics");
         }
         for (String key : List.of("accumulate", "ghost_batch")) {
             int parts = key.equals("accumulate") ? accumulate : ghostBatch;
