@@ -58,7 +58,8 @@ public final class Idx {
             count = in.readInt();
             rows = in.readInt();
             cols = in.readInt();
-            long bytes = (long) count * rows * cols;
+            long imageBytes = (long) rows * cols; // below 2^62: the product with count cannot wrap once it is checked
+            long bytes = imageBytes > MAX_PIXEL_BYTES ? Long.MAX_VALUE : count * imageBytes;
             if (count < 0 || rows <= 0 || cols <= 0 || bytes > MAX_PIXEL_BYTES) {
                 throw new DataFileException(imagesFile, "implausible IDX header (" + Integer.toUnsignedString(count)
                         + " images of " + Integer.toUnsignedString(rows) + "x" + Integer.toUnsignedString(cols)
