@@ -139,6 +139,11 @@ final class TrainCommand implements Callable<Integer> {
             + "--workers N does (ghost_batch; default: the task's, else 1).")
     private String ghostBatch;
 
+    @Option(names = "--sync-bn", description = "With --workers: batch norm normalises with the statistics of the "
+            + "global batch, its per-channel sums averaged over the workers in the forward and backward passes, as "
+            + "PyTorch's SyncBatchNorm; jvm backend only (sync_bn=true; default: the task's, else false).")
+    private boolean syncBn;
+
     @Option(names = "--workers", paramLabel = "N", description = "Data-parallel replicas in this process, 1 to "
             + MAX_WORKERS + ": each trains on its share of every batch (the global batch) and "
             + "the gradients are averaged; on the jvm backend they split the threads, on tornado see --devices "
@@ -170,6 +175,10 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null && models.size() > 1) {
             throw Usage.error(spec, "--resume continues one model's run; this task trains " + models
                     + ": resume each with --model NAME --out DIR/NAME --resume DIR/NAME/" + Trainer.CHECKPOINT);
+        }
+        if (recipe.syncBn() && recipe.backend().equals("tornado")) {
+            throw Usage.error(spec, "--sync-bn runs on the jvm backend only: the tornado backend cannot average "
+                    + "batch-norm sums between the kernels of a stage; use --backend jvm or leave out --sync-bn");
         }
         backendOptions.check(recipe.backend());
         int replicas = workers == null ? 1 : Usage.range(spec, "--workers", workers, 1, MAX_WORKERS);
@@ -266,6 +275,7 @@ final class TrainCommand implements Callable<Integer> {
                 .put("--ghost-batch", "ghost_batch", ghostBatch)
                 .put("--strict", "strict", strict ? "true" : null)
                 .put("--data-threads", "data_threads", dataThreads)
+                .put("--sync-bn", "sync_bn", syncBn ? "true" : null)
                 .put("--backend", "backend", backendOptions.name(null));
         return options.applyTo(spec, set.applyTo(task));
     }
@@ -291,6 +301,8 @@ final class TrainCommand implements Callable<Integer> {
         o.put("micro_batches", parallel == null ? 1 : parallel.microBatches());
         o.put("allreduce_bytes_per_step", parallel == null || parallel.workers() == 1 ? 0
                 : parallel.allReduceBytesPerStep());
+        o.put("allreduce_calls_per_step", parallel == null || parallel.workers() == 1 ? 0
+                : parallel.allReduceCallsPerStep());
         o.put("allreduce_seconds", parallel == null ? 0.0 : Math.round(parallel.allReduceSeconds() * 1000) / 1000.0);
         if (parallel != null) {
             o.put("compute_seconds", Math.round(parallel.computeSeconds() * 1000) / 1000.0);

@@ -16,6 +16,13 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * {@link #finishVariance}, {@link #normalizeBatch}. Backward: {@link #backwardPartials}, then
  * {@code ReduceKernels.sumGroups(partial, grad, n, c)} for gamma and for beta, then
  * {@link #backwardInput}.
+ *
+ * <p>Synchronised over data-parallel replicas (PyTorch's {@code SyncBatchNorm}), the statistics come
+ * from per-channel sums that the replicas average between two kernels: forward
+ * {@link #channelSumsAndSquares}, {@code sumGroups(partial, sums, n, 2c)}, the average,
+ * {@link #finishFromSums}, {@link #normalizeBatch}; backward {@link #backwardPartials}, {@code sumGroups}
+ * for gamma and for beta, {@link #packGradientSums}, the average, {@link #backwardInputFromSums}.
+ * Averaged sums over the replicas' equal shares, divided by one share's count, are the global batch's means.
  */
 public final class BatchNormKernels {
 
@@ -82,6 +89,48 @@ public final class BatchNormKernels {
             invStd[ch] = 1f / (float) Math.sqrt(var + eps);
             float unbiased = m > 1 ? var * ((float) m / (float) (m - 1)) : var;
             runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mean[ch];
+            runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
+        }
+    }
+
+    /**
+     * x [n][c][hw] -> partial [n][2c]: {@code partial[b][ch] = sum_p x[b][ch][p]} and
+     * {@code partial[b][c + ch] = sum_p x[b][ch][p]^2}.
+     */
+    public static void channelSumsAndSquares(float[] x, float[] partial, int n, int c, int hw) {
+        for (@Parallel int b = 0; b < n; b++) {
+            for (@Parallel int ch = 0; ch < c; ch++) {
+                int base = (b * c + ch) * hw;
+                float sum = 0f;
+                float squares = 0f;
+                for (int p = 0; p < hw; p++) {
+                    float v = x[base + p];
+                    sum += v;
+                    squares += v * v;
+                }
+                partial[b * 2 * c + ch] = sum;
+                partial[b * 2 * c + c + ch] = squares;
+            }
+        }
+    }
+
+    /**
+     * sums [2c] (sum of x, then sum of x^2, per channel, over {@code count} values each; or their mean
+     * over {@code replicas} replicas of {@code count} values each) -> mean, invStd [c]; updates
+     * runningMean and runningVar [c] in place. {@code var = sums[c + ch] / count - mean^2} (biased, at
+     * least 0, normalises); the running variance takes the unbiased one for the
+     * {@code count * replicas} values of all replicas.
+     */
+    public static void finishFromSums(float[] sums, float[] mean, float[] invStd, float[] runningMean,
+                                      float[] runningVar, int c, int count, int replicas, float eps, float momentum) {
+        for (@Parallel int ch = 0; ch < c; ch++) {
+            float mu = sums[ch] / (float) count;
+            float var = Math.max(sums[c + ch] / (float) count - mu * mu, 0f);
+            int m = count * replicas;
+            mean[ch] = mu;
+            invStd[ch] = 1f / (float) Math.sqrt(var + eps);
+            float unbiased = m > 1 ? var * ((float) m / (float) (m - 1)) : var;
+            runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mu;
             runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
         }
     }
@@ -155,6 +204,32 @@ public final class BatchNormKernels {
                     float m = (float) (n * hw);
                     float xhat = (x[i] - mean[ch]) * invStd[ch];
                     gradIn[i] = gamma[ch] * invStd[ch] / m * (m * gradOut[i] - gradBeta[ch] - xhat * gradGamma[ch]);
+                }
+            }
+        }
+    }
+
+    /** gradGamma, gradBeta [c] -> sums [2c]: gradGamma's values, then gradBeta's. */
+    public static void packGradientSums(float[] gradGamma, float[] gradBeta, float[] sums, int c) {
+        for (@Parallel int ch = 0; ch < c; ch++) {
+            sums[ch] = gradGamma[ch];
+            sums[c + ch] = gradBeta[ch];
+        }
+    }
+
+    /**
+     * {@link #backwardInput} with the two gradient sums packed in sums [2c] (sum of gradOut * xhat,
+     * then sum of gradOut), as {@link #packGradientSums} packs them, or their mean over the replicas.
+     */
+    public static void backwardInputFromSums(float[] gradOut, float[] x, float[] mean, float[] invStd, float[] gamma,
+                                             float[] sums, float[] gradIn, int n, int c, int hw) {
+        for (@Parallel int b = 0; b < n; b++) {
+            for (@Parallel int ch = 0; ch < c; ch++) {
+                for (@Parallel int p = 0; p < hw; p++) {
+                    int i = (b * c + ch) * hw + p;
+                    float m = (float) (n * hw);
+                    float xhat = (x[i] - mean[ch]) * invStd[ch];
+                    gradIn[i] = gamma[ch] * invStd[ch] / m * (m * gradOut[i] - sums[c + ch] - xhat * sums[ch]);
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.tornadoresnet.nn;
 import io.tornadoresnet.plan.LayerInfo;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.PlanBuilder;
+import io.tornadoresnet.plan.Replicas;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
 
@@ -61,12 +62,42 @@ public final class BatchNorm2d implements Layer {
         }
         Tensor mean = b.tensor(name + ".batch_mean", Shape.of(channels));
         Tensor invStd = b.tensor(name + ".batch_inv_std", Shape.of(channels));
+        if (b.batchNormReplicas() != null) {
+            return synchronizedForward(b, x, y, mean, invStd, b.batchNormReplicas());
+        }
         b.add(new Op.BatchNormTrain(x, gamma.value(), beta.value(), runningMean, runningVar, mean, invStd, y, n,
                 channels, hw, EPS, MOMENTUM));
         return new Node(y, (bb, gradOut) -> {
             Tensor gradIn = bb.tensor(name + ".gradIn", s);
             bb.add(new Op.BatchNormBackward(gradOut, x, mean, invStd, gamma.value(), gamma.grad(), beta.grad(), gradIn,
                     n, channels, hw));
+            return gradIn;
+        });
+    }
+
+    /**
+     * Training over the global batch of data-parallel replicas, as PyTorch's SyncBatchNorm: the
+     * per-channel sums are averaged over the replicas before normalising, and so are the two
+     * gradient sums before the input gradient; gamma's and beta's gradients stay this replica's own.
+     */
+    private Node synchronizedForward(PlanBuilder b, Tensor x, Tensor y, Tensor mean, Tensor invStd,
+                                     Replicas replicas) {
+        Shape s = x.shape();
+        int n = s.dim(0);
+        int hw = s.dim(2) * s.dim(3);
+        Tensor sums = b.tensor(name + ".batch_sums", Shape.of(2, channels));
+        b.add(new Op.BatchNormSums(x, sums, n, channels, hw));
+        b.add(new Op.ReplicaMean(sums, replicas));
+        b.add(new Op.BatchNormFromSums(x, sums, gamma.value(), beta.value(), runningMean, runningVar, mean, invStd, y,
+                n, channels, hw, replicas.count(), EPS, MOMENTUM));
+        return new Node(y, (bb, gradOut) -> {
+            Tensor gradSums = bb.tensor(name + ".grad_sums", Shape.of(2, channels));
+            Tensor gradIn = bb.tensor(name + ".gradIn", s);
+            bb.add(new Op.BatchNormGradientSums(gradOut, x, mean, invStd, gamma.grad(), beta.grad(), gradSums, n,
+                    channels, hw));
+            bb.add(new Op.ReplicaMean(gradSums, replicas));
+            bb.add(new Op.BatchNormBackwardFromSums(gradOut, x, mean, invStd, gamma.value(), gradSums, gradIn, n,
+                    channels, hw));
             return gradIn;
         });
     }

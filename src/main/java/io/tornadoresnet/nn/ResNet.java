@@ -6,6 +6,7 @@ import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.PlanBuilder;
+import io.tornadoresnet.plan.Replicas;
 import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
@@ -127,6 +128,14 @@ public final class ResNet {
     }
 
     /**
+     * Compiles a training step of one data-parallel replica whose batch norms are synchronised over
+     * the replicas (PyTorch's SyncBatchNorm); {@code batch} is this replica's share of the global batch.
+     */
+    public Plan compileTraining(int batch, Sgd sgd, Replicas synchronizedBatchNorm) {
+        return compile(Mode.TRAIN, batch, sgd, false, synchronizedBatchNorm);
+    }
+
+    /**
      * Compiles a plan after checking, from its tensors' shapes alone, that it fits in this JVM's heap.
      *
      * @param inputGradient also compute the gradient of the input (for gradient checks), into
@@ -134,9 +143,16 @@ public final class ResNet {
      * @throws IllegalArgumentException when the plan cannot fit, with the estimate and the limit
      */
     public Plan compile(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
+        return compile(mode, batch, sgd, inputGradient, null);
+    }
+
+    private Plan compile(Mode mode, int batch, Sgd sgd, boolean inputGradient, Replicas synchronizedBatchNorm) {
+        PlanBuilder sizing = PlanBuilder.sizing(mode, batch, imageShape, inputGradient)
+                .synchronizingBatchNorm(synchronizedBatchNorm);
         HostMemory.require(name + " at " + imageShape + ", batch " + batch,
-                mode == Mode.TRAIN ? "training" : "inference", memoryNeeded(mode, batch, sgd, inputGradient));
-        return emit(new PlanBuilder(mode, batch, imageShape, inputGradient), sgd);
+                mode == Mode.TRAIN ? "training" : "inference", memoryNeeded(sizing, sgd));
+        return emit(new PlanBuilder(mode, batch, imageShape, inputGradient)
+                .synchronizingBatchNorm(synchronizedBatchNorm), sgd);
     }
 
     /**
@@ -147,10 +163,13 @@ public final class ResNet {
      * convolution shape and thread).
      */
     public long memoryNeeded(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
-        PlanBuilder sizing = PlanBuilder.sizing(mode, batch, imageShape, inputGradient);
+        return memoryNeeded(PlanBuilder.sizing(mode, batch, imageShape, inputGradient), sgd);
+    }
+
+    private long memoryNeeded(PlanBuilder sizing, Sgd sgd) {
         emit(sizing, sgd);
         long state = stateDict().values().stream().mapToLong(Tensor::size).sum()
-                + (mode == Mode.TRAIN ? 2L * parameterCount() : 0);
+                + (sizing.mode() == Mode.TRAIN ? 2L * parameterCount() : 0);
         return sizing.bytes() + Float.BYTES * state;
     }
 

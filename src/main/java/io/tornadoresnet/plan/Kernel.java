@@ -2,7 +2,8 @@ package io.tornadoresnet.plan;
 
 /**
  * Every kernel a plan calls, one constant per static kernel method of the kernels package.
- * A backend maps each constant to the method itself (see {@link KernelCall#bind()} for the JVM).
+ * A backend maps each constant to the method itself (see {@link KernelCall#bind()} for the JVM), but
+ * for {@link #REPLICA_MEAN}, which calls the host.
  */
 public enum Kernel {
     CONV_FORWARD(2),
@@ -17,6 +18,10 @@ public enum Kernel {
     BN_FORWARD_INFERENCE(5),
     BN_BACKWARD_PARTIALS(4, 5),
     BN_BACKWARD_INPUT(7),
+    BN_CHANNEL_SUMS_AND_SQUARES(1),
+    BN_FINISH_FROM_SUMS(new int[] {1, 2}, new int[] {3, 4}),
+    BN_PACK_GRADIENT_SUMS(2),
+    BN_BACKWARD_INPUT_FROM_SUMS(6),
     RELU_FORWARD(1),
     RELU_BACKWARD(2),
     ADD(2),
@@ -33,7 +38,12 @@ public enum Kernel {
     SOFTMAX_CROSS_ENTROPY(2, 3, 4),
     BATCH_METRICS(2),
     SOFTMAX(1),
-    SGD_MOMENTUM_STEP(new int[] {}, new int[] {0, 2});
+    SGD_MOMENTUM_STEP(new int[] {}, new int[] {0, 2}),
+    /**
+     * Not a kernel but the host's mean over data-parallel replicas ({@link Replicas#averageInPlace}) of
+     * argument 0, which it reads and overwrites: a plan's seam between two kernels of one stage.
+     */
+    REPLICA_MEAN(new int[] {}, new int[] {0});
 
     /** Arguments overwritten whole, without being read. */
     private final int[] overwritten;
@@ -69,5 +79,10 @@ public enum Kernel {
             }
         }
         return false;
+    }
+
+    /** Whether the host runs this call between the kernels ({@link #REPLICA_MEAN}) rather than a device. */
+    public boolean onHost() {
+        return this == REPLICA_MEAN;
     }
 }

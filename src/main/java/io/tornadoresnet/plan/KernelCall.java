@@ -16,7 +16,8 @@ import java.util.Arrays;
 
 /**
  * One call of a kernel with its arguments in the kernel's parameter order: {@link Tensor}
- * (passed as its float[]), int[], Integer or Float.
+ * (passed as its float[]), int[], Integer or Float; a {@link Kernel#REPLICA_MEAN} call's second
+ * argument is its {@link Replicas}.
  */
 public record KernelCall(Kernel kernel, String name, Object... args) {
 
@@ -73,6 +74,14 @@ public record KernelCall(Kernel kernel, String name, Object... args) {
                     floats(3), floats(4), floats(5), integer(6), integer(7), integer(8));
             case BN_BACKWARD_INPUT -> () -> BatchNormKernels.backwardInput(floats(0), floats(1), floats(2), floats(3),
                     floats(4), floats(5), floats(6), floats(7), integer(8), integer(9), integer(10));
+            case BN_CHANNEL_SUMS_AND_SQUARES -> () -> BatchNormKernels.channelSumsAndSquares(floats(0), floats(1),
+                    integer(2), integer(3), integer(4));
+            case BN_FINISH_FROM_SUMS -> () -> BatchNormKernels.finishFromSums(floats(0), floats(1), floats(2),
+                    floats(3), floats(4), integer(5), integer(6), integer(7), real(8), real(9));
+            case BN_PACK_GRADIENT_SUMS -> () -> BatchNormKernels.packGradientSums(floats(0), floats(1), floats(2),
+                    integer(3));
+            case BN_BACKWARD_INPUT_FROM_SUMS -> () -> BatchNormKernels.backwardInputFromSums(floats(0), floats(1),
+                    floats(2), floats(3), floats(4), floats(5), floats(6), integer(7), integer(8), integer(9));
             case RELU_FORWARD -> () -> ActivationKernels.reluForward(floats(0), floats(1), integer(2));
             case RELU_BACKWARD -> () -> ActivationKernels.reluBackward(floats(0), floats(1), floats(2), integer(3));
             case ADD -> () -> ElementwiseKernels.add(floats(0), floats(1), floats(2), integer(3));
@@ -101,6 +110,7 @@ public record KernelCall(Kernel kernel, String name, Object... args) {
             case SOFTMAX -> () -> LossKernels.softmax(floats(0), floats(1), integer(2), integer(3));
             case SGD_MOMENTUM_STEP -> () -> SgdKernels.momentumStep(floats(0), floats(1), floats(2), floats(3), real(4),
                     real(5), integer(6), integer(7));
+            case REPLICA_MEAN -> () -> ((Replicas) args[1]).averageInPlace(floats(0));
         };
     }
 

@@ -111,6 +111,79 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * Synchronised batch norm's first pass: per-channel sum and sum of squares of x into sums [2][c],
+     * for {@link ReplicaMean} to average over the replicas and {@link BatchNormFromSums} to finish.
+     */
+    record BatchNormSums(Tensor x, Tensor sums, int n, int c, int hw) implements Op {
+        @Override
+        public List<KernelCall> lower(Workspace ws) {
+            Tensor partial = ws.allocate(sums.name() + ".partial", Shape.of(n, 2 * c));
+            return List.of(
+                    new KernelCall(Kernel.BN_CHANNEL_SUMS_AND_SQUARES, sums.name(), x, partial, n, c, hw),
+                    new KernelCall(Kernel.SUM_GROUPS, sums.name(), partial, sums, n, 2 * c));
+        }
+    }
+
+    /**
+     * The seam of a synchronised batch norm: values become their element-wise mean over the
+     * data-parallel replicas, by a call to the host between two kernels of a stage.
+     */
+    record ReplicaMean(Tensor values, Replicas replicas) implements Op {
+        @Override
+        public List<KernelCall> lower(Workspace ws) {
+            return List.of(new KernelCall(Kernel.REPLICA_MEAN, values.name(), values, replicas));
+        }
+    }
+
+    /**
+     * Training-mode batch norm from the replicas' mean sums of {@link BatchNormSums}: the global
+     * batch's statistics (kept in mean and invStd for the backward pass), the running statistics
+     * updated with them, x normalised.
+     */
+    record BatchNormFromSums(Tensor x, Tensor sums, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                             Tensor mean, Tensor invStd, Tensor y, int n, int c, int hw, int replicas, float eps,
+                             float momentum) implements Op {
+        @Override
+        public List<KernelCall> lower(Workspace ws) {
+            String name = y.name();
+            return List.of(
+                    new KernelCall(Kernel.BN_FINISH_FROM_SUMS, name, sums, mean, invStd, runningMean, runningVar, c,
+                            n * hw, replicas, eps, momentum),
+                    new KernelCall(Kernel.BN_NORMALIZE, name, x, mean, invStd, gamma, beta, y, n, c, hw));
+        }
+    }
+
+    /**
+     * Synchronised batch norm's backward, first half: this replica's gradients of gamma and beta, and
+     * the same two sums packed into sums [2][c] for {@link ReplicaMean} to average.
+     */
+    record BatchNormGradientSums(Tensor gradOut, Tensor x, Tensor mean, Tensor invStd, Tensor gradGamma,
+                                 Tensor gradBeta, Tensor sums, int n, int c, int hw) implements Op {
+        @Override
+        public List<KernelCall> lower(Workspace ws) {
+            String name = sums.name();
+            Tensor partialGamma = ws.allocate(name + ".partialGamma", Shape.of(n, c));
+            Tensor partialBeta = ws.allocate(name + ".partialBeta", Shape.of(n, c));
+            return List.of(
+                    new KernelCall(Kernel.BN_BACKWARD_PARTIALS, name, gradOut, x, mean, invStd, partialGamma,
+                            partialBeta, n, c, hw),
+                    new KernelCall(Kernel.SUM_GROUPS, name, partialGamma, gradGamma, n, c),
+                    new KernelCall(Kernel.SUM_GROUPS, name, partialBeta, gradBeta, n, c),
+                    new KernelCall(Kernel.BN_PACK_GRADIENT_SUMS, name, gradGamma, gradBeta, sums, c));
+        }
+    }
+
+    /** Synchronised batch norm's backward, second half: the input gradient from the replicas' mean sums. */
+    record BatchNormBackwardFromSums(Tensor gradOut, Tensor x, Tensor mean, Tensor invStd, Tensor gamma, Tensor sums,
+                                     Tensor gradIn, int n, int c, int hw) implements Op {
+        @Override
+        public List<KernelCall> lower(Workspace ws) {
+            return List.of(new KernelCall(Kernel.BN_BACKWARD_INPUT_FROM_SUMS, gradIn.name(), gradOut, x, mean, invStd,
+                    gamma, sums, gradIn, n, c, hw));
+        }
+    }
+
     record Relu(Tensor x, Tensor y) implements Op {
         @Override
         public List<KernelCall> lower(Workspace ws) {

@@ -29,6 +29,7 @@ public final class PlanBuilder {
     private final List<Tensor> tensors = new ArrayList<>();
     private final List<Stage> stages = new ArrayList<>();
     private final List<LayerInfo> layers = new ArrayList<>();
+    private Replicas batchNormReplicas;
     private String stageName;
     private List<Op> stageOps;
 
@@ -84,6 +85,20 @@ public final class PlanBuilder {
 
     public int[] labels() {
         return labels;
+    }
+
+    /**
+     * Makes the training batch norms built from now on synchronised over these data-parallel replicas
+     * (their statistics those of the global batch); null keeps each replica's batch its own.
+     */
+    public PlanBuilder synchronizingBatchNorm(Replicas replicas) {
+        this.batchNormReplicas = replicas;
+        return this;
+    }
+
+    /** The replicas that training batch norms synchronise over, or null. */
+    public Replicas batchNormReplicas() {
+        return batchNormReplicas;
     }
 
     /** Whether the backward pass must produce the gradient of x. */

@@ -2,10 +2,13 @@ package io.tornadoresnet.train;
 
 import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Tensor;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +27,9 @@ import java.util.List;
  * updates. Workers average their running statistics at every step where the state lives in host
  * memory (they ride in the same buffer), else when the state is read ({@link #averageRunningStatistics}):
  * the update is linear, so both give the mean that DDP's per-worker statistics average to, and one
- * worker with ghost batches the same.
+ * worker with ghost batches the same. With synchronised batch norm ({@link ReplicaStatistics}) the
+ * workers' running statistics agree already, and are left alone; the averaging calls inside the
+ * plan count as averaging time, not compute time.
  */
 final class GradientExchange {
     private static final int LOSS = 0;
@@ -48,6 +53,9 @@ final class GradientExchange {
     private final float[] runningBefore;
     private final float[] runningSum;
     private final float[] runningBuffer;
+    private final ReplicaStatistics synchronizedBatchNorm;
+    private final int batchNormCalls;
+    private final long batchNormBytes;
     private long computeNanos;
     private long reduceNanos;
 
@@ -60,9 +68,11 @@ final class GradientExchange {
      * @param ghost        running statistics as separate workers would keep them, rather than PyTorch's accumulation
      * @param runningEveryStep average the workers' running statistics with the gradients, at every step
      *                     (for a state in host memory, where reading them costs nothing)
+     * @param synchronizedBatchNorm the workers as the plan's synchronised batch norms average through
+     *                     them, or null where each worker keeps its own statistics
      */
     GradientExchange(Backend.Executable stepper, Workers workers, int microBatches, boolean ghost,
-                     boolean runningEveryStep) {
+                     boolean runningEveryStep, ReplicaStatistics synchronizedBatchNorm) {
         this.plan = stepper.plan();
         this.stepper = stepper;
         this.workers = workers;
@@ -78,7 +88,20 @@ final class GradientExchange {
         this.replicated = List.copyOf(others);
         this.gradientLength = length(gradients);
         int runningLength = length(runningStatistics);
-        this.runningEveryStep = runningEveryStep && workers.size() > 1;
+        this.synchronizedBatchNorm = synchronizedBatchNorm;
+        int calls = 0;
+        long bytes = 0;
+        for (Stage stage : plan.stages()) {
+            for (Op op : stage.ops()) {
+                if (op instanceof Op.ReplicaMean mean) {
+                    calls++;
+                    bytes += (long) Float.BYTES * mean.values().size();
+                }
+            }
+        }
+        this.batchNormCalls = calls * microBatches;
+        this.batchNormBytes = bytes * microBatches;
+        this.runningEveryStep = runningEveryStep && workers.size() > 1 && synchronizedBatchNorm == null;
         this.metricsAt = gradientLength + (this.runningEveryStep ? runningLength : 0);
         this.buffer = new float[metricsAt + METRICS];
         this.runningBuffer = new float[runningLength];
@@ -112,8 +135,15 @@ final class GradientExchange {
                 plan.labels()[j] = share.labels()[row];
             }
             long start = System.nanoTime();
-            stepper.computeGradients();
-            computeNanos += System.nanoTime() - start;
+            long inPlan = synchronizedBatchNorm == null ? 0 : synchronizedBatchNorm.nanos();
+            try {
+                stepper.computeGradients();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            long averaging = synchronizedBatchNorm == null ? 0 : synchronizedBatchNorm.nanos() - inPlan;
+            computeNanos += System.nanoTime() - start - averaging;
+            reduceNanos += averaging;
             loss = i == 0 ? plan.loss() : loss + plan.loss();
             correct += plan.correct();
             int offset = 0;
@@ -181,7 +211,7 @@ final class GradientExchange {
 
     /** Replaces every worker's batch-norm running statistics by their mean over the workers. */
     void averageRunningStatistics() throws IOException {
-        if (workers.size() == 1 || runningEveryStep || runningBuffer.length == 0) {
+        if (workers.size() == 1 || runningEveryStep || synchronizedBatchNorm != null || runningBuffer.length == 0) {
             return;
         }
         stepper.pullModelState();
@@ -232,8 +262,14 @@ final class GradientExchange {
     }
 
     /** Bytes of the buffer each worker contributes to the step's averaging call. */
+    /** Bytes this worker puts into a step's averaging calls: the gradient buffer and any batch-norm sums. */
     long bytesPerStep() {
-        return (long) Float.BYTES * buffer.length;
+        return (long) Float.BYTES * buffer.length + batchNormBytes;
+    }
+
+    /** Averaging calls per step: one for the gradients, and two per synchronised batch norm and micro-batch. */
+    int callsPerStep() {
+        return 1 + batchNormCalls;
     }
 
     double computeSeconds() {

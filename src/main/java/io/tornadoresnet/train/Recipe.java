@@ -73,6 +73,7 @@ public final class Recipe {
     private final int ghostBatch;
     private final boolean strict;
     private final int dataThreads;
+    private final boolean syncBn;
 
     /** A recipe value that cannot be used: names the key, the value and what is wrong. */
     public static final class BadValueException extends IllegalArgumentException {
@@ -181,6 +182,11 @@ public final class Recipe {
         if (accumulate > 1 && ghostBatch > 1) {
             throw bad("ghost_batch", "and accumulate=" + accumulate + " exclude each other: both split the batch");
         }
+        syncBn = bool("sync_bn");
+        if (syncBn && ghostBatch > 1) {
+            throw bad("ghost_batch", "and sync_bn=true exclude each other: ghost batches keep their own "
+                    + "batch-norm statistics");
+        }
         for (String key : List.of("accumulate", "ghost_batch")) {
             int parts = key.equals("accumulate") ? accumulate : ghostBatch;
             if (batch % parts != 0) {
@@ -229,6 +235,7 @@ public final class Recipe {
         d.put("ghost_batch", "1");
         d.put("strict", "false");
         d.put("data_threads", "0");
+        d.put("sync_bn", "false");
         return d;
     }
 
@@ -425,6 +432,14 @@ public final class Recipe {
     public StreamingImages.Settings imageSettings() {
         StreamingImages.Settings defaults = StreamingImages.Settings.defaults();
         return defaults.withThreads(dataThreads > 0 ? dataThreads : defaults.threads()).withStrict(strict);
+    }
+
+    /**
+     * Whether data-parallel workers synchronise batch norm (PyTorch's SyncBatchNorm): the statistics
+     * of the global batch rather than each worker's own. Nothing changes for one worker.
+     */
+    public boolean syncBn() {
+        return syncBn;
     }
 
     /** The recipe as properties text, sorted by key: saved in a run's folder and in its checkpoints. */

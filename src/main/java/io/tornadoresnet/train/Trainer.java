@@ -59,12 +59,14 @@ public final class Trainer {
 
     /**
      * How a step in parts went: workers, the global batch, the micro-batches of each worker, the
-     * bytes each worker contributes to the one averaging call of a step, seconds computing (forward,
-     * backward, update) and in averaging calls (including waits for slower workers), and whether the
-     * replicas' weights and momentum were identical at every check.
+     * bytes each worker contributes to the averaging calls of a step, seconds computing (forward,
+     * backward, update) and in averaging calls (including waits for slower workers), whether the
+     * replicas' weights and momentum were identical at every check, and the averaging calls of a step
+     * (one, plus two per batch norm and micro-batch with synchronised batch norm).
      */
     public record Parallel(int workers, int globalBatch, int microBatches, long allReduceBytesPerStep,
-                           double computeSeconds, double allReduceSeconds, boolean replicasIdentical) {
+                           double computeSeconds, double allReduceSeconds, boolean replicasIdentical,
+                           int allReduceCallsPerStep) {
     }
 
     /** Training stopped because the loss or the weights stopped being numbers. */
@@ -148,7 +150,7 @@ public final class Trainer {
             // a plan that holds no device memory keeps its state in the float[]s: reading it costs nothing
             boolean stateOnHost = stepper.deviceMemoryBytes() < 0;
             GradientExchange exchange = run.trainPlan().exchangesGradients() ? new GradientExchange(stepper, workers,
-                    microBatches(), recipe.ghostBatch() > 1, stateOnHost) : null;
+                    microBatches(), recipe.ghostBatch() > 1, stateOnHost, run.synchronizedBatchNorm()) : null;
             TrainingState state = new TrainingState(model, stepper, run.start(), recipe.epochs(),
                     run.stepsPerEpoch(), resume != null);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
@@ -196,7 +198,8 @@ public final class Trainer {
                 listeners.epochEnded(state, last);
             }
             Parallel parallel = exchange == null ? null : new Parallel(workers.size(), recipe.batch(), microBatches(),
-                    exchange.bytesPerStep(), exchange.computeSeconds(), exchange.reduceSeconds(), replicasIdentical);
+                    exchange.bytesPerStep(), exchange.computeSeconds(), exchange.reduceSeconds(), replicasIdentical,
+                    exchange.callsPerStep());
             return new Result(1 - last.testError(), last.testLoss(), last.trainLoss(), seconds,
                     images / Math.max(seconds, 1e-9), checkpoints.file(), out, state.epochs(), state.step(), parallel);
         }
@@ -233,7 +236,8 @@ public final class Trainer {
 
     /** What a run needs before its first step. */
     private record Run(CheckpointMetadata start, int stepsPerEpoch, LearningRateSchedule schedule,
-                       Normalization normalization, Plan trainPlan, Dataset testShard) {
+                       Normalization normalization, Plan trainPlan, ReplicaStatistics synchronizedBatchNorm,
+                       Dataset testShard) {
     }
 
     /** The test images this worker evaluates: every N-th from its rank on (all of them for one worker). */
@@ -295,7 +299,10 @@ public final class Trainer {
             throw new IllegalArgumentException("batch " + batch + " does not split into " + workers.size()
                     + " workers x " + microBatches() + " micro-batches: make it a multiple of " + parts);
         }
-        Plan trainPlan = model.compileTraining(batch / parts, sgd);
+        ReplicaStatistics synchronizedBatchNorm = recipe.syncBn() && workers.size() > 1
+                ? new ReplicaStatistics(workers) : null;
+        Plan trainPlan = synchronizedBatchNorm == null ? model.compileTraining(batch / parts, sgd)
+                : model.compileTraining(batch / parts, sgd, synchronizedBatchNorm);
         if (parts > 1) {
             trainPlan = trainPlan.exchangingGradients();
         }
@@ -306,7 +313,7 @@ public final class Trainer {
             }
             AtomicFile.writeString(out.resolve(RECIPE), recipe.text());
         }
-        return new Run(start, stepsPerEpoch, schedule, normalization, trainPlan, testShard());
+        return new Run(start, stepsPerEpoch, schedule, normalization, trainPlan, synchronizedBatchNorm, testShard());
     }
 
     private TrainingListener listeners(TrainingState state, CheckpointListener checkpoints) {

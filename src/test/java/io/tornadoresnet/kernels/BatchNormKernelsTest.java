@@ -139,4 +139,104 @@ class BatchNormKernelsTest {
         assertGradient(numericGradient(bt -> Reference.batchNormTrain(xD, gammaD, bt, n, c, hw, 1e-5), betaD, rD),
                 gradBeta, "gradBeta");
     }
+
+    /**
+     * The synchronised kernels over R replicas' shares, their sums averaged as the replicas average
+     * them, against the plain kernels over the whole batch: the same statistics, running statistics
+     * (the unbiased variance of all R shares' values), output and input gradient, up to the rounding
+     * of a one-pass variance; gamma's and beta's gradients stay each share's own.
+     */
+    @ParameterizedTest(name = "replicas={0} n={1} c={2} hw={3}")
+    @CsvSource({"2, 3, 4, 5", "3, 2, 3, 9", "2, 1, 2, 6"})
+    void synchronisedSharesMatchTheWholeBatch(int replicas, int n, int c, int hw) {
+        Random random = new Random(20 + replicas * n);
+        int share = n * c * hw;
+        float[] x = uniform(random, replicas * share);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 2 * x[i] + 0.5f;
+        }
+        float[] gamma = uniform(random, c);
+        float[] beta = uniform(random, c);
+        float[] dy = uniform(random, x.length);
+        float[] wholeMean = uniform(random, c);
+        float[] wholeVar = uniform(random, c);
+        float[] shareMean = wholeMean.clone();
+        float[] shareVar = wholeVar.clone();
+        Train whole = trainForward(x, gamma, beta, wholeMean, wholeVar, replicas * n, c, hw);
+        float[] wholeGradIn = new float[x.length];
+        float[] wholeGradGamma = new float[c];
+        float[] wholeGradBeta = new float[c];
+        backward(dy, x, whole, gamma, wholeGradGamma, wholeGradBeta, wholeGradIn, replicas * n, c, hw);
+
+        float[] averaged = new float[2 * c];
+        float[][] sums = new float[replicas][2 * c];
+        for (int r = 0; r < replicas; r++) {
+            float[] partial = poisoned(n * 2 * c);
+            BatchNormKernels.channelSumsAndSquares(slice(x, r, share), partial, n, c, hw);
+            ReduceKernels.sumGroups(partial, sums[r], n, 2 * c);
+            for (int i = 0; i < 2 * c; i++) {
+                averaged[i] += sums[r][i] / replicas;
+            }
+        }
+        float[] mean = poisoned(c);
+        float[] invStd = poisoned(c);
+        BatchNormKernels.finishFromSums(averaged, mean, invStd, shareMean, shareVar, c, n * hw, replicas, EPS,
+                MOMENTUM);
+        assertClose(toDouble(whole.mean()), mean, 1e-5, "mean");
+        assertClose(toDouble(whole.invStd()), invStd, 1e-4, "invStd");
+        assertClose(toDouble(wholeMean), shareMean, 1e-5, "running mean");
+        assertClose(toDouble(wholeVar), shareVar, 1e-5, "running variance, unbiased over every replica's values");
+
+        float[] gradSums = new float[2 * c];
+        float[] shareGradGamma = new float[c];
+        float[] shareGradBeta = new float[c];
+        for (int r = 0; r < replicas; r++) {
+            float[] xr = slice(x, r, share);
+            float[] dyr = slice(dy, r, share);
+            float[] y = poisoned(share);
+            BatchNormKernels.normalizeBatch(xr, mean, invStd, gamma, beta, y, n, c, hw);
+            assertClose(toDouble(slice(whole.y(), r, share)), y, 1e-4, "y of replica " + r);
+            float[] partialGamma = poisoned(n * c);
+            float[] partialBeta = poisoned(n * c);
+            BatchNormKernels.backwardPartials(dyr, xr, mean, invStd, partialGamma, partialBeta, n, c, hw);
+            float[] gradGamma = poisoned(c);
+            float[] gradBeta = poisoned(c);
+            ReduceKernels.sumGroups(partialGamma, gradGamma, n, c);
+            ReduceKernels.sumGroups(partialBeta, gradBeta, n, c);
+            float[] packed = poisoned(2 * c);
+            BatchNormKernels.packGradientSums(gradGamma, gradBeta, packed, c);
+            for (int ch = 0; ch < c; ch++) {
+                assertEquals(gradGamma[ch], packed[ch]);
+                assertEquals(gradBeta[ch], packed[c + ch]);
+                shareGradGamma[ch] += gradGamma[ch];
+                shareGradBeta[ch] += gradBeta[ch];
+            }
+            for (int i = 0; i < 2 * c; i++) {
+                gradSums[i] += packed[i] / replicas;
+            }
+        }
+        assertClose(toDouble(wholeGradGamma), shareGradGamma, 1e-4, "the shares' gamma gradients add up");
+        assertClose(toDouble(wholeGradBeta), shareGradBeta, 1e-4, "the shares' beta gradients add up");
+        for (int r = 0; r < replicas; r++) {
+            float[] gradIn = poisoned(share);
+            BatchNormKernels.backwardInputFromSums(slice(dy, r, share), slice(x, r, share), mean, invStd, gamma,
+                    gradSums, gradIn, n, c, hw);
+            assertClose(toDouble(slice(wholeGradIn, r, share)), gradIn, 1e-4, "gradIn of replica " + r);
+        }
+    }
+
+    /** The plain backward pass: partials, their sums, the input gradient. */
+    private static void backward(float[] dy, float[] x, Train t, float[] gamma, float[] gradGamma, float[] gradBeta,
+                                 float[] gradIn, int n, int c, int hw) {
+        float[] partialGamma = poisoned(n * c);
+        float[] partialBeta = poisoned(n * c);
+        BatchNormKernels.backwardPartials(dy, x, t.mean(), t.invStd(), partialGamma, partialBeta, n, c, hw);
+        ReduceKernels.sumGroups(partialGamma, gradGamma, n, c);
+        ReduceKernels.sumGroups(partialBeta, gradBeta, n, c);
+        BatchNormKernels.backwardInput(dy, x, t.mean(), t.invStd(), gamma, gradGamma, gradBeta, gradIn, n, c, hw);
+    }
+
+    private static float[] slice(float[] a, int r, int length) {
+        return java.util.Arrays.copyOfRange(a, r * length, (r + 1) * length);
+    }
 }

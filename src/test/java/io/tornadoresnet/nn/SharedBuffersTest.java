@@ -10,6 +10,7 @@ import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Mode;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.plan.Replicas;
 import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
@@ -28,6 +29,18 @@ import org.junit.jupiter.api.Test;
 /** The tensors of a plan share buffers where their lifetimes allow, and only there. */
 public class SharedBuffersTest {
 
+    /** Two replicas that hold the same values, so that their mean is what each holds. */
+    private static final Replicas TWO_IDENTICAL_REPLICAS = new Replicas() {
+        @Override
+        public int count() {
+            return 2;
+        }
+
+        @Override
+        public void averageInPlace(float[] values) {
+        }
+    };
+
     /** Plans of every kind of block, shortcut and head, in both modes, and one with the input's gradient. */
     public static Map<String, Plan> plans() {
         Map<String, Plan> plans = new LinkedHashMap<>();
@@ -37,6 +50,8 @@ public class SharedBuffersTest {
             plans.put(name + " training", model.compileTraining(2, Sgd.PAPER));
             plans.put(name + " inference", model.compileInference(2));
         }
+        plans.put("resnet20 training with synchronised batch norm", ResNets.create("resnet20", Shape.of(3, 32, 32), 10)
+                .compileTraining(2, Sgd.PAPER, TWO_IDENTICAL_REPLICAS));
         plans.put("resnet8 with the input's gradient",
                 ResNets.create("resnet8", Shape.of(1, 12, 12), 4).compile(Mode.TRAIN, 3, Sgd.PAPER, true));
         return plans;
@@ -86,7 +101,8 @@ public class SharedBuffersTest {
         Random random = new Random(6);
         Set<Kernel> seen = EnumSet.noneOf(Kernel.class);
         Map<String, Plan> plans = plans();
-        for (String name : List.of("resnet20 training", "resnet18 training", "resnet18 inference")) {
+        for (String name : List.of("resnet20 training", "resnet18 training", "resnet18 inference",
+                "resnet20 training with synchronised batch norm")) {
             Plan plan = plans.get(name);
             for (Stage stage : plan.stages()) {
                 for (Op op : stage.ops()) {

@@ -18,8 +18,9 @@ import java.util.Set;
  * <ul>
  *   <li>{@link ConvChain} (inference): a convolution, the batch norm with running statistics that
  *       alone reads its output, and the residual add and ReLU that may follow;
- *   <li>{@link NormChain} (training): batch norm with the batch's statistics, then the residual add
- *       and ReLU that follow it (at least one of them);
+ *   <li>{@link NormChain} (training): batch norm with the batch's statistics (its own, or the
+ *       synchronised one's normalising op), then the residual add and ReLU that follow it (at least
+ *       one of them);
  *   <li>{@link NormBackwardChain} (training): ReLU's gradient, read only by batch norm's backward.
  * </ul>
  *
@@ -53,8 +54,11 @@ final class Fusion {
                      List<Op> ops) implements Step {
     }
 
-    /** norm (its statistics as the op computes them), then + residual (unless null), then ReLU when asked, into out. */
-    record NormChain(Op.BatchNormTrain norm, Tensor residual, boolean relu, Tensor out, List<Op> ops)
+    /**
+     * norm, an {@link Op.BatchNormTrain} or an {@link Op.BatchNormFromSums} (its statistics as the op
+     * computes them), then + residual (unless null), then ReLU when asked, into out.
+     */
+    record NormChain(Op norm, Tensor residual, boolean relu, Tensor out, List<Op> ops)
             implements Step {
     }
 
@@ -115,9 +119,9 @@ final class Fusion {
                 if (op instanceof Op.ConvForward conv) {
                     members = convChain(i, conv);
                     chain = members == null ? null : convChain(conv, members);
-                } else if (normChains && op instanceof Op.BatchNormTrain norm) {
-                    members = tail(List.of(i), norm.y(), 2);
-                    chain = members == null ? null : normChain(norm, members);
+                } else if (normChains && (op instanceof Op.BatchNormTrain || op instanceof Op.BatchNormFromSums)) {
+                    members = tail(List.of(i), outputOf(op), 2);
+                    chain = members == null ? null : normChain(op, members);
                 } else if (normChains && op instanceof Op.ReluBackward relu) {
                     int next = nextReader(relu.gradIn(), i);
                     if (next >= 0 && ops.get(next) instanceof Op.BatchNormBackward norm && norm.gradOut() == relu.gradIn()
@@ -197,7 +201,7 @@ final class Fusion {
                     outputOf(chainOps.get(chainOps.size() - 1)), chainOps);
         }
 
-        private NormChain normChain(Op.BatchNormTrain norm, List<Integer> members) {
+        private NormChain normChain(Op norm, List<Integer> members) {
             List<Op> chainOps = members.stream().map(ops::get).toList();
             return new NormChain(norm, residual(members), chainOps.get(chainOps.size() - 1) instanceof Op.Relu,
                     outputOf(chainOps.get(chainOps.size() - 1)), chainOps);
@@ -244,6 +248,9 @@ final class Fusion {
             return b.y();
         }
         if (op instanceof Op.BatchNormTrain b) {
+            return b.y();
+        }
+        if (op instanceof Op.BatchNormFromSums b) {
             return b.y();
         }
         if (op instanceof Op.Add a) {

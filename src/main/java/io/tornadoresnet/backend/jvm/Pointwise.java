@@ -51,6 +51,18 @@ final class Pointwise {
         if (op instanceof Op.BatchNormBackward b) {
             return batchNormBackward(b, pool);
         }
+        if (op instanceof Op.BatchNormSums b) {
+            return batchNormSums(b, pool);
+        }
+        if (op instanceof Op.BatchNormFromSums b) {
+            return batchNormFromSums(b, null, false, b.y(), pool);
+        }
+        if (op instanceof Op.BatchNormGradientSums b) {
+            return batchNormGradientSums(b, pool);
+        }
+        if (op instanceof Op.BatchNormBackwardFromSums b) {
+            return batchNormBackwardFromSums(b, pool);
+        }
         return null;
     }
 
@@ -86,9 +98,113 @@ final class Pointwise {
         return batchNormTrain(b, null, false, b.y(), pool);
     }
 
-    /** Batch norm's training pass, then + residual (unless null), then ReLU when asked, into out. */
+    /** Batch norm's training pass (its own or the synchronised one), then + residual (unless null), then ReLU when asked, into out. */
     static Runnable normChain(Fusion.NormChain chain, WorkerPool pool) {
-        return batchNormTrain(chain.norm(), chain.residual(), chain.relu(), chain.out(), pool);
+        if (chain.norm() instanceof Op.BatchNormFromSums synced) {
+            return batchNormFromSums(synced, chain.residual(), chain.relu(), chain.out(), pool);
+        }
+        return batchNormTrain((Op.BatchNormTrain) chain.norm(), chain.residual(), chain.relu(), chain.out(), pool);
+    }
+
+    /** Synchronised batch norm's sums as BatchNormKernels.channelSumsAndSquares and sumGroups define them. */
+    private static Runnable batchNormSums(Op.BatchNormSums b, WorkerPool pool) {
+        int n = b.n(), c = b.c(), hw = b.hw();
+        float[] x = b.x().data(), sums = b.sums().data();
+        RangeTask task = (from, to, worker) -> {
+            for (int ch = from; ch < to; ch++) {
+                float sum = 0;
+                float squares = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    sum += VectorPointwise.sum(x, base, base + hw);
+                    squares += VectorPointwise.squaredDeviations(x, 0f, base, base + hw);
+                }
+                sums[ch] = sum;
+                sums[c + ch] = squares;
+            }
+        };
+        return () -> pool.parallelFor(c, task);
+    }
+
+    /**
+     * Statistics from the replicas' mean sums as BatchNormKernels.finishFromSums (per channel, on the
+     * calling thread: c values), then normalise, + residual (unless null), then ReLU when asked, into out.
+     */
+    private static Runnable batchNormFromSums(Op.BatchNormFromSums b, Tensor residualTensor, boolean relu,
+                                              Tensor out, WorkerPool pool) {
+        int n = b.n(), c = b.c(), hw = b.hw();
+        float[] x = b.x().data(), sums = b.sums().data(), mean = b.mean().data(), invStd = b.invStd().data();
+        float[] runningMean = b.runningMean().data(), runningVar = b.runningVar().data();
+        float[] gamma = b.gamma().data(), beta = b.beta().data(), y = out.data();
+        float[] residual = residualTensor == null ? null : residualTensor.data();
+        float count = (float) n * hw;
+        int m = n * hw * b.replicas();
+        float momentum = b.momentum();
+        float eps = b.eps();
+        RangeTask normalize = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int ch = plane % c;
+                float scale = invStd[ch] * gamma[ch];
+                VectorPointwise.scaleShiftAddRelu(x, scale, beta[ch] - mean[ch] * scale, residual, relu, y,
+                        plane * hw, plane * hw + hw);
+            }
+        };
+        return () -> {
+            for (int ch = 0; ch < c; ch++) {
+                float mu = sums[ch] / count;
+                float var = Math.max(sums[c + ch] / count - mu * mu, 0f);
+                mean[ch] = mu;
+                invStd[ch] = 1f / (float) Math.sqrt(var + eps);
+                float unbiased = m > 1 ? var * ((float) m / (float) (m - 1)) : var;
+                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mu;
+                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * unbiased;
+            }
+            pool.parallelFor(n * c, normalize);
+        };
+    }
+
+    /** This replica's gamma and beta gradients, and the same two sums packed for the replicas' average. */
+    private static Runnable batchNormGradientSums(Op.BatchNormGradientSums b, WorkerPool pool) {
+        int n = b.n(), c = b.c(), hw = b.hw();
+        float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
+        float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data(), sums = b.sums().data();
+        float[][] partial = new float[pool.parallelism()][2];
+        RangeTask reduce = (from, to, worker) -> {
+            float[] s = partial[worker];
+            for (int ch = from; ch < to; ch++) {
+                s[0] = 0;
+                s[1] = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    VectorPointwise.gradientSums(gradOut, null, x, mean[ch], base, base + hw, s);
+                }
+                gradBeta[ch] = s[0];
+                gradGamma[ch] = s[1] * invStd[ch];
+                sums[ch] = gradGamma[ch];
+                sums[c + ch] = gradBeta[ch];
+            }
+        };
+        return () -> pool.parallelFor(c, reduce);
+    }
+
+    /** The input gradient from the replicas' mean gradient sums, as BatchNormKernels.backwardInputFromSums. */
+    private static Runnable batchNormBackwardFromSums(Op.BatchNormBackwardFromSums b, WorkerPool pool) {
+        int c = b.c(), hw = b.hw(), planes = b.n() * c;
+        float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
+        float[] gamma = b.gamma().data(), sums = b.sums().data(), gradIn = b.gradIn().data();
+        float m = (float) b.n() * hw;
+        RangeTask input = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int ch = plane % c;
+                float a = gamma[ch] * invStd[ch];
+                float k = a / m;
+                float slope = -k * invStd[ch] * sums[ch];
+                float offset = -k * sums[c + ch];
+                VectorPointwise.batchNormInputGradient(gradOut, null, x, mean[ch], a, slope, offset, gradIn, plane * hw,
+                        plane * hw + hw);
+            }
+        };
+        return () -> pool.parallelFor(planes, input);
     }
 
     private static Runnable batchNormTrain(Op.BatchNormTrain b, Tensor residualTensor, boolean relu, Tensor out,

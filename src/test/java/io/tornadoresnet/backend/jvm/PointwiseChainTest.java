@@ -97,6 +97,80 @@ class PointwiseChainTest {
         }
     }
 
+    /**
+     * Synchronised batch norm's ops (sums, the replicas' mean, then normalise, + residual and ReLU as
+     * one chain; gradient sums, the mean, the input gradient), as the JVM backend schedules them,
+     * against their kernels. The replicas here hold the same sums, so their mean changes nothing.
+     */
+    @ParameterizedTest(name = "workers {0}")
+    @CsvSource({"1", "3"})
+    void synchronisedBatchNormMatchesTheKernels(int workers) {
+        Assumptions.assumeTrue(VectorApi.available(), "the routines run only with the Vector API");
+        Random random = new Random(5);
+        Tensor x = random("x", random, N, C, HW);
+        Tensor gamma = random("gamma", random, C);
+        Tensor beta = random("beta", random, C);
+        Tensor runningMean = random("running_mean", random, C);
+        Tensor runningVar = positive("running_var", random, C);
+        Tensor sums = new Tensor("sums", Shape.of(2, C));
+        Tensor mean = new Tensor("mean", Shape.of(C));
+        Tensor invStd = new Tensor("inv_std", Shape.of(C));
+        Tensor y = new Tensor("y", Shape.of(N, C, HW));
+        Tensor residual = random("residual", random, N, C, HW);
+        Tensor sum = new Tensor("sum", Shape.of(N, C, HW));
+        Tensor out = new Tensor("out", Shape.of(N, C, HW));
+        Tensor gradOut = random("grad_out", random, N, C, HW);
+        Tensor gradGamma = new Tensor("grad_gamma", Shape.of(C));
+        Tensor gradBeta = new Tensor("grad_beta", Shape.of(C));
+        Tensor gradSums = new Tensor("grad_sums", Shape.of(2, C));
+        Tensor gradIn = new Tensor("grad_in", Shape.of(N, C, HW));
+        io.tornadoresnet.plan.Replicas replicas = new io.tornadoresnet.plan.Replicas() {
+            @Override
+            public int count() {
+                return 2;
+            }
+
+            @Override
+            public void averageInPlace(float[] values) {
+            }
+        };
+        List<Op> ops = List.of(new Op.BatchNormSums(x, sums, N, C, HW), new Op.ReplicaMean(sums, replicas),
+                new Op.BatchNormFromSums(x, sums, gamma, beta, runningMean, runningVar, mean, invStd, y, N, C, HW, 2,
+                        BatchNorm2d.EPS, BatchNorm2d.MOMENTUM),
+                new Op.Add(y, residual, sum), new Op.Relu(sum, out),
+                new Op.BatchNormGradientSums(gradOut, x, mean, invStd, gradGamma, gradBeta, gradSums, N, C, HW),
+                new Op.ReplicaMean(gradSums, replicas),
+                new Op.BatchNormBackwardFromSums(gradOut, x, mean, invStd, gamma, gradSums, gradIn, N, C, HW));
+        List<Tensor> results = List.of(out, sums, mean, invStd, runningMean, runningVar, gradGamma, gradBeta, gradSums,
+                gradIn);
+        List<float[]> before = snapshot(results);
+        ops.forEach(PointwiseChainTest::runKernels);
+        List<float[]> expected = snapshot(results);
+        restore(results, before);
+
+        List<Fusion.Step> steps = Fusion.schedule(ops, true);
+        assertEquals(6, steps.size(), "normalise, add and ReLU in one chain: " + steps);
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            for (Fusion.Step step : steps) {
+                if (step instanceof Fusion.NormChain chain) {
+                    Pointwise.normChain(chain, pool).run();
+                    continue;
+                }
+                Op op = ((Fusion.Single) step).op();
+                Runnable routine = Pointwise.routine(op, pool);
+                if (op instanceof Op.ReplicaMean) {
+                    runKernels(op);
+                } else {
+                    assertTrue(routine != null, "a routine for " + op.getClass().getSimpleName());
+                    routine.run();
+                }
+            }
+        }
+        for (int i = 0; i < results.size(); i++) {
+            assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
+        }
+    }
+
     private static void runKernels(Op op) {
         for (KernelCall call : op.lower(Tensor::new)) {
             call.bind().run();

@@ -54,6 +54,18 @@ final class Tasks {
             case BN_BACKWARD_INPUT -> g.task(id, BatchNormKernels::backwardInput, c.floats(0), c.floats(1), c.floats(2),
                     c.floats(3), c.floats(4), c.floats(5), c.floats(6), c.floats(7), c.integer(8), c.integer(9),
                     c.integer(10));
+            case BN_CHANNEL_SUMS_AND_SQUARES -> g.task(id, BatchNormKernels::channelSumsAndSquares, c.floats(0),
+                    c.floats(1), c.integer(2), c.integer(3), c.integer(4));
+            case BN_FINISH_FROM_SUMS -> g.task(id, BatchNormKernels::finishFromSums, c.floats(0), c.floats(1),
+                    c.floats(2), c.floats(3), c.floats(4), c.integer(5), c.integer(6), c.integer(7), c.real(8),
+                    c.real(9));
+            case BN_PACK_GRADIENT_SUMS -> g.task(id, BatchNormKernels::packGradientSums, c.floats(0), c.floats(1),
+                    c.floats(2), c.integer(3));
+            case BN_BACKWARD_INPUT_FROM_SUMS -> g.task(id, BatchNormKernels::backwardInputFromSums, c.floats(0),
+                    c.floats(1), c.floats(2), c.floats(3), c.floats(4), c.floats(5), c.floats(6), c.integer(7),
+                    c.integer(8), c.integer(9));
+            case REPLICA_MEAN -> throw new IllegalArgumentException(
+                    "the tornado backend cannot run " + c + ": it averages over replicas on the host, mid-stage");
             case RELU_FORWARD -> g.task(id, ActivationKernels::reluForward, c.floats(0), c.floats(1), c.integer(2));
             case RELU_BACKWARD -> g.task(id, ActivationKernels::reluBackward, c.floats(0), c.floats(1), c.floats(2),
                     c.integer(3));

@@ -1,7 +1,9 @@
 package io.tornadoresnet.backend.tornado;
 
 import io.tornadoresnet.plan.Backend;
+import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.plan.Stage;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
@@ -78,6 +80,14 @@ public final class TornadoBackend implements Backend {
 
     @Override
     public TornadoExecutable compile(Plan plan) {
+        for (Stage stage : plan.stages()) {
+            for (Op op : stage.ops()) {
+                if (op instanceof Op.ReplicaMean) {
+                    throw new IllegalArgumentException("the tornado backend does not run synchronised batch norm "
+                            + "(sync_bn): its stages would have to leave the device at every batch norm");
+                }
+            }
+        }
         return new TornadoExecutable(plan, device, profile, "p" + PLANS.incrementAndGet(), tuning);
     }
 

@@ -11,6 +11,7 @@ import io.tornadoresnet.plan.Kernel;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
+import io.tornadoresnet.plan.Replicas;
 import io.tornadoresnet.plan.Stage;
 import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.tensor.Tensor;
@@ -26,8 +27,10 @@ import java.util.Set;
 /**
  * Every kernel, run as a one-task graph on the device ({@link OneTaskGraph}), against
  * {@link KernelCall#bind()} on the JVM, on the same random inputs. The calls come from real plans
- * (ResNet-20 on 3x8x8 images and a tiny bottleneck ResNet, training and inference, batch 2), so
- * shapes, strides and paddings are the ones the networks use; for each kernel up to two calls with
+ * (ResNet-20 on 3x8x8 images, also with batch norm synchronised over two replicas, and a tiny
+ * bottleneck ResNet; training and inference, batch 2), so
+ * shapes, strides and paddings are the ones the networks use (the host call between kernels,
+ * {@link Kernel#REPLICA_MEAN}, is no kernel and is left out); for each kernel up to two calls with
  * different scalar arguments are checked. Every buffer of the call is compared afterwards, inputs
  * included: floats by their {@link Errors#scaled scaled error}, ints exactly (a mismatch makes the
  * error infinite).
@@ -50,6 +53,9 @@ final class KernelChecks {
     List<Check> checks() {
         List<Check> checks = new ArrayList<>();
         for (Kernel kernel : Kernel.values()) {
+            if (kernel.onHost()) {
+                continue;
+            }
             checks.add(new Check("kernels/" + kernel, Tolerances.KERNEL, () -> measure(kernel)));
         }
         return checks;
@@ -90,7 +96,18 @@ final class KernelChecks {
         }
         ResNet resnet20 = ResNets.create("resnet20", Shape.of(3, 8, 8), 10);
         ResNet tiny = CheckNets.tinyBottleneck(10);
+        Replicas twoReplicas = new Replicas() {
+            @Override
+            public int count() {
+                return 2;
+            }
+
+            @Override
+            public void averageInPlace(float[] values) {
+            }
+        };
         List<Plan> plans = List.of(resnet20.compileTraining(2, Sgd.PAPER), resnet20.compileInference(2),
+                resnet20.compileTraining(2, Sgd.PAPER, twoReplicas),
                 tiny.compileTraining(2, new Sgd(0.9f, 1e-4f, true)), tiny.compileInference(2));
         Map<Kernel, Map<List<Object>, KernelCall>> distinct = new EnumMap<>(Kernel.class);
         for (Plan plan : plans) {
