@@ -142,19 +142,20 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
     /** A streaming loader: {@code settings().threads()} threads decode and augment into a few batches ahead. */
     @Override
     public DataLoader loader(int batchSize, BatchLoader.Options options) {
+        return loader(batchSize, 0, 1, options);
+    }
+
+    /**
+     * A streaming loader of one worker's rows of every global batch, decoding those alone (each
+     * worker's loader has {@code settings().threads()} threads). Its {@link DataLoader#skippedFiles()}
+     * counts the files of its own rows: the workers' counts add up to the whole batch's.
+     */
+    @Override
+    public DataLoader loader(int globalBatch, int shard, int shards, BatchLoader.Options options) {
         ImageTransform transform = options.augmentation().needsDecoding()
                 ? ImageTransform.training(shape, resize, options.augmentation())
                 : ImageTransform.centre(shape, resize);
-        return new StreamingLoader(this, batchSize, options, transform);
-    }
-
-    @Override
-    public DataLoader loader(int globalBatch, int shard, int shards, BatchLoader.Options options) {
-        if (shards != 1) {
-            throw new IllegalArgumentException("data-parallel workers do not yet read streaming image data sets: train "
-                    + this + " with one worker");
-        }
-        return loader(globalBatch, options);
+        return new StreamingLoader(this, globalBatch, shard, shards, options, transform);
     }
 
     /**
@@ -194,7 +195,7 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
     /** A loader of the statistics sample at the evaluation size, in order, without normalisation. */
     DataLoader statisticsLoader() {
         int[] sample = statisticsSample();
-        return new StreamingLoader(this, 64, BatchLoader.Options.evaluation(Normalization.none()),
+        return new StreamingLoader(this, 64, 0, 1, BatchLoader.Options.evaluation(Normalization.none()),
                 ImageTransform.centre(imageShape(), resize), sample.length,
                 (seed, epoch, shuffle, skip) -> indexStream(sample, skip));
     }

@@ -17,6 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * so batches come in order; each sample's augmentation is drawn from (seed, epoch, position), as in
  * {@link BatchLoader}, so the batches do not depend on thread timing.
  *
+ * <p>A data-parallel worker's loader serves its shard of every global batch, as the sharded
+ * {@link BatchLoader} does: of the positions of each batch, the rows {@code shard},
+ * {@code shard + shards}, ..., with the samples and augmentation that a loader of the whole batch
+ * gives those rows. It decodes only its own rows; the samples of the other workers are still taken
+ * from the epoch's stream (tar shards are read in order, whoever decodes a sample) and passed over.
+ *
  * <p>A file that cannot be decoded becomes a zero image labelled -1 (the loss leaves it out),
  * with one warning line naming it; with the data set's {@code strict} setting the batch fails
  * instead, and {@link #next()} throws.
@@ -27,6 +33,9 @@ public final class StreamingLoader implements DataLoader {
 
     private final StreamingImages source;
     private final int batchSize;
+    private final int shard;
+    private final int shards;
+    private final int rows;
     private final BatchLoader.Options options;
     private final ImageTransform transform;
     private final Shape shape;
@@ -58,7 +67,7 @@ public final class StreamingLoader implements DataLoader {
         StreamingImages.SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException;
     }
 
-    /** One batch of the ring: rows still being prepared, rows left out, and the first failure. */
+    /** One batch of the ring: positions still to read or prepare, rows left out, and the first failure. */
     private static final class Slot {
         final Batch batch;
         int index = -1;
@@ -72,20 +81,34 @@ public final class StreamingLoader implements DataLoader {
     }
 
     StreamingLoader(StreamingImages source, int batchSize, BatchLoader.Options options, ImageTransform transform) {
-        this(source, batchSize, options, transform, source.size(), source::open);
+        this(source, batchSize, 0, 1, options, transform, source.size(), source::open);
+    }
+
+    StreamingLoader(StreamingImages source, int globalBatch, int shard, int shards, BatchLoader.Options options,
+            ImageTransform transform) {
+        this(source, globalBatch, shard, shards, options, transform, source.size(), source::open);
     }
 
     /**
-     * @param batchSize images per batch; a batch holds {@code batchSize * transform.views()} rows
-     * @param samples   samples per epoch
+     * @param globalBatch positions of the epoch per batch, of which this loader serves
+     *                    {@code globalBatch / shards} images, each {@code transform.views()} rows
+     * @param shard       which of the batch's positions are this loader's: those equal to it modulo {@code shards}
+     * @param samples     samples per epoch
      */
-    StreamingLoader(StreamingImages source, int batchSize, BatchLoader.Options options, ImageTransform transform,
-            int samples, Order order) {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException("batch size must be positive, not " + batchSize);
+    StreamingLoader(StreamingImages source, int globalBatch, int shard, int shards, BatchLoader.Options options,
+            ImageTransform transform, int samples, Order order) {
+        if (globalBatch <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, not " + globalBatch);
+        }
+        if (shards <= 0 || shard < 0 || shard >= shards || globalBatch % shards != 0) {
+            throw new IllegalArgumentException("shard " + shard + " of " + shards + " does not split a batch of "
+                    + globalBatch + " into equal parts");
         }
         this.source = source;
-        this.batchSize = batchSize;
+        this.batchSize = globalBatch;
+        this.shard = shard;
+        this.shards = shards;
+        this.rows = globalBatch / shards;
         this.options = options;
         this.transform = transform;
         this.shape = transform.shape();
@@ -93,18 +116,18 @@ public final class StreamingLoader implements DataLoader {
         this.rowSize = shape.size();
         this.samples = samples;
         this.order = order;
-        this.batches = options.dropLast() ? samples / batchSize : (samples + batchSize - 1) / batchSize;
+        this.batches = options.dropLast() ? samples / globalBatch : (samples + globalBatch - 1) / globalBatch;
         if (batches == 0) {
             throw new IllegalArgumentException(source + " has no " + (options.dropLast() ? "full " : "") + "batch of "
-                    + batchSize);
+                    + globalBatch);
         }
         options.normalization().checkShape(shape);
         options.augmentation().checkShape(shape);
         int threads = source.settings().threads();
         // two batches ahead of the one in use, more when the threads outnumber a batch's images
-        this.slots = new Slot[Math.max(3, 2 + (2 * threads + batchSize - 1) / batchSize)];
+        this.slots = new Slot[Math.max(3, 2 + (2 * threads + rows - 1) / rows)];
         for (int k = 0; k < slots.length; k++) {
-            slots[k] = new Slot(batchSize * views, rowSize);
+            slots[k] = new Slot(rows * views, rowSize);
         }
         int id = LOADERS.incrementAndGet();
         this.workers = new Thread[threads];
@@ -115,6 +138,7 @@ public final class StreamingLoader implements DataLoader {
         }
     }
 
+    /** Positions per batch of the epoch (the global batch of a worker's loader). */
     @Override
     public int batchSize() {
         return batchSize;
@@ -192,8 +216,7 @@ public final class StreamingLoader implements DataLoader {
                 throw new IllegalStateException("preparing batch " + nextBatch + " of epoch " + failed + " of "
                         + source + " failed: " + slot.failure.getMessage(), slot.failure);
             }
-            int count = Math.min(batchSize, samples - nextBatch * batchSize);
-            slot.batch.set(count * views, nextBatch, slot.skipped * views);
+            slot.batch.set(countOf(nextBatch) * views, nextBatch, slot.skipped * views);
             nextBatch++;
             return slot.batch;
         } finally {
@@ -201,6 +224,7 @@ public final class StreamingLoader implements DataLoader {
         }
     }
 
+    /** Files of this loader's rows of the current epoch that were left out: a worker's own, not its fellows'. */
     @Override
     public int skippedFiles() {
         lock.lock();
@@ -270,48 +294,72 @@ public final class StreamingLoader implements DataLoader {
         }
     }
 
-    /** The next sample of the epoch once the ring has room for it; null when the loader is closed. */
+    /**
+     * The next sample of this loader's rows once the ring has room for it; null when the loader is
+     * closed. The samples of other shards on the way are read from the stream and passed over.
+     */
     private Claim claim() {
         lock.lock();
         try {
-            while (!closed && (stream == null || nextPosition == endPosition
-                    || nextPosition / batchSize >= held + slots.length)) {
-                changed.awaitUninterruptibly();
-            }
-            if (closed) {
-                return null;
-            }
-            int position = nextPosition++;
-            int b = position / batchSize;
-            Slot slot = slots[b % slots.length];
-            if (slot.index != b) {
-                startSlot(slot, b);
-            }
-            inFlight++;
-            StreamingImages.Sample sample;
-            long start = System.nanoTime();
-            try {
-                sample = stream.next();
-                times.lap(StageTimes.Stage.READ, start);
-                if (sample == null) {
-                    throw new DataFileException(Path.of(source.description()), "ended after " + position
-                            + " samples; it had " + samples + " when opened (changed since?)");
+            while (true) {
+                while (!closed && (stream == null || nextPosition == endPosition
+                        || nextPosition / batchSize >= held + slots.length)) {
+                    changed.awaitUninterruptibly();
                 }
-            } catch (IOException | RuntimeException e) {
-                sample = null;
-                slot.failure = slot.failure == null ? e : slot.failure;
+                if (closed) {
+                    return null;
+                }
+                int position = nextPosition++;
+                int b = position / batchSize;
+                int inBatch = position - b * batchSize;
+                Slot slot = slots[b % slots.length];
+                if (slot.index != b) {
+                    startSlot(slot, b);
+                }
+                StreamingImages.Sample sample = read(position, slot);
+                if (inBatch % shards == shard) {
+                    inFlight++;
+                    return new Claim(slot, inBatch / shards, Seeds.mix(augmentationKey, position), sample);
+                }
+                slot.remaining--;
+                changed.signalAll();
             }
-            return new Claim(slot, position - b * batchSize, Seeds.mix(augmentationKey, position), sample);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Readies the slot for batch {@code b}: all its rows to do, the rows past a last partial batch zeroed. */
+    /** The stream's next sample, at {@code position}; null, with the failure kept in the slot, when it fails. */
+    private StreamingImages.Sample read(int position, Slot slot) {
+        long start = System.nanoTime();
+        try {
+            StreamingImages.Sample sample = stream.next();
+            times.lap(StageTimes.Stage.READ, start);
+            if (sample == null) {
+                throw new DataFileException(Path.of(source.description()), "ended after " + position
+                        + " samples; it had " + samples + " when opened (changed since?)");
+            }
+            return sample;
+        } catch (IOException | RuntimeException e) {
+            slot.failure = slot.failure == null ? e : slot.failure;
+            return null;
+        }
+    }
+
+    /** This loader's samples in batch {@code b}: its rows of the batch's positions (fewer in a last partial batch). */
+    private int countOf(int b) {
+        int inBatch = Math.min(batchSize, samples - b * batchSize);
+        return Math.max(0, Math.min(rows, (inBatch - shard + shards - 1) / shards));
+    }
+
+    /**
+     * Readies the slot for batch {@code b}: all its positions to read (and this loader's to prepare),
+     * the rows past this loader's samples zeroed.
+     */
     private void startSlot(Slot slot, int b) {
-        int count = Math.min(batchSize, samples - b * batchSize);
+        int count = countOf(b);
         slot.index = b;
-        slot.remaining = count;
+        slot.remaining = Math.min(batchSize, samples - b * batchSize);
         slot.skipped = 0;
         slot.failure = null;
         Batch batch = slot.batch;

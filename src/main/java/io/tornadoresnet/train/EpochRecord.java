@@ -5,7 +5,8 @@ package io.tornadoresnet.train;
  *
  * @param skipped      batches whose loss was not finite and that were skipped ({@code skip_nonfinite})
  * @param skippedFiles training images of the epoch whose file could not be decoded and was left out
- *                     (streaming image data sets; counted from the start of the epoch in this process)
+ *                     (streaming image data sets; counted from the start of the epoch in this process, the
+ *                     files of all data-parallel workers together)
  */
 public record EpochRecord(int epoch, long step, double learningRate, double trainLoss, double trainError,
                           double testLoss, double testError, double imagesPerSecond, double seconds, int skipped,

@@ -352,23 +352,31 @@ public final class Trainer {
         }
     }
 
-    /** The test loss and accuracy; data-parallel workers each evaluate their share and add up. */
-    private Evaluator.Evaluation evaluate(Backend.Executable evaluator, Run run) throws IOException {
+    /** The test figures of an epoch and the training files it left out, of all workers together. */
+    private record EpochFigures(Evaluator.Evaluation test, int skippedFiles) {
+    }
+
+    /**
+     * The test loss and accuracy, and the training files left out this epoch; data-parallel workers
+     * each evaluate their share and add up, with the files their own loaders left out.
+     */
+    private EpochFigures evaluate(Backend.Executable evaluator, Run run, int skippedFiles) throws IOException {
         if (workers.size() == 1) {
-            return Evaluator.evaluate(evaluator, test, run.normalization());
+            return new EpochFigures(Evaluator.evaluate(evaluator, test, run.normalization()), skippedFiles);
         }
-        float[] sums = new float[3];
+        float[] sums = new float[4];
         if (run.testShard() != null) {
             Evaluator.Evaluation mine = Evaluator.evaluate(evaluator, run.testShard(), run.normalization());
             sums[0] = (float) (mine.loss() * mine.images());
             sums[1] = Math.round(mine.accuracy() * mine.images());
             sums[2] = mine.images();
         }
+        sums[3] = skippedFiles;
         workers.averageInPlace(sums, 0, sums.length);
         int n = workers.size();
         int images = Math.round(sums[2] * n);
-        return new Evaluator.Evaluation((double) sums[0] * n / Math.max(1, images),
-                Math.round(sums[1] * n) / (double) Math.max(1, images), images);
+        return new EpochFigures(new Evaluator.Evaluation((double) sums[0] * n / Math.max(1, images),
+                Math.round(sums[1] * n) / (double) Math.max(1, images), images), Math.round(sums[3] * n));
     }
 
     /**
@@ -404,7 +412,10 @@ public final class Trainer {
                 + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
     }
 
-    /** Evaluates the model after an epoch and closes the epoch in the state. */
+    /**
+     * Evaluates the model after an epoch and closes the epoch in the state; {@code skippedFiles} are
+     * this worker's, and the record holds all workers' together.
+     */
     private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
                                  Backend.Executable evaluator, CheckpointListener checkpoints, int skippedFiles)
             throws IOException {
@@ -416,10 +427,11 @@ public final class Trainer {
         }
         stepper.pullModelState();
         evaluator.pushModelState();
-        Evaluator.Evaluation evaluation = evaluate(evaluator, run);
+        EpochFigures figures = evaluate(evaluator, run, skippedFiles);
+        Evaluator.Evaluation evaluation = figures.test();
         EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
                 p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
-                p.images() / p.seconds(), p.seconds(), p.skipped(), skippedFiles);
+                p.images() / p.seconds(), p.seconds(), p.skipped(), figures.skippedFiles());
         state.endEpoch();
         return record;
     }

@@ -102,4 +102,45 @@ class ImagePipelineTest {
             assertEquals(a.get(key), b.get(key), key);
         }
     }
+
+    @Test
+    void twoWorkersOnStreamedImagesAgreeWithTwoGhostBatchesAndResumeExactly() throws IOException {
+        Path task = task();
+        Path parallel = dir.resolve("parallel");
+        Path ghost = dir.resolve("ghost");
+        MainTest.Run workers = MainTest.run("train", "--task", task.toString(), "--epochs", "2", "--workers", "2",
+                "--threads", "2", "--out", parallel.toString(), "--json");
+        assertEquals(0, workers.status(), workers.err());
+        assertTrue(workers.json().contains("\"workers\":2"), workers.json());
+        assertTrue(workers.json().contains("\"replicas_identical\":true"), workers.json());
+        MainTest.Run single = MainTest.run("train", "--task", task.toString(), "--epochs", "2", "--ghost-batch", "2",
+                "--threads", "1", "--out", ghost.toString());
+        assertEquals(0, single.status(), single.err());
+        var a = io.tornadoresnet.io.SafeTensors.read(ghost.resolve("last.safetensors")).tensors();
+        var b = io.tornadoresnet.io.SafeTensors.read(parallel.resolve("last.safetensors")).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String key : a.keySet()) {
+            assertEquals(a.get(key), b.get(key), key);
+        }
+        List<String> expected = Files.readAllLines(ghost.resolve("metrics.csv"));
+        List<String> actual = Files.readAllLines(parallel.resolve("metrics.csv"));
+        assertEquals(3, actual.size(), actual.toString());
+        for (int line = 1; line < 3; line++) {
+            String[] e = expected.get(line).split(",");
+            String[] p = actual.get(line).split(",");
+            assertEquals(e[e.length - 1], p[p.length - 1], "skipped files of all workers, epoch " + line);
+        }
+        assertTrue(expected.stream().skip(1).anyMatch(l -> l.endsWith(",1")), "the text file left out: " + expected);
+
+        Path resumed = dir.resolve("resumed");
+        assertEquals(0, MainTest.run("train", "--task", task.toString(), "--epochs", "1", "--workers", "2",
+                "--threads", "2", "--out", resumed.toString()).status());
+        MainTest.Run second = MainTest.run("train", "--task", task.toString(), "--epochs", "2", "--workers", "2",
+                "--threads", "2", "--resume", resumed.resolve("last.safetensors").toString());
+        assertEquals(0, second.status(), second.err());
+        var c = io.tornadoresnet.io.SafeTensors.read(resumed.resolve("last.safetensors")).tensors();
+        for (String key : b.keySet()) {
+            assertEquals(b.get(key), c.get(key), "resumed: " + key);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -282,11 +283,12 @@ class StreamingImagesTest {
         assertTrue(e.getMessage().contains("class 'dog' of v1.png is not among the 3 classes"), e.getMessage());
     }
 
-    /** The folder's 24 images in three shards of eight, in listing order, with labels. */
+    /** The folder's images in three shards (of eight for 24 images), in listing order, with labels. */
     private Path shards(ImageFiles images) throws IOException {
+        int perShard = (images.size() + 2) / 3;
         for (int s = 0; s < 3; s++) {
             Map<String, byte[]> members = new LinkedHashMap<>();
-            for (int i = 8 * s; i < 8 * s + 8; i++) {
+            for (int i = perShard * s; i < Math.min(images.size(), perShard * (s + 1)); i++) {
                 String name = images.name(i).getFileName().toString();
                 String key = String.format("sample%04d", i);
                 members.put(key + name.substring(name.indexOf('.')), Files.readAllBytes(images.name(i)));
@@ -420,5 +422,120 @@ class StreamingImagesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> memory.loader(4, paperTraining(1)));
         assertTrue(e.getMessage().contains("needs an image folder or tar shards"), e.getMessage());
+    }
+
+    /**
+     * Every worker's loader serves, batch by batch, the rows shard, shard + shards, ... of the whole
+     * batch, bit for bit, with epoch 0 read from its start and epoch 1 resumed at its second batch;
+     * the workers' left-out rows are those of the whole batch, their skipped files add up to the
+     * whole loader's, and together they decode the bytes it decodes, no more.
+     *
+     * @return the files the whole loader left out in epoch 0
+     */
+    private static int assertWorkersServeTheRowsOfTheWholeBatch(StreamingImages data, int globalBatch, int shards,
+            BatchLoader.Options options) {
+        int size = SHAPE.size();
+        int rows = globalBatch / shards;
+        int skippedInFirstEpoch = 0;
+        StreamingLoader whole = (StreamingLoader) data.loader(globalBatch, options);
+        StreamingLoader[] parts = new StreamingLoader[shards];
+        try {
+            for (int s = 0; s < shards; s++) {
+                parts[s] = (StreamingLoader) data.loader(globalBatch, s, shards, options);
+                assertEquals(whole.batchesPerEpoch(), parts[s].batchesPerEpoch());
+            }
+            for (int epoch = 0; epoch < 2; epoch++) {
+                whole.startEpoch(epoch, epoch);
+                for (StreamingLoader part : parts) {
+                    part.startEpoch(epoch, epoch);
+                }
+                int[] leftOut = new int[shards];
+                for (Batch w; (w = whole.next()) != null; ) {
+                    for (int s = 0; s < shards; s++) {
+                        String where = "epoch " + epoch + ", batch " + w.index() + ", shard " + s + " of " + shards;
+                        Batch b = parts[s].next();
+                        assertEquals(rows, b.labels().length, where);
+                        assertEquals(w.index(), b.index(), where);
+                        assertEquals(Math.max(0, (w.count() - s + shards - 1) / shards), b.count(), where);
+                        int minus = 0;
+                        for (int r = 0; r < rows; r++) {
+                            int row = s + shards * r;
+                            boolean real = r < b.count();
+                            assertEquals(real ? w.indices()[row] : -1, b.indices()[r], where + ", row " + r);
+                            assertEquals(real ? w.labels()[row] : 0, b.labels()[r], where + ", row " + r);
+                            float[] expected = real ? Arrays.copyOfRange(w.images(), row * size, (row + 1) * size)
+                                    : new float[size];
+                            assertArrayEquals(expected, Arrays.copyOfRange(b.images(), r * size, (r + 1) * size),
+                                    where + ", row " + r);
+                            minus += real && b.labels()[r] == -1 ? 1 : 0;
+                        }
+                        assertEquals(minus, b.skipped(), where);
+                        leftOut[s] += minus;
+                    }
+                }
+                int sum = 0;
+                for (int s = 0; s < shards; s++) {
+                    assertNull(parts[s].next());
+                    assertEquals(leftOut[s], parts[s].skippedFiles(), "shard " + s + " of " + shards);
+                    sum += parts[s].skippedFiles();
+                }
+                assertEquals(whole.skippedFiles(), sum, "epoch " + epoch);
+                if (epoch == 0) {
+                    skippedInFirstEpoch = sum;
+                }
+            }
+            long decoded = 0;
+            for (StreamingLoader part : parts) {
+                decoded += part.times().bytes();
+            }
+            assertEquals(whole.times().bytes(), decoded, "each sample decoded by one worker");
+        } finally {
+            whole.close();
+            for (StreamingLoader part : parts) {
+                if (part != null) {
+                    part.close();
+                }
+            }
+        }
+        return skippedInFirstEpoch;
+    }
+
+    @Test
+    void dataParallelWorkersShareTheBatchesOfAFolderRowForRow() throws IOException {
+        ImageFiles images = ImageFiles.open(brokenFolder(), null, SHAPE, RESIZE, settings(2));
+        assertEquals(28, images.size());
+        BatchLoader.Options evaluation = BatchLoader.Options.evaluation(Normalization.none());
+        for (int shards : new int[] {2, 3}) {
+            assertWorkersServeTheRowsOfTheWholeBatch(images, 6, shards, paperTraining(5));
+            assertEquals(4, assertWorkersServeTheRowsOfTheWholeBatch(images, 6, shards, evaluation),
+                    "every broken file in a worker's rows");
+        }
+        assertEquals(4, assertWorkersServeTheRowsOfTheWholeBatch(images, 9, 3, evaluation),
+                "a last batch of one sample: two workers without a row in it");
+    }
+
+    @Test
+    void dataParallelWorkersShareTheBatchesOfTarShardsRowForRow() throws IOException {
+        ImageFiles images = ImageFiles.open(brokenFolder(), null, SHAPE, RESIZE, settings(1));
+        TarShards tar = TarShards.open(shards(images), SHAPE, RESIZE, settings(2));
+        assertEquals(28, tar.size());
+        BatchLoader.Options evaluation = BatchLoader.Options.evaluation(Normalization.none());
+        for (int shards : new int[] {2, 3}) {
+            assertWorkersServeTheRowsOfTheWholeBatch(tar, 6, shards, paperTraining(5));
+            assertEquals(4, assertWorkersServeTheRowsOfTheWholeBatch(tar, 6, shards, evaluation),
+                    "every broken member in a worker's rows");
+        }
+        assertEquals(4, assertWorkersServeTheRowsOfTheWholeBatch(tar, 9, 3, evaluation),
+                "a last batch of one sample: two workers without a row in it");
+    }
+
+    @Test
+    void aWorkerShareThatDoesNotSplitTheBatchIsRefused() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(1));
+        BatchLoader.Options options = paperTraining(1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> images.loader(10, 0, 3, options));
+        assertEquals("shard 0 of 3 does not split a batch of 10 into equal parts", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> images.loader(12, 3, 3, options));
     }
 }
