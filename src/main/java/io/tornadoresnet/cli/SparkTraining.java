@@ -10,6 +10,7 @@ import io.tornadoresnet.train.Trainer;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
+import org.apache.spark.SparkException;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * train --spark: the driver's side and the workers' side of a run whose workers are the tasks of
@@ -92,7 +94,15 @@ final class SparkTraining implements AutoCloseable {
                 resume == null ? "" : resume.toAbsolutePath().toString(),
                 fingerprint(absoluteDir.resolve(Trainer.CHECKPOINT)));
         log.printf("Spark %s (master %s): %d workers in one barrier stage%n", spark.version(), spark.master(), workers);
-        List<Report> reports = SparkWorkers.run(spark, workers, worker, argv, RING_TIMEOUT);
+        List<Report> reports;
+        try {
+            reports = SparkWorkers.run(spark, workers, worker, argv, RING_TIMEOUT);
+        } catch (Exception e) {
+            if (e instanceof SparkException) {
+                throw new IOException(stageFailure(e.getMessage()), e);
+            }
+            throw e;
+        }
         Report first = reports.get(0);
         if (first.stageAttempt() > 0) {
             log.printf("stage attempt %d resumed from %s%n", first.stageAttempt(), first.resumedFrom().isEmpty()
@@ -105,6 +115,22 @@ final class SparkTraining implements AutoCloseable {
     @Override
     public void close() {
         spark.stop();
+    }
+
+    /**
+     * One line from the message of a stage that failed for good: the tasks' last exception, which Spark
+     * puts, with its stack, below its own summary.
+     */
+    static String stageFailure(String message) {
+        List<String> lines = message.lines().map(String::strip).collect(Collectors.toList());
+        String cause = lines.stream().skip(1).filter(line -> line.matches("[\\w.$]+(Exception|Error): .*"))
+                .findFirst().orElse(null);
+        if (cause == null) {
+            int colon = lines.get(0).lastIndexOf("): ");
+            cause = colon < 0 ? lines.get(0) : lines.get(0).substring(colon + 3);
+        }
+        return "Spark gave up on the workers' stage, last failure: "
+                + cause.replaceFirst("^[\\w$]+\\.([\\w$]+\\.)*", "");
     }
 
     /**
@@ -180,7 +206,7 @@ final class SparkTraining implements AutoCloseable {
                         + (from == null ? "starting afresh" : "resuming from " + from + " at step " + resumedStep));
             }
             TrainCommand.WorkerRun run = command.trainWorker(Recipe.parse(taskName, taskText), model, Path.of(dir),
-                    from, collectiveHook.apply(collective), log);
+                    from, collectiveHook.apply(collective), context.cpus(), log);
             return Report.of(context.stageAttemptNumber(), from, resumedStep, run.result(), collective.size(),
                     weightsHash(run.replica().stateDict()));
         }

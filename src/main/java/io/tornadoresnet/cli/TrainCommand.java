@@ -140,8 +140,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--spark", paramLabel = "MASTER", arity = "0..1", fallbackValue = SparkTraining.SUBMIT,
             description = "Run the --workers as the tasks of one Apache Spark barrier stage on MASTER (local[N], "
                     + "spark://HOST:PORT, yarn, ...), averaging through a ring over TCP; rank 0 writes --out, which "
-                    + "every executor must reach. Without a value (or '" + SparkTraining.SUBMIT + "'): spark-submit's "
-                    + "master. A retried stage resumes from the run's last checkpoint.")
+                    + "every executor must reach; each worker runs --threads threads (default: spark.task.cpus). Without a "
+                    + "value (or '" + SparkTraining.SUBMIT + "'): spark-submit's master. A retried stage resumes from "
+                    + "the run's last checkpoint.")
     private String spark;
 
     @Option(names = "--devices", paramLabel = "D:N,...", description = "With --backend tornado and --workers: "
@@ -252,17 +253,18 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * One worker's part of a run whose workers each parsed the driver's command line (the tasks of a
-     * Spark stage): the recipe, data, model and backend as {@link #call()} makes them for --workers.
+     * Spark stage): the recipe, data, model and backend as {@link #call()} makes them for --workers,
+     * except that --threads (by default {@code taskCpus}) are this worker's own.
      *
      * @param task the task's recipe, before this command line's options
      * @param dir  the run's folder, written by rank 0
      */
-    WorkerRun trainWorker(Recipe task, String model, Path dir, Path resume, Collective collective, PrintStream log)
-            throws IOException {
+    WorkerRun trainWorker(Recipe task, String model, Path dir, Path resume, Collective collective, int taskCpus,
+                          PrintStream log) throws IOException {
         Recipe recipe = recipe(task);
         Dataset[] sets = data(recipe);
         ResNet replica = network(model, sets, recipe);
-        try (Backend backend = backendOptions.openWorker(recipe.backend(), collective.rank(), collective.size(),
+        try (Backend backend = backendOptions.openTaskWorker(recipe.backend(), collective.rank(), taskCpus,
                 deviceList())) {
             Trainer.Result result = DataParallel.trainWorker(recipe.with("model", replica.name()), replica, backend,
                     sets[0], sets[1], collective, dir, resume, log,

@@ -32,10 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SparkTrainCommandTest {
     private static final Path ROOT = Path.of("").toAbsolutePath();
-    /** 2 epochs of 8 steps of ResNet-8 on 8x8 images, a checkpoint every 3 steps. */
+    /**
+     * 2 epochs of 8 steps of ResNet-8 on 8x8 images, a checkpoint every 3 steps; each worker has one
+     * thread (on Spark, spark.task.cpus).
+     */
     private static final List<String> TRAIN = List.of("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8",
-            "--epochs", "2", "--batch", "64", "--limit-train", "512", "--limit-test", "128", "--threads", "2",
-            "--seed", "3", "--checkpoint-every", "3", "--workers", "2", "--json");
+            "--epochs", "2", "--batch", "64", "--limit-train", "512", "--limit-test", "128", "--seed", "3",
+            "--checkpoint-every", "3", "--workers", "2", "--json");
 
     @TempDir
     static Path shared;
@@ -44,7 +47,7 @@ class SparkTrainCommandTest {
     @BeforeAll
     static void trainTwoWorkersInOneProcess() {
         System.setProperty("spark.ui.enabled", "false");
-        MainTest.Run r = train(shared.resolve("threads"));
+        MainTest.Run r = train(shared.resolve("threads"), "--threads", "2");
         assertEquals(0, r.status(), r.err());
         reference = shared.resolve("threads").resolve(Trainer.CHECKPOINT);
     }
@@ -106,6 +109,22 @@ class SparkTrainCommandTest {
         MainTest.Run r = train(dir.resolve("none"), "--spark");
         assertEquals(2, r.status(), r.err());
         assertTrue(r.err().contains("--spark without a master takes spark-submit's, and there is none"), r.err());
+    }
+
+    @Test
+    void aStageThatFailedForGoodIsReportedInOneLine() {
+        String message = "Job aborted due to stage failure: ShuffleMapStage 0 (repartition at SparkWorkers.java:63) "
+                + "has failed the maximum allowable number of times: 4. Most recent failure reason: Stage failed "
+                + "because barrier task ShuffleMapTask(0, 1) finished unsuccessfully.\n"
+                + "java.lang.IllegalArgumentException: batch 64 is larger than the training set (32 images)\n"
+                + "\tat io.tornadoresnet.train.Trainer.prepare(Trainer.java:260)\n"
+                + "Caused by: java.io.IOException: not this one\n";
+        assertEquals("Spark gave up on the workers' stage, last failure: IllegalArgumentException: batch 64 is larger "
+                + "than the training set (32 images)", SparkTraining.stageFailure(message));
+        assertEquals("Spark gave up on the workers' stage, last failure: Stage failed because barrier task "
+                + "ShuffleMapTask(0, 1) finished unsuccessfully.", SparkTraining.stageFailure("Job aborted due to stage "
+                + "failure: Lost task 0.0 (TID 3) (10.0.0.2 executor 1): Stage failed because barrier task "
+                + "ShuffleMapTask(0, 1) finished unsuccessfully."));
     }
 
     /** The jar's default classpath has no Spark: train runs there, and --spark says what is missing. */
