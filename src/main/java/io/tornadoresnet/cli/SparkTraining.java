@@ -12,6 +12,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.SparkException;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -89,6 +90,11 @@ final class SparkTraining implements AutoCloseable {
      */
     Trainer.Result train(int workers, String[] argv, Recipe task, String model, Path dir, Path resume)
             throws IOException {
+        if (spark.isLocal() && spark.defaultParallelism() < workers) {
+            // a barrier stage waits for all its slots: Spark would retry for minutes before it gives up
+            throw new IllegalArgumentException("--spark " + spark.master() + " runs " + spark.defaultParallelism()
+                    + " task(s) at once, fewer than --workers " + workers + ": give local[" + workers + "]");
+        }
         Path absoluteDir = dir.toAbsolutePath();
         Worker worker = new Worker(task.name(), task.text(), model, absoluteDir.toString(),
                 resume == null ? "" : resume.toAbsolutePath().toString(),
@@ -108,7 +114,8 @@ final class SparkTraining implements AutoCloseable {
             log.printf("stage attempt %d resumed from %s%n", first.stageAttempt(), first.resumedFrom().isEmpty()
                     ? "the start" : first.resumedFrom() + " at step " + first.resumedStep());
         }
-        boolean identical = reports.stream().allMatch(r -> r.replicasIdentical() && r.weightsHash() == first.weightsHash());
+        boolean identical = reports.stream()
+                .allMatch(r -> r.replicasIdentical() && r.weightsHash() == first.weightsHash());
         return first.result(identical);
     }
 
@@ -191,8 +198,17 @@ final class SparkTraining implements AutoCloseable {
 
         @Override
         public Report run(Collective collective, String[] argv) throws IOException {
-            BarrierTaskContext context = BarrierTaskContext.get();
+            try {
+                return train(collective, argv);
+            } catch (ParameterException e) {
+                // Spark sends a task's exception to the driver; picocli's holds the unserializable command line
+                throw new IllegalArgumentException(e.getMessage());
+            }
+        }
+
+        private Report train(Collective collective, String[] argv) throws IOException {
             TrainCommand command = Main.parseTrain(argv);
+            BarrierTaskContext context = BarrierTaskContext.get();
             String[] decided = context.allGather(collective.rank() == 0 ? startingPoint() : "")[0].split("\n", 2);
             Path from = decided[0].isEmpty() ? null : Path.of(decided[0]);
             if (from != null && !fingerprint(from).equals(decided[1])) {

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -125,6 +128,26 @@ class SparkTrainCommandTest {
                 + "ShuffleMapTask(0, 1) finished unsuccessfully.", SparkTraining.stageFailure("Job aborted due to stage "
                 + "failure: Lost task 0.0 (TID 3) (10.0.0.2 executor 1): Stage failed because barrier task "
                 + "ShuffleMapTask(0, 1) finished unsuccessfully."));
+    }
+
+    @Test
+    void aLocalMasterWithFewerSlotsThanWorkersIsRefused(@TempDir Path dir) {
+        MainTest.Run r = train(dir.resolve("few"), "--spark", "local[1]");
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().contains("--spark local[1] runs 1 task(s) at once, fewer than --workers 2: give local[2]"),
+                r.err());
+    }
+
+    /** Spark sends a task's exception to the driver, so a worker's usage error must serialize. */
+    @Test
+    void aWorkersUsageErrorReachesTheDriverAsAPlainException() throws IOException {
+        SparkTraining.Worker worker = new SparkTraining.Worker("task", "", "resnet8", "/tmp", "", "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> worker.run(null, new String[] {"train", "--no-such-option"}));
+        assertTrue(e.getMessage().contains("--no-such-option"), e.getMessage());
+        try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+            out.writeObject(e);
+        }
     }
 
     /** The jar's default classpath has no Spark: train runs there, and --spark says what is missing. */
