@@ -92,6 +92,17 @@ final class BackendOptions {
         return tornado(TORNADO_CLASS, Backend.class, devices == null ? device : devices.get(rank % devices.size()));
     }
 
+    /**
+     * The backend of a worker that has a machine's share to itself (a Spark task): on the jvm backend
+     * --threads threads, by default {@code taskCpus}; on tornado as {@link #openWorker}.
+     */
+    Backend openTaskWorker(String name, int rank, int taskCpus, List<String> devices) {
+        if (name.equals("jvm")) {
+            return new JvmBackend(threads == null ? taskCpus : threads());
+        }
+        return openWorker(name, rank, 1, devices);
+    }
+
     /** The conformance checks of a backend: the host checks for jvm, the device checks for tornado. */
     CheckSuite checks(String name) {
         check(name);

@@ -70,6 +70,18 @@ public final class Main implements Callable<Integer> {
         return cl.execute(argv);
     }
 
+    /**
+     * The train command of {@code argv}, parsed but not run: a Spark task rebuilds its part of the run
+     * from the driver's command line with it. It prints to this process's standard streams.
+     */
+    static TrainCommand parseTrain(String[] argv) {
+        CommandLine.ParseResult parsed = new CommandLine(new Main(System.out, System.err)).parseArgs(argv);
+        if (!parsed.hasSubcommand() || !(parsed.subcommand().commandSpec().userObject() instanceof TrainCommand train)) {
+            throw new IllegalArgumentException("not a train command line: " + String.join(" ", argv));
+        }
+        return train;
+    }
+
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "give a command: "

@@ -5,6 +5,8 @@ import io.tornadoresnet.data.Datasets;
 import io.tornadoresnet.data.Splits;
 import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.data.SyntheticData;
+import io.tornadoresnet.distributed.Collective;
+import io.tornadoresnet.distributed.DataParallel;
 import io.tornadoresnet.distributed.LocalWorkers;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
@@ -150,6 +152,14 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: 1).")
     private Integer workers;
 
+    @Option(names = "--spark", paramLabel = "MASTER", arity = "0..1", fallbackValue = SparkTraining.SUBMIT,
+            description = "Run the --workers as the tasks of one Apache Spark barrier stage on MASTER (local[N], "
+                    + "spark://HOST:PORT, yarn, ...), averaging through a ring over TCP; rank 0 writes --out, which "
+                    + "every executor must reach; each worker runs --threads threads (default: spark.task.cpus). Without a "
+                    + "value (or '" + SparkTraining.SUBMIT + "'): spark-submit's master. A retried stage resumes from "
+                    + "the run's last checkpoint.")
+    private String spark;
+
     @Option(names = "--devices", paramLabel = "D:N,...", description = "With --backend tornado and --workers: "
             + "worker r runs on the r-th device of the list (cycling when shorter). Default: --device for all.")
     private String devices;
@@ -170,7 +180,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Recipe recipe = recipe(Recipe.load(Home.resolve(task)));
+        Recipe taskRecipe = Recipe.load(Home.resolve(task));
+        Recipe recipe = recipe(taskRecipe);
         List<String> models = recipe.models();
         if (resume != null && models.size() > 1) {
             throw Usage.error(spec, "--resume continues one model's run; this task trains " + models
@@ -182,7 +193,6 @@ final class TrainCommand implements Callable<Integer> {
         }
         backendOptions.check(recipe.backend());
         int replicas = workers == null ? 1 : Usage.range(spec, "--workers", workers, 1, MAX_WORKERS);
-        List<String> deviceList = devices == null ? null : List.of(devices.trim().split("\\s*,\\s*"));
         int parts = replicas * Math.max(recipe.accumulate(), recipe.ghostBatch());
         if (recipe.batch() % parts != 0) {
             throw Usage.error(spec, "--workers " + replicas + ": batch " + recipe.batch() + " does not split into "
@@ -200,25 +210,33 @@ final class TrainCommand implements Callable<Integer> {
         OutputFolder.checkWritable(out != null ? "--out" : "the run folder", runDir);
         PrintStream stdout = main.out;
         String backendName = recipe.backend();
-        try (Backend backend = replicas == 1 ? backendOptions.open(backendName) : null;
-             StopSignal stop = StopSignal.onInterrupt(main.err)) {
-            StreamingImages.Settings images = recipe.imageSettings()
-                    .withWarnings(line -> main.err.println("warning: " + line));
-            Dataset[] sets = recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe)
-                    : realData(recipe, images);
+        boolean local = spark == null;
+        if (!local) {
+            requireSpark();
+        }
+        // Spark's workers load the data themselves; on Spark, Ctrl-C ends the driver and with it the stage
+        try (Backend backend = replicas == 1 && local ? backendOptions.open(backendName) : null;
+             StopSignal stop = local ? StopSignal.onInterrupt(main.err) : StopSignal.manual();
+             SparkTraining cluster = local ? null : SparkTraining.start(spec, spark, recipe.name(), main.err)) {
+            Dataset[] sets = local ? data(recipe, main.err) : null;
             List<Trainer.Result> results = new ArrayList<>();
             for (String name : models) {
-                ResNet network = ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());
-                Path dir = models.size() == 1 ? runDir : runDir.resolve(network.name());
-                Recipe modelRecipe = recipe.with("model", network.name());
+                Path dir = models.size() == 1 ? runDir : runDir.resolve(name);
                 try {
+                    if (!local) {
+                        String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(String[]::new);
+                        results.add(cluster.train(replicas, argv, taskRecipe, name, dir, resume));
+                        continue;
+                    }
+                    ResNet network = network(name, sets, recipe);
+                    Recipe modelRecipe = recipe.with("model", network.name());
                     if (replicas == 1) {
                         results.add(new Trainer(modelRecipe, network, backend, sets[0], sets[1], dir, main.err,
                                 ProgressBar.redrawsOnStderr()).run(resume, stop));
                     } else {
                         results.add(LocalWorkers.train(replicas, modelRecipe,
-                                () -> ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut()),
-                                rank -> backendOptions.openWorker(backendName, rank, replicas, deviceList),
+                                () -> network(name, sets, recipe),
+                                rank -> backendOptions.openWorker(backendName, rank, replicas, deviceList()),
                                 sets[0], sets[1], dir, resume, main.err, ProgressBar.redrawsOnStderr(), stop));
                     }
                 } catch (Trainer.StoppedException e) {
@@ -246,6 +264,56 @@ final class TrainCommand implements Callable<Integer> {
             json.print(stdout, results(recipe, backendName, runDir, results));
         }
         return 0;
+    }
+
+    /** What one worker of a run whose workers each parse this command line hands back. */
+    record WorkerRun(Trainer.Result result, ResNet replica) {
+    }
+
+    /**
+     * One worker's part of a run whose workers each parsed the driver's command line (the tasks of a
+     * Spark stage): the recipe, data, model and backend as {@link #call()} makes them for --workers,
+     * except that --threads (by default {@code taskCpus}) are this worker's own.
+     *
+     * @param task the task's recipe, before this command line's options
+     * @param dir  the run's folder, written by rank 0
+     */
+    WorkerRun trainWorker(Recipe task, String model, Path dir, Path resume, Collective collective, int taskCpus,
+                          PrintStream log) throws IOException {
+        Recipe recipe = recipe(task);
+        Dataset[] sets = data(recipe, log);
+        ResNet replica = network(model, sets, recipe);
+        try (Backend backend = backendOptions.openTaskWorker(recipe.backend(), collective.rank(), taskCpus,
+                deviceList())) {
+            Trainer.Result result = DataParallel.trainWorker(recipe.with("model", replica.name()), replica, backend,
+                    sets[0], sets[1], collective, dir, resume, log,
+                    collective.rank() == 0 && ProgressBar.redrawsOnStderr(), StopSignal.manual());
+            return new WorkerRun(result, replica);
+        }
+    }
+
+    private static ResNet network(String name, Dataset[] sets, Recipe recipe) {
+        return ResNets.create(name, sets[0].imageShape(), sets[0].numClasses(), recipe.shortcut());
+    }
+
+    /** Spark is a provided dependency: scripts/resnet --spark and spark-submit put it on the classpath. */
+    private static void requireSpark() {
+        try {
+            Class.forName("org.apache.spark.SparkContext", false, TrainCommand.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("--spark needs Apache Spark's jars on the classpath: run through "
+                    + "scripts/resnet, which adds them, or spark-submit");
+        }
+    }
+
+    private List<String> deviceList() {
+        return devices == null ? null : List.of(devices.trim().split("\\s*,\\s*"));
+    }
+
+    private static Dataset[] data(Recipe recipe, PrintStream warnings) throws IOException {
+        StreamingImages.Settings images = recipe.imageSettings()
+                .withWarnings(line -> warnings.println("warning: " + line));
+        return recipe.dataset().equals(Recipe.SYNTHETIC) ? syntheticData(recipe) : realData(recipe, images);
     }
 
     /** The task, then --set, then the options that name a recipe key: each checked before any work. */
