@@ -21,7 +21,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** Images and tar shards made in the tests: every format the streaming data sets read, and broken ones. */
-final class ImageFixtures {
+public final class ImageFixtures {
 
     private ImageFixtures() {
     }
@@ -138,7 +138,7 @@ final class ImageFixtures {
     }
 
     /** Writes a tar file of the members in order (ustar headers, 512-byte blocks, two zero blocks at the end). */
-    static Path tar(Path file, Map<String, byte[]> members) throws IOException {
+    public static Path tar(Path file, Map<String, byte[]> members) throws IOException {
         Files.createDirectories(file.getParent());
         try (OutputStream out = Files.newOutputStream(file)) {
             for (Map.Entry<String, byte[]> member : members.entrySet()) {
