@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -227,7 +226,7 @@ final class SparkTraining implements AutoCloseable {
             TrainCommand.WorkerRun run = command.trainWorker(Recipe.parse(taskName, taskText), model, Path.of(dir),
                     from, collectiveHook.apply(collective), context.cpus(), log);
             return Report.of(context.stageAttemptNumber(), from, resumedStep, run.result(), collective.size(),
-                    weightsHash(run.replica().stateDict()));
+                    Tensor.bitsHash(run.replica().stateDict().values()));
         }
 
         /**
@@ -242,16 +241,5 @@ final class SparkTraining implements AutoCloseable {
                     : resume.isEmpty() ? null : Path.of(resume);
             return from == null ? "\n" : from + "\n" + fingerprint(from);
         }
-    }
-
-    /** FNV-1a over the raw bits of a replica's weights and running statistics. */
-    static long weightsHash(Map<String, Tensor> state) {
-        long h = 0xcbf29ce484222325L;
-        for (Tensor t : state.values()) {
-            for (float v : t.data()) {
-                h = (h ^ Float.floatToRawIntBits(v)) * 0x100000001b3L;
-            }
-        }
-        return h;
     }
 }

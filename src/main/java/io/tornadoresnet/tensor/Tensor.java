@@ -71,4 +71,15 @@ public final class Tensor {
     public String toString() {
         return name + "[" + shape + "]";
     }
+
+    /** A 64-bit hash of the tensors' bits (FNV-1a over each float's raw bits), to tell replicas apart. */
+    public static long bitsHash(Iterable<Tensor> tensors) {
+        long h = 0xcbf29ce484222325L;
+        for (Tensor t : tensors) {
+            for (float v : t.data()) {
+                h = (h ^ Float.floatToRawIntBits(v)) * 0x100000001b3L;
+            }
+        }
+        return h;
+    }
 }

@@ -232,7 +232,7 @@ final class GradientExchange {
             return true;
         }
         stepper.pullModelState();
-        long hash = hash(replicated);
+        long hash = Tensor.bitsHash(replicated);
         float[] slots = new float[4 * n];
         for (int p = 0; p < 4; p++) {
             slots[4 * workers.rank() + p] = (hash >>> (16 * p)) & 0xFFFF;
@@ -250,16 +250,6 @@ final class GradientExchange {
         return true;
     }
 
-    /** A 64-bit hash of the tensors' bits (FNV-1a over each float's raw bits). */
-    static long hash(List<Tensor> tensors) {
-        long h = 0xcbf29ce484222325L;
-        for (Tensor t : tensors) {
-            for (float v : t.data()) {
-                h = (h ^ Float.floatToRawIntBits(v)) * 0x100000001b3L;
-            }
-        }
-        return h;
-    }
 
     /** Bytes of the buffer each worker contributes to the step's averaging call. */
     /** Bytes this worker puts into a step's averaging calls: the gradient buffer and any batch-norm sums. */

@@ -168,22 +168,7 @@ final class Pointwise {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data(), sums = b.sums().data();
-        float[][] partial = new float[pool.parallelism()][2];
-        RangeTask reduce = (from, to, worker) -> {
-            float[] s = partial[worker];
-            for (int ch = from; ch < to; ch++) {
-                s[0] = 0;
-                s[1] = 0;
-                for (int img = 0; img < n; img++) {
-                    int base = (img * c + ch) * hw;
-                    VectorPointwise.gradientSums(gradOut, null, x, mean[ch], base, base + hw, s);
-                }
-                gradBeta[ch] = s[0];
-                gradGamma[ch] = s[1] * invStd[ch];
-                sums[ch] = gradGamma[ch];
-                sums[c + ch] = gradBeta[ch];
-            }
-        };
+        RangeTask reduce = gradientSums(gradOut, null, x, mean, invStd, gradGamma, gradBeta, sums, n, c, hw, pool);
         return () -> pool.parallelFor(c, reduce);
     }
 
@@ -291,20 +276,7 @@ final class Pointwise {
         float[] gamma = b.gamma().data(), gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
         float[] gradIn = b.gradIn().data();
         float m = (float) n * hw;
-        float[][] sums = new float[pool.parallelism()][2];
-        RangeTask reduce = (from, to, worker) -> {
-            float[] s = sums[worker];
-            for (int ch = from; ch < to; ch++) {
-                s[0] = 0;
-                s[1] = 0;
-                for (int img = 0; img < n; img++) {
-                    int base = (img * c + ch) * hw;
-                    VectorPointwise.gradientSums(gradOut, mask, x, mean[ch], base, base + hw, s);
-                }
-                gradBeta[ch] = s[0];
-                gradGamma[ch] = s[1] * invStd[ch];
-            }
-        };
+        RangeTask reduce = gradientSums(gradOut, mask, x, mean, invStd, gradGamma, gradBeta, null, n, c, hw, pool);
         RangeTask input = (from, to, worker) -> {
             for (int plane = from; plane < to; plane++) {
                 int ch = plane % c;
@@ -319,6 +291,33 @@ final class Pointwise {
         return () -> {
             pool.parallelFor(c, reduce);
             pool.parallelFor(n * c, input);
+        };
+    }
+
+    /**
+     * Per channel, beta's and gamma's gradients (with {@code mask} not null, gradOut counted only where
+     * mask is positive); with {@code packed} not null, also the two sums packed as [gamma's | beta's].
+     */
+    private static RangeTask gradientSums(float[] gradOut, float[] mask, float[] x, float[] mean, float[] invStd,
+                                          float[] gradGamma, float[] gradBeta, float[] packed, int n, int c, int hw,
+                                          WorkerPool pool) {
+        float[][] sums = new float[pool.parallelism()][2];
+        return (from, to, worker) -> {
+            float[] s = sums[worker];
+            for (int ch = from; ch < to; ch++) {
+                s[0] = 0;
+                s[1] = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    VectorPointwise.gradientSums(gradOut, mask, x, mean[ch], base, base + hw, s);
+                }
+                gradBeta[ch] = s[0];
+                gradGamma[ch] = s[1] * invStd[ch];
+                if (packed != null) {
+                    packed[ch] = gradGamma[ch];
+                    packed[c + ch] = gradBeta[ch];
+                }
+            }
         };
     }
 }
