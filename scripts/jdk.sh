@@ -37,13 +37,19 @@ pick_jdk() {
   export PATH="$JAVA_HOME/bin:$PATH"
 }
 
-# Maven: the system's mvn, else the wrapper (which fetches Maven from Maven Central).
+# Maven: the system's mvn, else the wrapper (which fetches Maven from Maven Central), on the project's
+# pom, or on another one given first as --pom FILE (Maven heeds only the first -f).
 maven() {
-  local root
+  local root pom
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  pom="$root/pom.xml"
+  if [ "${1:-}" = "--pom" ]; then
+    pom=$2
+    shift 2
+  fi
   if command -v mvn >/dev/null 2>&1; then
-    mvn -f "$root/pom.xml" "$@"
+    mvn -f "$pom" "$@"
   else
-    "$root/mvnw" -f "$root/pom.xml" "$@"
+    "$root/mvnw" -f "$pom" "$@"
   fi
 }
