@@ -39,10 +39,12 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
 
     /**
      * Sums over the batches of an unfinished epoch, so that a run resumed in the middle of it
-     * reports the same epoch as an uninterrupted one.
+     * reports the same epoch as an uninterrupted one; {@code skippedFiles} counts the training files
+     * left out because they could not be decoded (all workers together).
      */
-    public record EpochProgress(int steps, int skipped, double lossSum, long correct, long images, double seconds) {
-        public static final EpochProgress NONE = new EpochProgress(0, 0, 0, 0, 0, 0);
+    public record EpochProgress(int steps, int skipped, double lossSum, long correct, long images, double seconds,
+                                int skippedFiles) {
+        public static final EpochProgress NONE = new EpochProgress(0, 0, 0, 0, 0, 0, 0);
     }
 
     /** An input normalisation as plain values: kind ({@code none}, {@code pixel}, {@code channel}), mean and std. */
@@ -97,6 +99,7 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
             m.put("epoch_correct", Long.toString(partial.correct()));
             m.put("epoch_images", Long.toString(partial.images()));
             m.put("epoch_seconds", Double.toString(partial.seconds()));
+            m.put("epoch_skipped_files", Integer.toString(partial.skippedFiles()));
         }
         m.put("seed", Long.toString(seed));
         putIfPresent(m, "optimizer", optimizer);
@@ -134,7 +137,7 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
         }
         EpochProgress partial = new EpochProgress((int) whole(m, "epoch_steps"), (int) whole(m, "epoch_skipped"),
                 real(m, "epoch_loss_sum"), whole(m, "epoch_correct"), whole(m, "epoch_images"),
-                real(m, "epoch_seconds"));
+                real(m, "epoch_seconds"), (int) whole(m, "epoch_skipped_files"));
         String names = m.getOrDefault("class_names", "");
         InputNormalization normalization = m.containsKey("normalization")
                 && !m.get("normalization").equals(InputNormalization.NONE.kind())

@@ -21,7 +21,8 @@ import java.util.List;
  * each normalised by its own batch-norm statistics. One worker with K micro-batches therefore sees
  * the same sub-batches as K workers.
  *
- * <p>The gradients, the loss, the correct count and a stop request travel in one buffer, averaged
+ * <p>The gradients, the loss, the correct count, the count of training files left out (undecodable)
+ * and a stop request travel in one buffer, averaged
  * in one call per step. Batch-norm running statistics follow PyTorch's gradient accumulation (each
  * micro-batch updates them in turn), or, for ghost batches, they take the mean of the micro-batches'
  * updates. Workers average their running statistics at every step where the state lives in host
@@ -35,7 +36,8 @@ final class GradientExchange {
     private static final int LOSS = 0;
     private static final int CORRECT = 1;
     private static final int STOP = 2;
-    private static final int METRICS = 3;
+    private static final int FILES_LEFT_OUT = 3;
+    private static final int METRICS = 4;
 
     private final Plan plan;
     private final Backend.Executable stepper;
@@ -47,7 +49,7 @@ final class GradientExchange {
     private final List<Tensor> replicated;
     private final int gradientLength;
     private final boolean runningEveryStep;
-    /** Where the loss, the correct count and the stop request sit in the buffer, after the averaged tensors. */
+    /** Where the loss, the counts and the stop request sit in the buffer, after the averaged tensors. */
     private final int metricsAt;
     private final float[] buffer;
     private final float[] runningBefore;
@@ -60,7 +62,7 @@ final class GradientExchange {
     private long reduceNanos;
 
     /** What the workers agreed on for one step. */
-    record Outcome(float loss, int correct, boolean stop) {
+    record Outcome(float loss, int correct, int filesLeftOut, boolean stop) {
     }
 
     /**
@@ -184,13 +186,14 @@ final class GradientExchange {
         buffer[metricsAt + LOSS] = loss;
         buffer[metricsAt + CORRECT] = correct;
         buffer[metricsAt + STOP] = stopRequested ? 1 : 0;
+        buffer[metricsAt + FILES_LEFT_OUT] = share.skipped();
         reduce(buffer);
         scatter(buffer, gradients);
         if (runningEveryStep) {
             scatterFrom(buffer, gradientLength, runningStatistics);
         }
         return new Outcome(buffer[metricsAt + LOSS], Math.round(buffer[metricsAt + CORRECT] * n),
-                buffer[metricsAt + STOP] > 0);
+                Math.round(buffer[metricsAt + FILES_LEFT_OUT] * n), buffer[metricsAt + STOP] > 0);
     }
 
     /**

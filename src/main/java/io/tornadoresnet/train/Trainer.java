@@ -192,7 +192,7 @@ public final class Trainer {
                 if (exchange != null) {
                     beforeStateIsRead(exchange);
                 }
-                last = endEpoch(state, run, stepper, evaluator, checkpoints, loader.skippedFiles());
+                last = endEpoch(state, run, stepper, evaluator, checkpoints);
                 seconds += last.seconds();
                 images += Math.round(last.imagesPerSecond() * last.seconds());
                 listeners.epochEnded(state, last);
@@ -343,40 +343,32 @@ public final class Trainer {
         stepper.run();
         float loss = plan.loss();
         if (Float.isFinite(loss)) {
-            state.trained(loss, plan.correct(), plan.batch());
+            state.trained(loss, plan.correct(), plan.batch(), b.skipped());
         } else if (beforeStep != null) {
             beforeStep.restore();
-            state.skipped();
+            state.skipped(b.skipped());
         } else {
             throw diverged(loss, state, lr, checkpoints);
         }
     }
 
-    /** The test figures of an epoch and the training files it left out, of all workers together. */
-    private record EpochFigures(Evaluator.Evaluation test, int skippedFiles) {
-    }
-
-    /**
-     * The test loss and accuracy, and the training files left out this epoch; data-parallel workers
-     * each evaluate their share and add up, with the files their own loaders left out.
-     */
-    private EpochFigures evaluate(Backend.Executable evaluator, Run run, int skippedFiles) throws IOException {
+    /** The test loss and accuracy; data-parallel workers each evaluate their share and add up. */
+    private Evaluator.Evaluation evaluate(Backend.Executable evaluator, Run run) throws IOException {
         if (workers.size() == 1) {
-            return new EpochFigures(Evaluator.evaluate(evaluator, test, run.normalization()), skippedFiles);
+            return Evaluator.evaluate(evaluator, test, run.normalization());
         }
-        float[] sums = new float[4];
+        float[] sums = new float[3];
         if (run.testShard() != null) {
             Evaluator.Evaluation mine = Evaluator.evaluate(evaluator, run.testShard(), run.normalization());
             sums[0] = (float) (mine.loss() * mine.images());
             sums[1] = Math.round(mine.accuracy() * mine.images());
             sums[2] = mine.images();
         }
-        sums[3] = skippedFiles;
         workers.averageInPlace(sums, 0, sums.length);
         int n = workers.size();
         int images = Math.round(sums[2] * n);
-        return new EpochFigures(new Evaluator.Evaluation((double) sums[0] * n / Math.max(1, images),
-                Math.round(sums[1] * n) / (double) Math.max(1, images), images), Math.round(sums[3] * n));
+        return new Evaluator.Evaluation((double) sums[0] * n / Math.max(1, images),
+                Math.round(sums[1] * n) / (double) Math.max(1, images), images);
     }
 
     /**
@@ -396,10 +388,10 @@ public final class Trainer {
         float loss = outcome.loss();
         if (Float.isFinite(loss)) {
             exchange.apply();
-            state.trained(loss, outcome.correct(), recipe.batch());
+            state.trained(loss, outcome.correct(), recipe.batch(), outcome.filesLeftOut());
         } else if (beforeStep != null) {
             beforeStep.restore();
-            state.skipped();
+            state.skipped(outcome.filesLeftOut());
         } else {
             throw diverged(loss, state, lr, checkpoints);
         }
@@ -412,13 +404,9 @@ public final class Trainer {
                 + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
     }
 
-    /**
-     * Evaluates the model after an epoch and closes the epoch in the state; {@code skippedFiles} are
-     * this worker's, and the record holds all workers' together.
-     */
+    /** Evaluates the model after an epoch and closes the epoch in the state. */
     private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
-                                 Backend.Executable evaluator, CheckpointListener checkpoints, int skippedFiles)
-            throws IOException {
+                                 Backend.Executable evaluator, CheckpointListener checkpoints) throws IOException {
         EpochProgress p = state.epochProgress();
         int trained = p.steps() - p.skipped();
         if (trained == 0) {
@@ -427,11 +415,10 @@ public final class Trainer {
         }
         stepper.pullModelState();
         evaluator.pushModelState();
-        EpochFigures figures = evaluate(evaluator, run, skippedFiles);
-        Evaluator.Evaluation evaluation = figures.test();
+        Evaluator.Evaluation evaluation = evaluate(evaluator, run);
         EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
                 p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
-                p.images() / p.seconds(), p.seconds(), p.skipped(), figures.skippedFiles());
+                p.images() / p.seconds(), p.seconds(), p.skipped(), p.skippedFiles());
         state.endEpoch();
         return record;
     }

@@ -24,6 +24,8 @@ public final class TrainingState {
     private double epochLossSum;
     private long epochCorrect;
     private long epochImages;
+    /** Training files of the epoch left out so far because they could not be decoded, all workers together. */
+    private int epochSkippedFiles;
     private double secondsBefore;
     private long startNanos;
 
@@ -44,6 +46,7 @@ public final class TrainingState {
         this.epochLossSum = p.lossSum();
         this.epochCorrect = p.correct();
         this.epochImages = p.images();
+        this.epochSkippedFiles = p.skippedFiles();
         this.secondsBefore = p.seconds();
         this.startNanos = System.nanoTime();
     }
@@ -83,7 +86,8 @@ public final class TrainingState {
 
     /** The epoch in progress so far: batches consumed, skipped, sums of loss and correct answers, seconds. */
     public EpochProgress epochProgress() {
-        return new EpochProgress(epochSteps, epochSkipped, epochLossSum, epochCorrect, epochImages, epochSeconds());
+        return new EpochProgress(epochSteps, epochSkipped, epochLossSum, epochCorrect, epochImages, epochSeconds(),
+                epochSkippedFiles);
     }
 
     /** Brings the model state (weights, momentum, running statistics) from the backend into the model. */
@@ -97,7 +101,9 @@ public final class TrainingState {
         return runMetadata.at(epoch, step, partial);
     }
 
-    void trained(float loss, int correct, int images) {
+    /** A step on a batch whose rows left {@code filesLeftOut} files out (undecodable). */
+    void trained(float loss, int correct, int images, int filesLeftOut) {
+        epochSkippedFiles += filesLeftOut;
         epochLossSum += loss;
         epochCorrect += correct;
         epochImages += images;
@@ -105,7 +111,9 @@ public final class TrainingState {
         step++;
     }
 
-    void skipped() {
+    /** A batch skipped for a loss that was not finite; its rows left {@code filesLeftOut} files out. */
+    void skipped(int filesLeftOut) {
+        epochSkippedFiles += filesLeftOut;
         epochSkipped++;
         epochSteps++;
         step++;
@@ -135,6 +143,7 @@ public final class TrainingState {
         epochLossSum = 0;
         epochCorrect = 0;
         epochImages = 0;
+        epochSkippedFiles = 0;
         secondsBefore = 0;
     }
 }
