@@ -436,6 +436,13 @@ def bench(args):
             step()
         synchronize()
         rates.append(args.batch * args.iters / (time.perf_counter() - start))
+    if args.profile:
+        # Where the time of a step goes, by aten op, on stderr: stdout keeps its one JSON line.
+        with torch.autograd.profiler.profile(use_cuda=cuda) as prof:
+            for _ in range(args.iters):
+                step()
+            synchronize()
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15), file=sys.stderr)
     result = {"system": "pytorch-" + torch.__version__, "model": spec.model, "input": spec.input, "mode": args.mode,
               "batch": args.batch, "threads": args.threads, "images_per_s": round(sorted(rates)[len(rates) // 2], 1),
               "device": args.device}
@@ -480,6 +487,8 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--profile", action="store_true",
+                   help="then profile --iters more steps and print the time per op (torch.autograd.profiler) to stderr")
     p.set_defaults(run=bench)
     args = parser.parse_args(argv)
 

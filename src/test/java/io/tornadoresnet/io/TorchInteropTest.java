@@ -206,6 +206,15 @@ class TorchInteropTest {
                 () -> assertEquals("269722", params("resnet20", "3x32x32", "10")));
     }
 
+    @Test
+    void benchMeasuresAndOnRequestProfilesTheStepByOp() throws Exception {
+        Result r = python("bench", "--model", "resnet8", "--input", "3x8x8", "--classes", "10", "--batch", "4",
+                "--iters", "1", "--repeats", "1", "--warmup", "0", "--threads", "1", "--profile");
+        assertEquals(0, r.exitCode, r.toString());
+        assertTrue(Double.parseDouble(field(r.lastLine(), "images_per_s")) > 0, r.toString());
+        assertTrue(r.stderr().contains("aten::convolution_backward"), r.stderr());
+    }
+
     /** Runs export into {@link #dir} (seed 7) and reads the checkpoint back. */
     private Contents export(String model, String input, String classes, String shortcut, int batch) throws Exception {
         List<String> args = new ArrayList<>(List.of("export", "--model", model, "--input", input, "--classes", classes,
