@@ -69,7 +69,7 @@ class TuningTest {
         assertEquals(ConvTiling.GPU, Tuning.select(TornadoDeviceType.GPU).conv());
         assertEquals(256, Tuning.select(TornadoDeviceType.GPU).reduceGroup());
         assertEquals(ConvTiling.CPU, Tuning.select(TornadoDeviceType.CPU).conv());
-        assertEquals(64, Tuning.select(TornadoDeviceType.CPU).reduceGroup());
+        assertEquals(128, Tuning.select(TornadoDeviceType.CPU).reduceGroup());
         System.setProperty(ConvTiling.PROPERTY, "plain");
         System.setProperty(Tuning.REDUCE_PROPERTY, "128");
         System.setProperty(Tuning.FUSE_PROPERTY, "false");
