@@ -78,7 +78,7 @@ class SparkTrainCommandTest {
         MainTest.Run r = train(out, "--spark", "local[2]");
         assertEquals(0, r.status(), r.err());
         for (String key : new String[] {"\"workers\":2", "\"global_batch\":64", "\"steps\":16",
-                "\"allreduce_bytes_per_step\":301940", "\"allreduce_seconds\":", "\"compute_seconds\":",
+                "\"allreduce_bytes_per_step\":301944", "\"allreduce_seconds\":", "\"compute_seconds\":",
                 "\"replicas_identical\":true", "\"checkpoint\":\"" + out.resolve(Trainer.CHECKPOINT) + "\""}) {
             assertTrue(r.json().contains(key), key + " in " + r.json());
         }
