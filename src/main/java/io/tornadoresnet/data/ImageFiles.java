@@ -27,9 +27,9 @@ import java.util.stream.Stream;
  * of images with a {@value #LABELS} file whose lines read {@code FILE CLASS} (ImageNet's val/:
  * CLASS a class name, or its index; '#' starts a comment). The paths are held as UTF-8 names
  * relative to their class folder (to the root in a flat folder), packed into 64 KB blocks, with a
- * long that says where each one is and an int label: some 25 bytes an image. The blocks, and the
+ * long that says where each one is and an int label: 25-35 bytes an image. The blocks, and the
  * chunks of longs and labels, never move once written: listing a million files leaves no grown
- * and copied arrays behind, which the collector would promote and never give back.
+ * and copied arrays behind for the collector to promote and keep until a full collection.
  */
 public final class ImageFiles extends StreamingImages {
     /** The labels file of a flat folder. */
