@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -28,26 +27,22 @@ import java.util.stream.Stream;
  * CLASS a class name, or its index; '#' starts a comment). The paths are held as UTF-8 names
  * relative to their class folder (to the root in a flat folder), packed into 64 KB blocks, with a
  * long that says where each one is and an int label: 25-35 bytes an image. The blocks, and the
- * chunks of longs and labels, never move once written: listing a million files leaves no grown
- * and copied arrays behind for the collector to promote and keep until a full collection.
+ * {@link Chunks} of longs and labels, never move once written: listing a million files leaves no
+ * grown and copied arrays behind for the collector to promote and keep until a full collection.
  */
 public final class ImageFiles extends StreamingImages {
     /** The labels file of a flat folder. */
     public static final String LABELS = "labels.txt";
 
     private static final int BLOCK = 1 << 16;
-    /** Images per chunk of {@link #names} and {@link #labels}. */
-    static final int CHUNK = 1 << 13;
-    private static final int CHUNK_BITS = Integer.numberOfTrailingZeros(CHUNK);
 
     private final Path root;
     /** Whether the names are relative to the folder of their class (else to the root). */
     private final boolean inClassFolders;
     private final byte[][] blocks;
-    /** Per image, in chunks: its block (high 32 bits), its offset in the block (16 bits) and its length (16 bits). */
-    private final long[][] names;
-    private final int[][] labels;
-    private final int size;
+    /** Per image: its block (high 32 bits), its offset in the block (16 bits) and its length (16 bits). */
+    private final Chunks.Longs names;
+    private final Chunks.Ints labels;
 
     private ImageFiles(String description, Names listed, Shape shape, int resize, List<String> classNames,
             Settings settings, Set<Path> warned) {
@@ -55,9 +50,8 @@ public final class ImageFiles extends StreamingImages {
         this.root = listed.root;
         this.inClassFolders = listed.inClassFolders;
         this.blocks = listed.blocks.toArray(new byte[0][]);
-        this.names = listed.names.toArray(new long[0][]);
-        this.labels = listed.labels.toArray(new int[0][]);
-        this.size = listed.count;
+        this.names = listed.names;
+        this.labels = listed.labels;
     }
 
     /**
@@ -161,10 +155,9 @@ public final class ImageFiles extends StreamingImages {
         private final Path root;
         private final boolean inClassFolders;
         private final List<byte[]> blocks = new ArrayList<>();
-        private final List<long[]> names = new ArrayList<>();
-        private final List<int[]> labels = new ArrayList<>();
+        private final Chunks.Longs names = new Chunks.Longs();
+        private final Chunks.Ints labels = new Chunks.Ints();
         private int used = BLOCK;
-        private int count;
 
         Names(Path root, boolean inClassFolders) {
             this.root = root;
@@ -186,21 +179,15 @@ public final class ImageFiles extends StreamingImages {
                 blocks.add(new byte[BLOCK]);
                 used = 0;
             }
-            int slot = count & (CHUNK - 1);
-            if (slot == 0) {
-                names.add(new long[CHUNK]);
-                labels.add(new int[CHUNK]);
-            }
             System.arraycopy(name, from, blocks.get(blocks.size() - 1), used, n);
-            names.get(names.size() - 1)[slot] = ((long) (blocks.size() - 1) << 32) | ((long) used << 16) | n;
-            labels.get(labels.size() - 1)[slot] = label;
+            names.add(((long) (blocks.size() - 1) << 32) | ((long) used << 16) | n);
+            labels.add(label);
             used += n;
-            count++;
         }
 
         ImageFiles build(String description, Shape shape, int resize, List<String> classes, Settings settings,
                 Set<Path> warned) throws DataFileException {
-            if (count == 0) {
+            if (labels.size() == 0) {
                 throw new DataFileException(root, "no images (.jpg, .jpeg, .png or .bmp)");
             }
             return new ImageFiles(description, this, shape, resize, classes, settings, warned);
@@ -215,19 +202,17 @@ public final class ImageFiles extends StreamingImages {
 
     @Override
     public int size() {
-        return size;
+        return labels.size();
     }
 
     @Override
     public int label(int i) {
-        Objects.checkIndex(i, size);
-        return labels[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+        return labels.get(i);
     }
 
     @Override
     Path name(int i) {
-        Objects.checkIndex(i, size);
-        long at = names[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+        long at = names.get(i);
         String name = new String(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF,
                 StandardCharsets.UTF_8);
         return (inClassFolders ? root.resolve(classNames().get(label(i))) : root).resolve(name);
@@ -261,7 +246,7 @@ public final class ImageFiles extends StreamingImages {
     ImageFiles subset(int[] indices, String part) {
         Names subset = new Names(root, inClassFolders);
         for (int i : indices) {
-            long at = names[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+            long at = names.get(i);
             subset.add(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF, label(i));
         }
         try {

@@ -419,7 +419,7 @@ class StreamingImagesTest {
     @Test
     void aListingOfMoreThanAChunkKeepsEveryNameAndLabelAcrossChunksAndSubsets() throws IOException {
         Path train = root.resolve("many");
-        int perClass = ImageFiles.CHUNK / 2 + 7;
+        int perClass = Chunks.SIZE / 2 + 7;
         List<String> expected = new ArrayList<>();
         for (String cls : List.of("a", "b", "c/sub")) {
             for (int k = 0; k < perClass; k++) {
@@ -437,7 +437,7 @@ class StreamingImagesTest {
             assertEquals(i / perClass, images.label(i));
         }
         assertThrows(IndexOutOfBoundsException.class, () -> images.label(images.size()));
-        int[] picked = {images.size() - 1, ImageFiles.CHUNK, ImageFiles.CHUNK - 1, 0};
+        int[] picked = {images.size() - 1, Chunks.SIZE, Chunks.SIZE - 1, 0};
         ImageFiles subset = images.subset(picked, "picked");
         assertEquals(picked.length, subset.size());
         for (int k = 0; k < picked.length; k++) {
