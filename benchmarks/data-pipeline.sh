@@ -3,7 +3,8 @@
 #   benchmarks/data-pipeline.sh decode [THREADS...]   images/s and time per stage, 500x375 quality-90 JPEGs,
 #                                                      the ImageNet training augmentation (default threads: 1 2)
 #   benchmarks/data-pipeline.sh tar [THREADS...]       the same JPEGs packed into 8 WebDataset shards of 250
-#   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs
+#   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs,
+#                                                      three runs each and one each without the C2 compiler
 #   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s: `bench` (synthetic, steady
 #                                                      state), `train --synthetic` and `train` on JPEG files
 #                                                      (20 steps of 16 each, the same recipe)
@@ -53,8 +54,18 @@ case "${1:-decode}" in
     generate "$data/small-200k" 200000 1000 64 48
     task=$(mktemp --suffix .properties)
     printf 'input=3x32x32\nresize=40\naugment_flip=true\nnormalization=pixel\nbatch=128\n' > "$task"
+    # The C2 compiler's arenas add 5-30 MB to a run's peak, depending on what it is compiling when the
+    # rest peaks, so one run of each tells little: three of each in turn, then one of each without C2
+    # (-XX:TieredStopAtLevel=1), whose peaks repeat to within a megabyte.
+    for run in 1 2 3; do
+      for set in small-20k small-200k; do
+        echo "$set: $("$resnet" data --data "$data/$set" --task "$task" --input 3x32x32 --threads 2 --json \
+          2>/dev/null | tail -n 1)"
+      done
+    done
     for set in small-20k small-200k; do
-      "$resnet" data --data "$data/$set" --task "$task" --input 3x32x32 --threads 2 --json 2>/dev/null | tail -n 1
+      echo "$set without C2: $(JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1 "$resnet" data --data "$data/$set" \
+        --task "$task" --input 3x32x32 --threads 2 --json 2>/dev/null | tail -n 1)"
     done
     rm -f "$task"
     ;;

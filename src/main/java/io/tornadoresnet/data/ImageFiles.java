@@ -25,29 +25,33 @@ import java.util.stream.Stream;
  * skipped, the .jpg, .jpeg, .png and .bmp files anywhere below sorted by path), or a flat folder
  * of images with a {@value #LABELS} file whose lines read {@code FILE CLASS} (ImageNet's val/:
  * CLASS a class name, or its index; '#' starts a comment). The paths are held as UTF-8 names
- * relative to the root, packed into 64 KB blocks, with a long that says where each one is: some
- * 35 bytes an image. The blocks never move once written, so that listing a million files leaves
- * little garbage behind.
+ * relative to their class folder (to the root in a flat folder), packed into 64 KB blocks, with a
+ * long that says where each one is and an int label: 25-35 bytes an image. The blocks, and the
+ * {@link Chunks} of longs and labels, never move once written: listing a million files leaves no
+ * grown and copied arrays behind for the collector to promote and keep until a full collection.
  */
 public final class ImageFiles extends StreamingImages {
     /** The labels file of a flat folder. */
     public static final String LABELS = "labels.txt";
 
-    private final Path root;
     private static final int BLOCK = 1 << 16;
 
+    private final Path root;
+    /** Whether the names are relative to the folder of their class (else to the root). */
+    private final boolean inClassFolders;
     private final byte[][] blocks;
     /** Per image: its block (high 32 bits), its offset in the block (16 bits) and its length (16 bits). */
-    private final long[] names;
-    private final int[] labels;
+    private final Chunks.Longs names;
+    private final Chunks.Ints labels;
 
-    private ImageFiles(String description, Path root, byte[][] blocks, long[] names, int[] labels, Shape shape,
-            int resize, List<String> classNames, Settings settings, Set<Path> warned) {
+    private ImageFiles(String description, Names listed, Shape shape, int resize, List<String> classNames,
+            Settings settings, Set<Path> warned) {
         super(description, shape, resize, classNames, settings, warned);
-        this.root = root;
-        this.blocks = blocks;
-        this.names = names;
-        this.labels = labels;
+        this.root = listed.root;
+        this.inClassFolders = listed.inClassFolders;
+        this.blocks = listed.blocks.toArray(new byte[0][]);
+        this.names = listed.names;
+        this.labels = listed.labels;
     }
 
     /**
@@ -79,7 +83,7 @@ public final class ImageFiles extends StreamingImages {
                     + " no " + LABELS);
         }
         List<String> classes = given == null ? found : given;
-        Names names = new Names(root);
+        Names names = new Names(root, true);
         for (String name : found) {
             int label = classes.indexOf(name);
             if (label < 0) {
@@ -95,8 +99,9 @@ public final class ImageFiles extends StreamingImages {
                 settings.warnings().accept(root.resolve(name) + ": class folder without .jpg, .jpeg, .png or .bmp"
                         + " files; its class is kept, with no images");
             }
+            Path folder = root.resolve(name);
             for (Path image : images) {
-                names.add(image, label);
+                names.add(folder.relativize(image), label);
             }
         }
         return names.build("image folder " + root, shape, resize, classes, settings, null);
@@ -130,7 +135,7 @@ public final class ImageFiles extends StreamingImages {
             index.put(classes.get(k), k);
         }
         rows.sort((a, b) -> a[0].compareTo(b[0]));
-        Names names = new Names(root);
+        Names names = new Names(root, false);
         for (String[] row : rows) {
             Integer label = index.get(row[1]);
             if (label == null && row[1].matches("\\d+") && Integer.parseInt(row[1]) < classes.size()) {
@@ -140,26 +145,28 @@ public final class ImageFiles extends StreamingImages {
                 throw new DataFileException(file, "class '" + row[1] + "' of " + row[0] + " is not among the "
                         + classes.size() + " classes");
             }
-            names.add(root.resolve(row[0]), label);
+            names.add(root.relativize(root.resolve(row[0])), label);
         }
         return names.build("image folder " + root + " (" + LABELS + ")", shape, resize, classes, settings, null);
     }
 
-    /** The relative names of the images, packed into blocks as they are listed, and their labels. */
+    /** The relative names of the images and their labels, packed into blocks and chunks as they are listed. */
     private static final class Names {
         private final Path root;
+        private final boolean inClassFolders;
         private final List<byte[]> blocks = new ArrayList<>();
+        private final Chunks.Longs names = new Chunks.Longs();
+        private final Chunks.Ints labels = new Chunks.Ints();
         private int used = BLOCK;
-        private long[] names = new long[1024];
-        private int[] labels = new int[1024];
-        private int count;
 
-        Names(Path root) {
+        Names(Path root, boolean inClassFolders) {
             this.root = root;
+            this.inClassFolders = inClassFolders;
         }
 
-        void add(Path file, int label) {
-            add(root.relativize(file).toString().getBytes(StandardCharsets.UTF_8), 0, -1, label);
+        /** Adds an image by its path relative to its class folder (or to the root in a flat folder). */
+        void add(Path relative, int label) {
+            add(relative.toString().getBytes(StandardCharsets.UTF_8), 0, -1, label);
         }
 
         /** Adds {@code length} bytes of {@code name} from {@code from} (all of it for -1). */
@@ -172,24 +179,18 @@ public final class ImageFiles extends StreamingImages {
                 blocks.add(new byte[BLOCK]);
                 used = 0;
             }
-            if (count == names.length) {
-                names = Arrays.copyOf(names, 2 * count);
-                labels = Arrays.copyOf(labels, 2 * count);
-            }
             System.arraycopy(name, from, blocks.get(blocks.size() - 1), used, n);
-            names[count] = ((long) (blocks.size() - 1) << 32) | ((long) used << 16) | n;
-            labels[count] = label;
+            names.add(((long) (blocks.size() - 1) << 32) | ((long) used << 16) | n);
+            labels.add(label);
             used += n;
-            count++;
         }
 
         ImageFiles build(String description, Shape shape, int resize, List<String> classes, Settings settings,
                 Set<Path> warned) throws DataFileException {
-            if (count == 0) {
+            if (labels.size() == 0) {
                 throw new DataFileException(root, "no images (.jpg, .jpeg, .png or .bmp)");
             }
-            return new ImageFiles(description, root, blocks.toArray(new byte[0][]), Arrays.copyOf(names, count),
-                    Arrays.copyOf(labels, count), shape, resize, classes, settings, warned);
+            return new ImageFiles(description, this, shape, resize, classes, settings, warned);
         }
     }
 
@@ -201,19 +202,20 @@ public final class ImageFiles extends StreamingImages {
 
     @Override
     public int size() {
-        return labels.length;
+        return labels.size();
     }
 
     @Override
     public int label(int i) {
-        return labels[i];
+        return labels.get(i);
     }
 
     @Override
     Path name(int i) {
-        long at = names[i];
-        return root.resolve(new String(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF,
-                StandardCharsets.UTF_8));
+        long at = names.get(i);
+        String name = new String(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF,
+                StandardCharsets.UTF_8);
+        return (inClassFolders ? root.resolve(classNames().get(label(i))) : root).resolve(name);
     }
 
     @Override
@@ -242,10 +244,10 @@ public final class ImageFiles extends StreamingImages {
 
     @Override
     ImageFiles subset(int[] indices, String part) {
-        Names subset = new Names(root);
+        Names subset = new Names(root, inClassFolders);
         for (int i : indices) {
-            long at = names[i];
-            subset.add(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF, labels[i]);
+            long at = names.get(i);
+            subset.add(blocks[(int) (at >>> 32)], (int) (at >>> 16) & 0xFFFF, (int) at & 0xFFFF, label(i));
         }
         try {
             return subset.build(description() + ", " + part, imageShape(), resize(), classNames(), settings(),

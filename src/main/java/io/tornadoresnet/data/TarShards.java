@@ -47,19 +47,13 @@ public final class TarShards extends StreamingImages {
     private static final int BLOCK = 512;
 
     private final Path[] shards;
-    private final int[] shard;
-    private final long[] offset;
-    private final int[] length;
-    private final int[] labels;
+    private final Index index;
 
-    private TarShards(String description, Path[] shards, int[] shard, long[] offset, int[] length, int[] labels,
-            Shape shape, int resize, List<String> classNames, Settings settings, Set<Path> warned) {
+    private TarShards(String description, Path[] shards, Index index, Shape shape, int resize,
+            List<String> classNames, Settings settings, Set<Path> warned) {
         super(description, shape, resize, classNames, settings, warned);
         this.shards = shards;
-        this.shard = shard;
-        this.offset = offset;
-        this.length = length;
-        this.labels = labels;
+        this.index = index;
     }
 
     /** Scans the {@code *.tar} shards of {@code dir}. */
@@ -81,15 +75,15 @@ public final class TarShards extends StreamingImages {
         for (int s = 0; s < shards.length; s++) {
             scan(shards[s], s, index);
         }
-        if (index.count == 0) {
+        if (index.labels.size() == 0) {
             throw new DataFileException(dir, "its shards hold no samples (KEY.jpg with KEY.cls)");
         }
-        int[] labels = Arrays.copyOf(index.labels, index.count);
-        int maxLabel = Arrays.stream(labels).max().orElse(0);
+        int maxLabel = 0;
+        for (int i = 0; i < index.labels.size(); i++) {
+            maxLabel = Math.max(maxLabel, index.labels.get(i));
+        }
         List<String> classes = classNames(dir, maxLabel);
-        return new TarShards("tar shards " + dir, shards, Arrays.copyOf(index.shard, index.count),
-                Arrays.copyOf(index.offset, index.count), Arrays.copyOf(index.length, index.count), labels, shape,
-                resize, classes, settings, null);
+        return new TarShards("tar shards " + dir, shards, index, shape, resize, classes, settings, null);
     }
 
     private static List<String> classNames(Path dir, int maxLabel) throws IOException {
@@ -111,27 +105,18 @@ public final class TarShards extends StreamingImages {
         return names;
     }
 
-    /** The growing per-sample arrays of a scan. */
+    /** Per sample, in the order of the scan: its shard, where its image starts, how long it is, its label. */
     private static final class Index {
-        int count;
-        int[] shard = new int[1024];
-        long[] offset = new long[1024];
-        int[] length = new int[1024];
-        int[] labels = new int[1024];
+        final Chunks.Ints shard = new Chunks.Ints();
+        final Chunks.Longs offset = new Chunks.Longs();
+        final Chunks.Ints length = new Chunks.Ints();
+        final Chunks.Ints labels = new Chunks.Ints();
 
         void add(int s, long at, long size, int label) {
-            if (count == shard.length) {
-                int n = 2 * count;
-                shard = Arrays.copyOf(shard, n);
-                offset = Arrays.copyOf(offset, n);
-                length = Arrays.copyOf(length, n);
-                labels = Arrays.copyOf(labels, n);
-            }
-            shard[count] = s;
-            offset[count] = at;
-            length[count] = (int) size;
-            labels[count] = label;
-            count++;
+            shard.add(s);
+            offset.add(at);
+            length.add((int) size);
+            labels.add(label);
         }
     }
 
@@ -340,28 +325,28 @@ public final class TarShards extends StreamingImages {
 
     @Override
     public int size() {
-        return labels.length;
+        return index.labels.size();
     }
 
     @Override
     public int label(int i) {
-        return labels[i];
+        return index.labels.get(i);
     }
 
     /** The shard and the member's name, as {@code dir/shard-000000.tar/KEY.jpg}. */
     @Override
     Path name(int i) throws IOException {
-        Path file = shards[shard[i]];
+        Path file = shards[index.shard.get(i)];
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return file.resolve(ustarName(readFully(channel, offset[i] - BLOCK, BLOCK, file)));
+            return file.resolve(ustarName(readFully(channel, index.offset.get(i) - BLOCK, BLOCK, file)));
         }
     }
 
     @Override
     byte[] read(int i) throws IOException {
-        Path file = shards[shard[i]];
+        Path file = shards[index.shard.get(i)];
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return readFully(channel, offset[i], length[i], file);
+            return readFully(channel, index.offset.get(i), index.length.get(i), file);
         }
     }
 
@@ -444,16 +429,18 @@ public final class TarShards extends StreamingImages {
                 inOffset = 0;
             }
             int i = sample++;
-            Path file = shards[shard[i]];
+            Path file = shards[index.shard.get(i)];
+            long offset = index.offset.get(i);
+            int length = index.length.get(i);
             try {
-                in.skipNBytes(offset[i] - BLOCK - inOffset);
+                in.skipNBytes(offset - BLOCK - inOffset);
                 byte[] header = in.readNBytes(BLOCK);
-                byte[] bytes = in.readNBytes(length[i]);
-                if (header.length < BLOCK || bytes.length < length[i]) {
+                byte[] bytes = in.readNBytes(length);
+                if (header.length < BLOCK || bytes.length < length) {
                     throw new EOFException();
                 }
-                inOffset = offset[i] + length[i];
-                return new Sample(i, labels[i], bytes, file.resolve(ustarName(header)));
+                inOffset = offset + length;
+                return new Sample(i, index.labels.get(i), bytes, file.resolve(ustarName(header)));
             } catch (EOFException e) {
                 throw new DataFileException(file, "shorter than when it was scanned (changed since?)");
             }
@@ -470,10 +457,10 @@ public final class TarShards extends StreamingImages {
     /** The first sample of shard {@code s} (samples are ordered by shard, then offset). */
     private int firstSample(int s) {
         int lo = 0;
-        int hi = shard.length;
+        int hi = index.shard.size();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (shard[mid] < s) {
+            if (index.shard.get(mid) < s) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -486,19 +473,11 @@ public final class TarShards extends StreamingImages {
     TarShards subset(int[] indices, String part) {
         int[] sorted = indices.clone();
         Arrays.sort(sorted);
-        int n = sorted.length;
-        int[] subShard = new int[n];
-        long[] subOffset = new long[n];
-        int[] subLength = new int[n];
-        int[] subLabels = new int[n];
-        for (int k = 0; k < n; k++) {
-            int i = sorted[k];
-            subShard[k] = shard[i];
-            subOffset[k] = offset[i];
-            subLength[k] = length[i];
-            subLabels[k] = labels[i];
+        Index subset = new Index();
+        for (int i : sorted) {
+            subset.add(index.shard.get(i), index.offset.get(i), index.length.get(i), index.labels.get(i));
         }
-        return new TarShards(description() + ", " + part, shards, subShard, subOffset, subLength, subLabels,
-                imageShape(), resize(), classNames(), settings(), warned());
+        return new TarShards(description() + ", " + part, shards, subset, imageShape(), resize(), classNames(),
+                settings(), warned());
     }
 }

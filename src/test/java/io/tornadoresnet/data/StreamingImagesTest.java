@@ -417,6 +417,36 @@ class StreamingImagesTest {
     }
 
     @Test
+    void aListingOfMoreThanAChunkKeepsEveryNameAndLabelAcrossChunksAndSubsets() throws IOException {
+        Path train = root.resolve("many");
+        int perClass = Chunks.SIZE / 2 + 7;
+        List<String> expected = new ArrayList<>();
+        for (String cls : List.of("a", "b", "c/sub")) {
+            for (int k = 0; k < perClass; k++) {
+                String name = cls + "/img" + (10_000 + k) + ".jpg";
+                Files.createDirectories(train.resolve(name).getParent());
+                Files.createFile(train.resolve(name));
+                expected.add(name);
+            }
+        }
+        ImageFiles images = ImageFiles.open(train, null, SHAPE, RESIZE, settings(1));
+        assertEquals(3 * perClass, images.size());
+        assertEquals(List.of("a", "b", "c"), images.classNames());
+        for (int i = 0; i < images.size(); i++) {
+            assertEquals(train.resolve(expected.get(i)), images.name(i));
+            assertEquals(i / perClass, images.label(i));
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> images.label(images.size()));
+        int[] picked = {images.size() - 1, Chunks.SIZE, Chunks.SIZE - 1, 0};
+        ImageFiles subset = images.subset(picked, "picked");
+        assertEquals(picked.length, subset.size());
+        for (int k = 0; k < picked.length; k++) {
+            assertEquals(images.name(picked[k]), subset.name(k));
+            assertEquals(images.label(picked[k]), subset.label(k));
+        }
+    }
+
+    @Test
     void inMemoryLoadersRefuseAugmentationThatNeedsDecodedImages() {
         Dataset memory = SyntheticData.generate(SHAPE, 2, 8, 0.1f, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
