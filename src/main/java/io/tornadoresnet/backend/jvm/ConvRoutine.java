@@ -2,6 +2,8 @@ package io.tornadoresnet.backend.jvm;
 
 import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
 
+import java.util.Arrays;
+
 /**
  * One convolution shape, run on a {@link WorkerPool} as matrix products, with the results (to
  * rounding) of {@code ConvKernels.forward}, {@code backwardData} and {@code backwardWeightsPartial}
@@ -17,6 +19,10 @@ import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
  *   <li>otherwise (the input gradient of strided convolutions, paddings wider than the kernel): im2col
  *       into a buffer, and col2im for the input gradient.
  * </ul>
+ * The weight gradient of a padded image with no more output channels than a vector's lanes (16 with
+ * AVX-512: ResNet's first stage) is a set of dot products along the grid, each kept as a vector of
+ * partial sums until the end of the pass ({@link Gemm#accumulateLaneDots}): as a matrix product its
+ * panels would be one vector wide, at about half the speed.
  *
  * <p>Work is split over images and, where an image does not fit a core's L2 or there are fewer images
  * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
@@ -57,6 +63,12 @@ public final class ConvRoutine {
     private final float[] rotatedWeight;
     private final int inputGridStride;
     private final int gradientGridStride;
+    /** The weight gradient sums lane-split dot products along the grid ({@link Gemm#accumulateLaneDots}). */
+    private final boolean laneDots;
+    /** Lanes of each worker's weight-gradient sums: 1 unless {@link #laneDots}. */
+    private final int lanes;
+    /** Channel stride of the output gradient spread onto the grid. */
+    private final int spreadStride;
 
     private final Gemm[] gemms;
     /** Per worker: the padded input. */
@@ -69,7 +81,7 @@ public final class ConvRoutine {
     private final float[][] grids;
     /** Per worker: the output gradient spread onto the grid, zero in the junk columns. */
     private final float[][] gradientGrids;
-    /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k]. */
+    /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k], or [c*kh*kw][k][lanes]. */
     private final float[][] weightGradients;
 
     private final RangeTask forwardTask = this::forwardRange;
@@ -170,12 +182,20 @@ public final class ConvRoutine {
             int maxDepth = Math.max(Math.max(depth, k), Math.max(pixels, inputGridStride));
             int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
             gemms[t] = Gemm.create(maxDepth, maxWidth);
+        }
+        // With no more output channels than a vector has lanes, the product's panels would be one vector
+        // wide, where its kernels run at half speed: vectors along the grid serve better.
+        int vectorLanes = gemms[0].dotLanes();
+        this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
+        this.lanes = laneDots ? vectorLanes : 1;
+        this.spreadStride = ceilDiv(inputGridStride, lanes) * lanes;
+        for (int t = 0; t < workers; t++) {
             inputBuffers[t] = new float[gathered ? inputImage.size : 0];
             gradientBuffers[t] = new float[backward && gatheredData ? gradientImage.size : 0];
             columnBuffers[t] = new float[columnFloats];
             grids[t] = new float[Math.max(k * inputGridStride, c * gradientGridStride)];
-            gradientGrids[t] = new float[backward ? k * inputGridStride : 0];
-            weightGradients[t] = new float[backward ? depth * k : 0];
+            gradientGrids[t] = new float[backward ? k * spreadStride : 0];
+            weightGradients[t] = new float[backward ? depth * k * lanes : 0];
         }
     }
 
@@ -365,9 +385,23 @@ public final class ConvRoutine {
                 float[] buffer = inputBuffers[worker];
                 float[] spread = gradientGrids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
-                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, inputGridStride);
-                gemm.multiplyTransposedBGathered(depth, k, inputImage.gridSize(oy1 - oy0), buffer, inputImage.taps,
-                        oy0 * inputImage.rowStride, spread, 0, inputGridStride, partial, 0, k, accumulate);
+                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, spreadStride);
+                int grid = inputImage.gridSize(oy1 - oy0);
+                if (laneDots) {
+                    if (!accumulate) {
+                        Arrays.fill(partial, 0f);
+                    }
+                    // Whole vectors along the grid: past its end, zeros (a taller band may have left values).
+                    int end = ceilDiv(grid, lanes) * lanes;
+                    for (int ch = 0; ch < k; ch++) {
+                        Arrays.fill(spread, ch * spreadStride + grid, ch * spreadStride + end, 0f);
+                    }
+                    gemm.accumulateLaneDots(depth, k, grid, buffer, inputImage.taps, oy0 * inputImage.rowStride,
+                            spread, 0, spreadStride, partial);
+                } else {
+                    gemm.multiplyTransposedBGathered(depth, k, grid, buffer, inputImage.taps,
+                            oy0 * inputImage.rowStride, spread, 0, spreadStride, partial, 0, k, accumulate);
+                }
                 continue;
             }
             int p0 = oy0 * ow;
@@ -385,8 +419,26 @@ public final class ConvRoutine {
         }
     }
 
-    /** gradWeight[co][j] = sum over workers, in worker order, of their [j][co]; split over j. */
+    /**
+     * gradWeight[co][j] = sum over workers, in worker order, of their [j][co] (with {@link #laneDots}, each
+     * the sum of its lanes in order); split over j.
+     */
     private void sumWeightGradientsRange(int from, int to, int worker) {
+        if (laneDots) {
+            for (int j = from; j < to; j++) {
+                for (int co = 0; co < k; co++) {
+                    float sum = 0f;
+                    for (int t = 0; t < activeWorkers; t++) {
+                        int at = (j * k + co) * lanes;
+                        for (int l = 0; l < lanes; l++) {
+                            sum += weightGradients[t][at + l];
+                        }
+                    }
+                    gradWeight[co * depth + j] = sum;
+                }
+            }
+            return;
+        }
         for (int j = from; j < to; j++) {
             for (int co = 0; co < k; co++) {
                 float sum = weightGradients[0][j * k + co];

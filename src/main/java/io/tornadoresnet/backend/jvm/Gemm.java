@@ -71,6 +71,20 @@ public abstract class Gemm {
                                               float[] b, int bOff, int ldb,
                                               float[] c, int cOff, int ldc, boolean accumulate);
 
+    /**
+     * The product of {@link #multiplyTransposedBGathered}, added into sums split by lane:
+     * {@code partial[(i * n + j) * dotLanes() + l]} gains the terms of C[i][j] whose index along k is
+     * {@code l} modulo {@link #dotLanes()}. Rows of A and B are read up to k rounded up to a multiple of
+     * {@code dotLanes()}, and B must hold zeros there. The lanes are summed once, after all products:
+     * a product with few columns (n = 16) then runs along k in whole vectors, with no packing and no
+     * horizontal sum per call.
+     */
+    abstract void accumulateLaneDots(int m, int n, int k, float[] a, int[] aRows, int aOff,
+                                     float[] b, int bOff, int ldb, float[] partial);
+
+    /** The lanes of {@link #accumulateLaneDots}'s sums: a vector's floats, or 1 for the plain loops. */
+    abstract int dotLanes();
+
     /** How many floats past column n {@link #multiplyGathered} may read from a row of B. */
     static int overread() {
         return VectorApi.available() ? VectorGemm.overread() : 0;

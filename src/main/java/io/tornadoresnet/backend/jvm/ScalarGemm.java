@@ -38,6 +38,17 @@ final class ScalarGemm extends Gemm {
         dots(m, n, k, a, aRows, aOff, 0, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
+    @Override
+    void accumulateLaneDots(int m, int n, int k, float[] a, int[] aRows, int aOff, float[] b, int bOff, int ldb,
+                            float[] partial) {
+        dots(m, n, k, a, aRows, aOff, 0, b, bOff, ldb, partial, 0, n, true);
+    }
+
+    @Override
+    int dotLanes() {
+        return 1;
+    }
+
     /**
      * C (+)= A B: element (i, p) of A is {@code a[aOff + i * aRowStride + p * aStep]}; row p of B starts
      * at {@code bOff + p * ldb}, or at {@code bOff + bRows[p]}.

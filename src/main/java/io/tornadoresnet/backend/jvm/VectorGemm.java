@@ -78,6 +78,109 @@ final class VectorGemm extends Gemm {
         run(m, n, k, a, aRows, aOff, 0, 1, b, null, bOff, ldb, true, c, cOff, ldc, accumulate);
     }
 
+    @Override
+    void accumulateLaneDots(int m, int n, int k, float[] a, int[] aRows, int aOff, float[] b, int bOff, int ldb,
+                            float[] partial) {
+        int end = (k + L - 1) / L * L;
+        int rowFloats = n * L;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int a0 = aOff + aRows[i];
+            int a1 = aOff + aRows[i + 1];
+            int a2 = aOff + aRows[i + 2];
+            int a3 = aOff + aRows[i + 3];
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                laneDots4x4(end, a, a0, a1, a2, a3, b, bOff + j * ldb, ldb, partial, (i * n + j) * L, rowFloats);
+            }
+            for (; j < n; j++) {
+                for (int r = 0; r < 4; r++) {
+                    laneDot(end, a, aOff + aRows[i + r], b, bOff + j * ldb, partial, ((i + r) * n + j) * L);
+                }
+            }
+        }
+        for (; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                laneDot(end, a, aOff + aRows[i], b, bOff + j * ldb, partial, (i * n + j) * L);
+            }
+        }
+    }
+
+    @Override
+    int dotLanes() {
+        return L;
+    }
+
+    /** One lane-split dot product of {@code end} floats (a multiple of L). */
+    private static void laneDot(int end, float[] a, int a0, float[] b, int b0, float[] partial, int at) {
+        FloatVector acc = FloatVector.fromArray(S, partial, at);
+        for (int q = 0; q < end; q += L) {
+            acc = FloatVector.fromArray(S, a, a0 + q).fma(FloatVector.fromArray(S, b, b0 + q), acc);
+        }
+        acc.intoArray(partial, at);
+    }
+
+    /**
+     * 4 rows of A against 4 rows of B (from {@code b0}, {@code ldb} apart): 16 lane-split sums at
+     * {@code at}, rows of sums {@code rowFloats} apart; per step 8 loads feed 16 fma.
+     */
+    private static void laneDots4x4(int end, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int ldb,
+                                    float[] partial, int at, int rowFloats) {
+        int p0 = at;
+        int p1 = at + rowFloats;
+        int p2 = at + 2 * rowFloats;
+        int p3 = at + 3 * rowFloats;
+        int b1 = b0 + ldb;
+        int b2 = b1 + ldb;
+        int b3 = b2 + ldb;
+        FloatVector c00 = FloatVector.fromArray(S, partial, p0);
+        FloatVector c01 = FloatVector.fromArray(S, partial, p0 + L);
+        FloatVector c02 = FloatVector.fromArray(S, partial, p0 + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(S, partial, p0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, partial, p1);
+        FloatVector c11 = FloatVector.fromArray(S, partial, p1 + L);
+        FloatVector c12 = FloatVector.fromArray(S, partial, p1 + 2 * L);
+        FloatVector c13 = FloatVector.fromArray(S, partial, p1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, partial, p2);
+        FloatVector c21 = FloatVector.fromArray(S, partial, p2 + L);
+        FloatVector c22 = FloatVector.fromArray(S, partial, p2 + 2 * L);
+        FloatVector c23 = FloatVector.fromArray(S, partial, p2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, partial, p3);
+        FloatVector c31 = FloatVector.fromArray(S, partial, p3 + L);
+        FloatVector c32 = FloatVector.fromArray(S, partial, p3 + 2 * L);
+        FloatVector c33 = FloatVector.fromArray(S, partial, p3 + 3 * L);
+        for (int q = 0; q < end; q += L) {
+            FloatVector y0 = FloatVector.fromArray(S, b, b0 + q);
+            FloatVector y1 = FloatVector.fromArray(S, b, b1 + q);
+            FloatVector y2 = FloatVector.fromArray(S, b, b2 + q);
+            FloatVector y3 = FloatVector.fromArray(S, b, b3 + q);
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + q);
+            c00 = x0.fma(y0, c00); c01 = x0.fma(y1, c01); c02 = x0.fma(y2, c02); c03 = x0.fma(y3, c03);
+            FloatVector x1 = FloatVector.fromArray(S, a, a1 + q);
+            c10 = x1.fma(y0, c10); c11 = x1.fma(y1, c11); c12 = x1.fma(y2, c12); c13 = x1.fma(y3, c13);
+            FloatVector x2 = FloatVector.fromArray(S, a, a2 + q);
+            c20 = x2.fma(y0, c20); c21 = x2.fma(y1, c21); c22 = x2.fma(y2, c22); c23 = x2.fma(y3, c23);
+            FloatVector x3 = FloatVector.fromArray(S, a, a3 + q);
+            c30 = x3.fma(y0, c30); c31 = x3.fma(y1, c31); c32 = x3.fma(y2, c32); c33 = x3.fma(y3, c33);
+        }
+        c00.intoArray(partial, p0);
+        c01.intoArray(partial, p0 + L);
+        c02.intoArray(partial, p0 + 2 * L);
+        c03.intoArray(partial, p0 + 3 * L);
+        c10.intoArray(partial, p1);
+        c11.intoArray(partial, p1 + L);
+        c12.intoArray(partial, p1 + 2 * L);
+        c13.intoArray(partial, p1 + 3 * L);
+        c20.intoArray(partial, p2);
+        c21.intoArray(partial, p2 + L);
+        c22.intoArray(partial, p2 + 2 * L);
+        c23.intoArray(partial, p2 + 3 * L);
+        c30.intoArray(partial, p3);
+        c31.intoArray(partial, p3 + L);
+        c32.intoArray(partial, p3 + 2 * L);
+        c33.intoArray(partial, p3 + 3 * L);
+    }
+
     /**
      * Row i of A starts at {@code aOff + i * aRowStride}, or at {@code aOff + aRows[i]}, and steps by
      * {@code aStep}. B is [k][n] from {@code bOff} with leading dimension ldb, or [n][k] when

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -40,6 +41,10 @@ class GemmTest {
     /** The forms with a gathered operand: B of A B, A of A B^T. */
     static Stream<Arguments> gatheredCases() {
         return cases().filter(arguments -> arguments.get()[1] != Form.ATB);
+    }
+
+    static Stream<Arguments> transposedBCases() {
+        return cases().filter(arguments -> arguments.get()[1] == Form.ABT);
     }
 
     /**
@@ -150,6 +155,51 @@ class GemmTest {
                 if (n < ldc) {
                     assertEquals(c0[i * ldc + n], c[i * ldc + n], "column n of row " + i + " changed");
                 }
+            }
+        }
+    }
+
+    /**
+     * Lane-split sums of the gathered A B^T, added over two calls, sum (lane by lane) to the product
+     * twice; rows of B hold zeros up to a whole number of lanes, as the method asks.
+     */
+    @ParameterizedTest(name = "{0} lane dots m={2} n={3} k={4}")
+    @MethodSource("transposedBCases")
+    void laneDotsSumToTheProduct(String impl, Form form, int m, int n, int k) {
+        Gemm gemm = implementation(impl);
+        int lanes = gemm.dotLanes();
+        int padded = (k + lanes - 1) / lanes * lanes;
+        Random random = new Random(5L * m + 13L * n + k);
+        int pool = 2 * m + padded + 40;
+        float[] table = randomArray(random, pool + padded + 3);
+        int[] starts = new int[m];
+        for (int r = 0; r < m; r++) {
+            starts[r] = random.nextInt(pool);
+        }
+        int ldb = padded + 3;
+        float[] b = randomArray(random, 2 + n * ldb);
+        for (int j = 0; j < n; j++) {
+            Arrays.fill(b, 2 + j * ldb + k, 2 + j * ldb + padded, 0f);
+        }
+        float[] partial = new float[m * n * lanes];
+        gemm.accumulateLaneDots(m, n, k, table, starts, 3, b, 2, ldb, partial);
+        gemm.accumulateLaneDots(m, n, k, table, starts, 3, b, 2, ldb, partial);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double expected = 0.0;
+                double magnitude = 0.0;
+                for (int p = 0; p < k; p++) {
+                    double term = table[3 + starts[i] + p] * b[2 + j * ldb + p];
+                    expected += 2 * term;
+                    magnitude += 2 * Math.abs(term);
+                }
+                double sum = 0.0;
+                for (int l = 0; l < lanes; l++) {
+                    sum += partial[(i * n + j) * lanes + l];
+                }
+                int ii = i;
+                int jj = j;
+                assertEquals(expected, sum, 1e-5 * magnitude + 1e-6, () -> "at (" + ii + ", " + jj + ")");
             }
         }
     }
