@@ -91,8 +91,12 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
     /** The encoded bytes of sample {@code i}. */
     abstract byte[] read(int i) throws IOException;
 
-    /** The samples of one epoch in order, from position {@code skip} on. */
-    abstract SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException;
+    /**
+     * The epochs of one loader: each {@link StreamingLoader.Order#open} gives the samples of one
+     * epoch in order, from position {@code skip} on. A loader opens its epochs one after another,
+     * never two at once, so what it returns may keep state from one epoch to the next.
+     */
+    abstract StreamingLoader.Order epochs();
 
     /** The samples {@code indices} only (order kept where the source allows; tar shards keep their file order). */
     abstract StreamingImages subset(int[] indices, String part);

@@ -350,8 +350,13 @@ public final class TarShards extends StreamingImages {
         }
     }
 
+    /** The epochs of a loader: the shard order is drawn anew each epoch (an int a shard). */
     @Override
-    SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException {
+    StreamingLoader.Order epochs() {
+        return this::open;
+    }
+
+    private SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException {
         SplittableRandom random = new SplittableRandom(Seeds.mix(seed ^ SHUFFLE_SALT, epoch));
         int[] order = new int[shards.length];
         if (shuffle) {

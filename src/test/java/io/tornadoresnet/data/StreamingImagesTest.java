@@ -217,6 +217,21 @@ class StreamingImagesTest {
         }
     }
 
+    /** A loader refills one order array every epoch: an epoch must not depend on the epochs it ran before. */
+    @Test
+    void anEpochIsTheSameWhicheverEpochsItsLoaderRanBefore() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(2));
+        try (DataLoader used = images.loader(4, paperTraining(7)); DataLoader fresh = images.loader(4, paperTraining(7))) {
+            epoch(used, 5, 0);
+            epoch(used, 1, 3);
+            List<float[]> again = epoch(used, 3, 0);
+            assertEqualRows(epoch(fresh, 3, 0), again);
+            used.startEpoch(2, 0);
+            used.next();
+            assertEqualRows(again.subList(4, 24), epoch(used, 3, 1));
+        }
+    }
+
     @Test
     void scaleAugmentationCropsARandomWindowOfTheResizedImage() throws IOException {
         // An image whose shorter side is already in the scale range [10, 10]: the crop is a window of it.
