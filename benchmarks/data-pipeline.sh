@@ -3,7 +3,8 @@
 #   benchmarks/data-pipeline.sh decode [THREADS...]   images/s and time per stage, 500x375 quality-90 JPEGs,
 #                                                      the ImageNet training augmentation (default threads: 1 2)
 #   benchmarks/data-pipeline.sh tar [THREADS...]       the same JPEGs packed into 8 WebDataset shards of 250
-#   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs,
+#   benchmarks/data-pipeline.sh memory [folder|tar]    peak RSS streaming 20,000 and 200,000 small JPEGs, as an
+#                                                      image folder and as tar shards of 1,000 (default: both),
 #                                                      three runs each and one each without the C2 compiler
 #   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s: `bench` (synthetic, steady
 #                                                      state), `train --synthetic` and `train` on JPEG files
@@ -52,20 +53,34 @@ case "${1:-decode}" in
   memory)
     generate "$data/small-20k" 20000 100 64 48
     generate "$data/small-200k" 200000 1000 64 48
+    kinds=${2:-folder tar}
+    for set in small-20k small-200k; do
+      if [[ " $kinds " == *" tar "* && ! -f "$data/$set-shards/train/classes.txt" ]]; then
+        "$JAVA_HOME/bin/java" "$root/benchmarks/MakeShards.java" "$data/$set/train" "$data/$set-shards/train" 1000
+      fi
+    done
     task=$(mktemp --suffix .properties)
     printf 'input=3x32x32\nresize=40\naugment_flip=true\nnormalization=pixel\nbatch=128\n' > "$task"
+    stream() {  # KIND SET [LABEL]: one epoch, the JSON line
+      local dir=$data/$2
+      [ "$1" = tar ] && dir=$data/$2-shards
+      echo "$1 $2${3:-}: $("$resnet" data --dataset "$1" --data "$dir" --task "$task" --input 3x32x32 --threads 2 \
+        --json 2>/dev/null | tail -n 1)"
+    }
     # The C2 compiler's arenas add 5-30 MB to a run's peak, depending on what it is compiling when the
     # rest peaks, so one run of each tells little: three of each in turn, then one of each without C2
     # (-XX:TieredStopAtLevel=1), whose peaks repeat to within a megabyte.
     for run in 1 2 3; do
-      for set in small-20k small-200k; do
-        echo "$set: $("$resnet" data --data "$data/$set" --task "$task" --input 3x32x32 --threads 2 --json \
-          2>/dev/null | tail -n 1)"
+      for kind in $kinds; do
+        for set in small-20k small-200k; do
+          stream "$kind" "$set"
+        done
       done
     done
-    for set in small-20k small-200k; do
-      echo "$set without C2: $(JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1 "$resnet" data --data "$data/$set" \
-        --task "$task" --input 3x32x32 --threads 2 --json 2>/dev/null | tail -n 1)"
+    for kind in $kinds; do
+      for set in small-20k small-200k; do
+        JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1 stream "$kind" "$set" " without C2"
+      done
     done
     rm -f "$task"
     ;;
@@ -84,7 +99,7 @@ case "${1:-decode}" in
     rm -rf "$out"
     ;;
   *)
-    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory | train" >&2
+    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory [folder|tar] | train" >&2
     exit 2
     ;;
 esac
