@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tornadoresnet.tensor.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,6 +182,41 @@ class StreamingImagesTest {
             });
             assertTrue(e.getMessage().contains("text.jpg: not an image"), e.getMessage());
         }
+    }
+
+    /** The multi-scale test's input: each image whole at the shorter side asked, broken files left out or, strict, errors. */
+    @Test
+    void scaledImagesAreWholeAtTheirShorterSideAndBrokenOnesLeftOut() throws IOException {
+        Path train = brokenFolder();
+        ImageFiles images = ImageFiles.open(train, null, SHAPE, RESIZE, settings(2));
+        warnings.clear();
+        int whole = 0;
+        for (int i = 0; i < images.size(); i++) {
+            Path name = images.name(i);
+            StreamingImages.ScaledImage scaled = images.scaled(i, 20);
+            if (List.of("corrupt.jpg", "empty.jpg", "text.jpg", "bomb.png").contains(name.getFileName().toString())) {
+                assertNull(scaled, name.toString());
+                continue;
+            }
+            BufferedImage file = ImageIO.read(name.toFile());
+            int h = file.getHeight();
+            int w = file.getWidth();
+            Shape expected = h <= w ? Shape.of(3, 20, 20 * w / h) : Shape.of(3, 20 * h / w, 20);
+            assertEquals(expected, scaled.shape(), name.toString());
+            assertEquals(expected.size(), scaled.pixels().length);
+            whole++;
+        }
+        assertEquals(24, whole);
+        assertEquals(4, warnings.size(), warnings.toString());
+        ImageFiles strict = ImageFiles.open(train, null, SHAPE, RESIZE, settings(2).withStrict(true));
+        int text = strict.size() - 1;
+        while (!strict.name(text).getFileName().toString().equals("text.jpg")) {
+            text--;
+        }
+        int broken = text;
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> strict.scaled(broken, 20));
+        assertTrue(e.getMessage().contains("text.jpg: not an image"), e.getMessage());
     }
 
     private static boolean allZero(float[] values) {
