@@ -41,7 +41,7 @@ public final class TarShards extends StreamingImages {
     public static final String CLASSES = "classes.txt";
     /** Samples held by the shuffle buffer of a training epoch. */
     public static final int SHUFFLE_BUFFER = 1_000;
-    private static final long SHUFFLE_SALT = 0x1F83D9ABFB41BD6BL;
+    static final long SHUFFLE_SALT = 0x1F83D9ABFB41BD6BL;
     private static final int BLOCK = 512;
 
     private final Path[] shards;
