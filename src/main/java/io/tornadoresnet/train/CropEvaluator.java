@@ -69,9 +69,9 @@ public final class CropEvaluator {
     /**
      * The multi-scale test: for each shorter side in {@code scales}, every image resized to it and run
      * whole, one image at a time, through a copy of {@code model} compiled for that image's height
-     * and width; an image's softmax scores are averaged over the scales (without mirror images, as
-     * in the paper's section 3.4). The scores of each image are kept until the last scale (N x
-     * classes floats).
+     * and width; an image's softmax scores are averaged over the scales, without mirror images (the
+     * paper's section 3.4 names the scales alone). The scores of each image are kept until the last
+     * scale (N x classes floats).
      *
      * <p>Why one image at a time: images of different aspect ratios have different shapes at a
      * scale, and a plan is compiled for one shape. Batching them would need every image's shape
