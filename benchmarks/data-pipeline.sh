@@ -3,11 +3,16 @@
 #   benchmarks/data-pipeline.sh decode [THREADS...]   images/s and time per stage, 500x375 quality-90 JPEGs,
 #                                                      the ImageNet training augmentation (default threads: 1 2)
 #   benchmarks/data-pipeline.sh tar [THREADS...]       the same JPEGs packed into 8 WebDataset shards of 250
-#   benchmarks/data-pipeline.sh memory                 peak RSS streaming 20,000 and 200,000 small JPEGs,
+#   benchmarks/data-pipeline.sh memory [folder|tar]    peak RSS streaming 20,000 and 200,000 small JPEGs, as an
+#                                                      image folder and as tar shards of 1,000 (default: both),
 #                                                      three runs each and one each without the C2 compiler
-#   benchmarks/data-pipeline.sh train                  ResNet-18 training images/s: `bench` (synthetic, steady
-#                                                      state), `train --synthetic` and `train` on JPEG files
-#                                                      (20 steps of 16 each, the same recipe)
+#   benchmarks/data-pipeline.sh train [RUN...]         ResNet-18 at 224, batch 16, 2 compute threads, steady-state
+#                                                      training images/s of each RUN (default: bench files):
+#                                                      bench      `bench` on synthetic data (3 steps of warm-up, 25 timed)
+#                                                      files      `train` on the JPEG files, 1 decoding thread
+#                                                      synthetic  `train --synthetic` (in-memory images)
+#                                                      both `train` runs take 2 epochs of 20 steps and give the
+#                                                      second's images/s (metrics.csv), after the JIT's warm-up
 # Generated images go to $DATA_DIR (default /tmp/resnet-data-bench); they are made once and reused.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,39 +57,71 @@ case "${1:-decode}" in
   memory)
     generate "$data/small-20k" 20000 100 64 48
     generate "$data/small-200k" 200000 1000 64 48
+    kinds=${2:-folder tar}
+    for set in small-20k small-200k; do
+      if [[ " $kinds " == *" tar "* && ! -f "$data/$set-shards/train/classes.txt" ]]; then
+        "$JAVA_HOME/bin/java" "$root/benchmarks/MakeShards.java" "$data/$set/train" "$data/$set-shards/train" 1000
+      fi
+    done
     task=$(mktemp --suffix .properties)
     printf 'input=3x32x32\nresize=40\naugment_flip=true\nnormalization=pixel\nbatch=128\n' > "$task"
+    stream() {  # KIND SET [LABEL]: one epoch, the JSON line
+      local dir=$data/$2
+      [ "$1" = tar ] && dir=$data/$2-shards
+      echo "$1 $2${3:-}: $("$resnet" data --dataset "$1" --data "$dir" --task "$task" --input 3x32x32 --threads 2 \
+        --json 2>/dev/null | tail -n 1)"
+    }
     # The C2 compiler's arenas add 5-30 MB to a run's peak, depending on what it is compiling when the
     # rest peaks, so one run of each tells little: three of each in turn, then one of each without C2
     # (-XX:TieredStopAtLevel=1), whose peaks repeat to within a megabyte.
     for run in 1 2 3; do
-      for set in small-20k small-200k; do
-        echo "$set: $("$resnet" data --data "$data/$set" --task "$task" --input 3x32x32 --threads 2 --json \
-          2>/dev/null | tail -n 1)"
+      for kind in $kinds; do
+        for set in small-20k small-200k; do
+          stream "$kind" "$set"
+        done
       done
     done
-    for set in small-20k small-200k; do
-      echo "$set without C2: $(JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1 "$resnet" data --data "$data/$set" \
-        --task "$task" --input 3x32x32 --threads 2 --json 2>/dev/null | tail -n 1)"
+    for kind in $kinds; do
+      for set in small-20k small-200k; do
+        JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1 stream "$kind" "$set" " without C2"
+      done
     done
     rm -f "$task"
     ;;
   train)
+    shift
     generate "$data/photos" 2000 10 500 375
-    "$resnet" bench --model resnet18 --input 3x224x224 --classes 10 --batch 16 --mode train --threads 2 --json \
-      | tail -n 1
-    out=$(mktemp -d)
-    "$resnet" train --model resnet18 --synthetic --input 3x224x224 --set normalization=pixel --set augment_flip=true \
-      --batch 16 --epochs 1 --limit-train 320 --limit-test 16 --lr 0.05 --threads 2 --out "$out/synthetic" --json \
-      | tail -n 1
-    "$resnet" train --model resnet18 --dataset folder --data "$data/photos" --input 3x224x224 --set resize=256 \
-      --set augment_scale=256,480 --set augment_lighting=0.1 --set normalization=pixel --set augment_flip=true \
-      --batch 16 --epochs 1 --limit-train 320 --holdout 16 --lr 0.05 --threads 2 --data-threads 1 --out "$out/files" --json \
-      | tail -n 1
-    rm -rf "$out"
+    recipe=(--model resnet18 --input 3x224x224 --set normalization=pixel --set augment_flip=true --batch 16
+      --epochs 2 --limit-train 320 --lr 0.05 --threads 2)
+    for run in "${@:-bench files}"; do
+      for r in $run; do
+        out=$(mktemp -d)
+        case "$r" in
+          bench)
+            echo "bench: $("$resnet" bench --model resnet18 --input 3x224x224 --classes 10 --batch 16 --mode train \
+              --threads 2 --json | tail -n 1)"
+            ;;
+          files)
+            "$resnet" train "${recipe[@]}" --dataset folder --data "$data/photos" --set resize=256 \
+              --set augment_scale=256,480 --set augment_lighting=0.1 --holdout 16 --data-threads 1 \
+              --out "$out/run" --json >/dev/null
+            echo "files: second epoch $(sed -n 3p "$out/run/metrics.csv" | cut -d, -f8) images/s"
+            ;;
+          synthetic)
+            "$resnet" train "${recipe[@]}" --synthetic --limit-test 16 --out "$out/run" --json >/dev/null
+            echo "synthetic: second epoch $(sed -n 3p "$out/run/metrics.csv" | cut -d, -f8) images/s"
+            ;;
+          *)
+            echo "train runs: bench, files, synthetic; not $r" >&2
+            exit 2
+            ;;
+        esac
+        rm -rf "$out"
+      done
+    done
     ;;
   *)
-    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory | train" >&2
+    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory [folder|tar] | train [bench|files|synthetic]..." >&2
     exit 2
     ;;
 esac

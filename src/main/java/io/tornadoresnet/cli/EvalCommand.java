@@ -47,12 +47,13 @@ final class EvalCommand implements Callable<Integer> {
     private String limitTest;
 
     @Option(names = "--batch", paramLabel = "N", description = "Images per forward pass (eval_batch); with --crops 10,"
-            + " a tenth of it; with --crops multiscale, as many pixels at each scale.")
+            + " a tenth of it; with --crops multiscale, one (each image whole, of its own shape).")
     private String batch;
 
     @Option(names = "--crops", paramLabel = "1|10|multiscale", defaultValue = "1",
-            description = "1: the centre crop; 10: the 10-crop test; multiscale: scores averaged over the shorter "
-                    + "sides 224, 256, 384, 480, 640 (image folders and tar shards; default: ${DEFAULT-VALUE}).")
+            description = "1: the centre crop; 10: the 10-crop test; multiscale: scores of the whole image averaged over "
+                    + "the shorter sides 224, 256, 384, 480, 640 (image folders and tar shards; default: "
+                    + "${DEFAULT-VALUE}).")
     private String crops;
 
     @Option(names = "--strict", description = "An image file that cannot be decoded is an error, instead of being "
@@ -108,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
                 e = CropEvaluator.tenCrop(backend, ck.model(), (StreamingImages) test, ck.normalization(),
                         Math.max(1, perPass / 10));
             } else if (crops.equals("multiscale")) {
-                e = CropEvaluator.multiScale(backend, ck.model(), (StreamingImages) test, ck.normalization(), perPass,
+                e = CropEvaluator.multiScale(backend, ck.model(), (StreamingImages) test, ck.normalization(),
                         CropEvaluator.PAPER_SCALES);
             } else {
                 try (Backend.Executable inference = backend.compile(ck.model().compileInference(perPass))) {

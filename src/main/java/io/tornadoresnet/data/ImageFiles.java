@@ -230,16 +230,23 @@ public final class ImageFiles extends StreamingImages {
         }
     }
 
-    /** The order of an epoch: a permutation drawn from (seed, epoch) as {@link BatchLoader} draws it. */
+    /**
+     * The order of each epoch: a permutation drawn from (seed, epoch) as {@link BatchLoader} draws it,
+     * into one array per loader that every epoch fills anew. An array a loader's life long, rather
+     * than one an epoch, is allocated once: at 4 bytes an image, a new one each epoch would reach
+     * the old generation and stay there until a full collection, epoch after epoch.
+     */
     @Override
-    SampleStream open(long seed, int epoch, boolean shuffle, int skip) {
+    StreamingLoader.Order epochs() {
         int[] order = new int[size()];
-        if (shuffle) {
-            Splits.shuffle(order, new SplittableRandom(Seeds.mix(seed, epoch)));
-        } else {
-            Arrays.setAll(order, i -> i);
-        }
-        return indexStream(order, skip);
+        return (seed, epoch, shuffle, skip) -> {
+            if (shuffle) {
+                Splits.shuffle(order, new SplittableRandom(Seeds.mix(seed, epoch)));
+            } else {
+                Arrays.setAll(order, i -> i);
+            }
+            return indexStream(order, skip);
+        };
     }
 
     @Override

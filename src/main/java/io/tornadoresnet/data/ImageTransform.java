@@ -10,12 +10,12 @@ import java.nio.file.Path;
  * every decoded image here: resize the shorter side (to a length drawn from the sample's key, or a
  * fixed one), then crop. The crops:
  * <ul>
- *   <li>centre: the centre HxW (evaluation; with H = W = the shorter side, the whole centre square:
- *       one scale of the multi-scale test);</li>
+ *   <li>centre: the centre HxW (evaluation);</li>
  *   <li>random: an HxW window at a random place (the paper's scale augmentation);</li>
  *   <li>ten: the centre and the four corner HxW windows, then the same five mirrored left-right:
  *       the 10-crop test of Krizhevsky et al. (2012), which the paper uses (section 3.4).</li>
  * </ul>
+ * {@link #whole} resizes without a crop: one scale of the multi-scale test.
  */
 final class ImageTransform {
 
@@ -69,6 +69,11 @@ final class ImageTransform {
 
     /** Decodes after checking the header against the largest shorter side this transform resizes to. */
     Decoded decode(byte[] bytes, Path name, int channels, StageTimes times) throws IOException {
+        return decode(bytes, name, channels, maxSide, times);
+    }
+
+    /** Decodes after checking the header against {@code maxSide}, the largest shorter side it will be resized to. */
+    static Decoded decode(byte[] bytes, Path name, int channels, int maxSide, StageTimes times) throws IOException {
         long start = System.nanoTime();
         BufferedImage img = Images.read(bytes, name, maxSide);
         float[] planes = Images.planes(img, channels);
@@ -115,6 +120,22 @@ final class ImageTransform {
             dst[offset + j] = unit(window[j]);
         }
         lap(times, StageTimes.Stage.CROP_FLIP, start);
+    }
+
+    /**
+     * The whole image, uncropped, with its shorter side resized to {@code side}: {@code channels} planes
+     * of {@link Images#resizedHeight} x the resized width, as [0,1] floats rounded to 8 bits.
+     */
+    static float[] whole(Decoded image, int side) {
+        int h = image.height();
+        int w = image.width();
+        int rh = Images.resizedHeight(h, w, side);
+        int rw = Images.resizedHeight(w, h, side);
+        float[] resized = Images.resize(image.planes(), image.channels(), h, w, rh, rw, 0, 0, rh, rw);
+        for (int j = 0; j < resized.length; j++) {
+            resized[j] = unit(resized[j]);
+        }
+        return resized;
     }
 
     /** Copies the HxW window at (top, left) of a resized image, mirrored if {@code flipped}. */

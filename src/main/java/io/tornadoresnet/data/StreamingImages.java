@@ -91,8 +91,12 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
     /** The encoded bytes of sample {@code i}. */
     abstract byte[] read(int i) throws IOException;
 
-    /** The samples of one epoch in order, from position {@code skip} on. */
-    abstract SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException;
+    /**
+     * The epochs of one loader: each {@link StreamingLoader.Order#open} gives the samples of one
+     * epoch in order, from position {@code skip} on. A loader opens its epochs one after another,
+     * never two at once, so what it returns may keep state from one epoch to the next.
+     */
+    abstract StreamingLoader.Order epochs();
 
     /** The samples {@code indices} only (order kept where the source allows; tar shards keep their file order). */
     abstract StreamingImages subset(int[] indices, String part);
@@ -182,14 +186,38 @@ public abstract sealed class StreamingImages implements Dataset permits ImageFil
                 ImageTransform.tenCrop(imageShape(), resize));
     }
 
+    /** One image at one scale of the multi-scale test: C x H x W floats in [0,1] and that shape. */
+    public record ScaledImage(Shape shape, float[] pixels) {
+    }
+
     /**
-     * One scale of the multi-scale test: each image resized to {@code side} on its shorter side and
-     * its centre square of side x side (the model's fully convolutional form on the largest square).
+     * Image {@code i} resized so that its shorter side is {@code side}, whole and uncropped: the input
+     * of the fully convolutional multi-scale test, whose height and width follow the image's own
+     * aspect ratio. Safe to call from several threads at once.
+     *
+     * @return null when the file cannot be decoded: it is then left out with one warning line
+     * @throws UncheckedIOException wrapping the {@link DataFileException} of a file that cannot be
+     *                              decoded with {@code strict}, or the failure to read a source
      */
-    public DataLoader scaleLoader(int imagesPerBatch, int side, Normalization normalization) {
-        Shape square = Shape.of(imageShape().dim(0), side, side);
-        return new StreamingLoader(this, imagesPerBatch, BatchLoader.Options.evaluation(normalization),
-                ImageTransform.centre(square, side));
+    public ScaledImage scaled(int i, int side) {
+        int channels = shape.dim(0);
+        Path name = null;
+        try {
+            name = name(i);
+            ImageTransform.Decoded decoded = ImageTransform.decode(read(i), name, channels, side, null);
+            Shape scaled = Shape.of(channels, Images.resizedHeight(decoded.height(), decoded.width(), side),
+                    Images.resizedHeight(decoded.width(), decoded.height(), side));
+            return new ScaledImage(scaled, ImageTransform.whole(decoded, side));
+        } catch (DataFileException e) {
+            try {
+                skip(e, name == null ? Path.of(description) : name);
+            } catch (DataFileException strict) {
+                throw new UncheckedIOException(strict);
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A loader of the statistics sample at the evaluation size, in order, without normalisation. */

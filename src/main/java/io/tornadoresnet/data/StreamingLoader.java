@@ -81,12 +81,12 @@ public final class StreamingLoader implements DataLoader {
     }
 
     StreamingLoader(StreamingImages source, int batchSize, BatchLoader.Options options, ImageTransform transform) {
-        this(source, batchSize, 0, 1, options, transform, source.size(), source::open);
+        this(source, batchSize, 0, 1, options, transform, source.size(), source.epochs());
     }
 
     StreamingLoader(StreamingImages source, int globalBatch, int shard, int shards, BatchLoader.Options options,
             ImageTransform transform) {
-        this(source, globalBatch, shard, shards, options, transform, source.size(), source::open);
+        this(source, globalBatch, shard, shards, options, transform, source.size(), source.epochs());
     }
 
     /**

@@ -1,10 +1,8 @@
 package io.tornadoresnet.data;
 
 import io.tornadoresnet.tensor.Shape;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +41,7 @@ public final class TarShards extends StreamingImages {
     public static final String CLASSES = "classes.txt";
     /** Samples held by the shuffle buffer of a training epoch. */
     public static final int SHUFFLE_BUFFER = 1_000;
-    private static final long SHUFFLE_SALT = 0x1F83D9ABFB41BD6BL;
+    static final long SHUFFLE_SALT = 0x1F83D9ABFB41BD6BL;
     private static final int BLOCK = 512;
 
     private final Path[] shards;
@@ -350,107 +348,291 @@ public final class TarShards extends StreamingImages {
         }
     }
 
+    /**
+     * The epochs of a loader. The loader's shard reader and the pages of its shuffle buffer serve
+     * every epoch: the buffer holds samples for about {@value #SHUFFLE_BUFFER} reads, long enough for
+     * the collector to move them to the old generation if each had arrays of its own, where they
+     * would stay until a full collection, which the serial collector puts off by growing the heap;
+     * as pages reused sample after sample, the buffer is allocated once.
+     */
     @Override
-    SampleStream open(long seed, int epoch, boolean shuffle, int skip) throws IOException {
-        SplittableRandom random = new SplittableRandom(Seeds.mix(seed ^ SHUFFLE_SALT, epoch));
-        int[] order = new int[shards.length];
-        if (shuffle) {
-            Splits.shuffle(order, random);
-        } else {
-            Arrays.setAll(order, k -> k);
-        }
-        EpochStream stream = new EpochStream(order, shuffle ? SHUFFLE_BUFFER : 0, random);
-        for (int k = 0; k < skip; k++) {
-            stream.next();
-        }
-        return stream;
+    StreamingLoader.Order epochs() {
+        ShardReader reader = new ShardReader();
+        Pages pages = new Pages();
+        return (seed, epoch, shuffle, skip) -> {
+            SplittableRandom random = new SplittableRandom(Seeds.mix(seed ^ SHUFFLE_SALT, epoch));
+            int[] order = new int[shards.length];
+            if (shuffle) {
+                Splits.shuffle(order, random);
+            } else {
+                Arrays.setAll(order, k -> k);
+            }
+            EpochStream stream = new EpochStream(order, shuffle ? SHUFFLE_BUFFER : 0, random, reader, pages);
+            for (int k = 0; k < skip; k++) {
+                stream.next();
+            }
+            return stream;
+        };
     }
 
-    /** Reads the shards in the order given, each from its start to its end, through the shuffle buffer. */
+    /** Reads one shard at a time front to back, through one buffer kept from shard to shard. */
+    private static final class ShardReader {
+        private final byte[] buffer = new byte[1 << 20];
+        private FileChannel channel;
+        private int position;
+        private int limit;
+        /** Where in the file {@code buffer[limit]} is. */
+        private long fileOffset;
+
+        void open(Path file) throws IOException {
+            close();
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+            position = 0;
+            limit = 0;
+            fileOffset = 0;
+        }
+
+        /** Moves on to {@code offset} of the file, at or after where the reader is. */
+        void skipTo(long offset) {
+            long ahead = offset - (fileOffset - (limit - position));
+            if (ahead <= limit - position) {
+                position += (int) ahead;
+            } else {
+                position = 0;
+                limit = 0;
+                fileOffset = offset;
+            }
+        }
+
+        /** Reads {@code count} bytes into {@code dst[at..]}. */
+        void read(byte[] dst, int at, int count) throws IOException {
+            while (count > 0) {
+                if (position == limit) {
+                    int n = channel.read(ByteBuffer.wrap(buffer), fileOffset);
+                    if (n <= 0) {
+                        throw new EOFException();
+                    }
+                    position = 0;
+                    limit = n;
+                    fileOffset += n;
+                }
+                int n = Math.min(count, limit - position);
+                System.arraycopy(buffer, position, dst, at, n);
+                position += n;
+                at += n;
+                count -= n;
+            }
+        }
+
+        void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+        }
+    }
+
+    /**
+     * The bytes of the samples in a shuffle buffer, in pages of {@value #PAGE} bytes chained by
+     * index; freed pages are reused, and new ones made only when none is free.
+     */
+    private static final class Pages {
+        static final int PAGE = 8192;
+        private final List<byte[]> pages = new ArrayList<>();
+        /** The page after each page of a chain, or of the free list; -1 at the end. */
+        private int[] next = new int[0];
+        private int free = -1;
+
+        /** A chain of pages holding {@code count} bytes read from {@code in}; its first page. */
+        int store(ShardReader in, int count) throws IOException {
+            int first = -1;
+            int last = -1;
+            for (int done = 0; done < count; done += PAGE) {
+                int page = take();
+                if (last < 0) {
+                    first = page;
+                } else {
+                    next[last] = page;
+                }
+                last = page;
+                try {
+                    in.read(pages.get(page), 0, Math.min(PAGE, count - done));
+                } catch (IOException e) {
+                    release(first);
+                    throw e;
+                }
+            }
+            return first;
+        }
+
+        /** {@code count} bytes from {@code from} on of the chain starting at {@code first}, in a new array. */
+        byte[] copy(int first, int from, int count) {
+            byte[] out = new byte[count];
+            int page = first;
+            for (int skip = from / PAGE; skip > 0; skip--) {
+                page = next[page];
+            }
+            int in = from % PAGE;
+            for (int done = 0; done < count; ) {
+                int n = Math.min(count - done, PAGE - in);
+                System.arraycopy(pages.get(page), in, out, done, n);
+                done += n;
+                in = 0;
+                page = next[page];
+            }
+            return out;
+        }
+
+        void release(int first) {
+            int page = first;
+            while (page >= 0) {
+                int after = next[page];
+                next[page] = free;
+                free = page;
+                page = after;
+            }
+        }
+
+        private int take() {
+            if (free < 0) {
+                pages.add(new byte[PAGE]);
+                if (next.length < pages.size()) {
+                    next = Arrays.copyOf(next, Math.max(64, 2 * next.length));
+                }
+                free = pages.size() - 1;
+                next[free] = -1;
+            }
+            int page = free;
+            free = next[page];
+            next[page] = -1;
+            return page;
+        }
+    }
+
+    /**
+     * Reads the shards in the order given, each from its start to its end, through the shuffle
+     * buffer, which holds each sample's tar header and bytes in pages and its index alone.
+     */
     private final class EpochStream implements SampleStream {
         private final int[] shardOrder;
         private final SplittableRandom random;
-        private final Sample[] buffer;
+        private final ShardReader in;
+        private final Pages pages;
+        private final int[] heldSample;
+        private final int[] heldPage;
         private int buffered;
         private int shardPosition = -1;
         private int sample;
         private int sampleEnd;
-        private InputStream in;
-        private long inOffset;
+        private boolean closed;
 
-        EpochStream(int[] shardOrder, int bufferSize, SplittableRandom random) {
+        EpochStream(int[] shardOrder, int bufferSize, SplittableRandom random, ShardReader in, Pages pages) {
             this.shardOrder = shardOrder;
             this.random = random;
-            this.buffer = new Sample[bufferSize];
+            this.in = in;
+            this.pages = pages;
+            this.heldSample = new int[bufferSize];
+            this.heldPage = new int[bufferSize];
         }
 
         @Override
         public Sample next() throws IOException {
-            if (buffer.length == 0) {
-                return read();
-            }
-            while (buffered < buffer.length) {
-                Sample s = read();
-                if (s == null) {
-                    break;
+            if (heldSample.length == 0) {
+                int i = nextInShardOrder();
+                if (i < 0) {
+                    return null;
                 }
-                buffer[buffered++] = s;
+                byte[] header = new byte[BLOCK];
+                byte[] bytes = new byte[index.length.get(i)];
+                read(i, header, bytes);
+                return sample(i, header, bytes);
+            }
+            while (buffered < heldSample.length && hold(buffered)) {
+                buffered++;
             }
             if (buffered == 0) {
                 return null;
             }
             int j = random.nextInt(buffered);
-            Sample out = buffer[j];
-            Sample s = buffered == buffer.length ? read() : null;
-            if (s != null) {
-                buffer[j] = s;
-            } else {
-                buffer[j] = buffer[--buffered];
-                buffer[buffered] = null;
+            Sample out = release(j);
+            if (buffered < heldSample.length || !hold(j)) {
+                buffered--;
+                heldSample[j] = heldSample[buffered];
+                heldPage[j] = heldPage[buffered];
             }
             return out;
         }
 
-        /** The next sample in shard order, its bytes read; null after the last shard. */
-        private Sample read() throws IOException {
+        /** Reads the next sample in shard order into slot {@code slot} of the buffer; false after the last shard. */
+        private boolean hold(int slot) throws IOException {
+            int i = nextInShardOrder();
+            if (i < 0) {
+                return false;
+            }
+            in.skipTo(index.offset.get(i) - BLOCK);
+            try {
+                heldPage[slot] = pages.store(in, BLOCK + index.length.get(i));
+            } catch (EOFException e) {
+                throw shorter(i);
+            }
+            heldSample[slot] = i;
+            return true;
+        }
+
+        /** The sample in slot {@code slot}, its bytes copied out of the pages, which are freed. */
+        private Sample release(int slot) {
+            int i = heldSample[slot];
+            int first = heldPage[slot];
+            Sample out = sample(i, pages.copy(first, 0, BLOCK), pages.copy(first, BLOCK, index.length.get(i)));
+            pages.release(first);
+            return out;
+        }
+
+        private Sample sample(int i, byte[] header, byte[] bytes) {
+            return new Sample(i, index.labels.get(i), bytes, shards[index.shard.get(i)].resolve(ustarName(header)));
+        }
+
+        private void read(int i, byte[] header, byte[] bytes) throws IOException {
+            in.skipTo(index.offset.get(i) - BLOCK);
+            try {
+                in.read(header, 0, BLOCK);
+                in.read(bytes, 0, bytes.length);
+            } catch (EOFException e) {
+                throw shorter(i);
+            }
+        }
+
+        private DataFileException shorter(int i) {
+            return new DataFileException(shards[index.shard.get(i)], "shorter than when it was scanned (changed since?)");
+        }
+
+        /** The next sample in shard order, its shard opened; -1 after the last shard. */
+        private int nextInShardOrder() throws IOException {
             while (sample == sampleEnd) {
-                if (in != null) {
-                    in.close();
-                    in = null;
-                }
                 if (shardPosition + 1 >= shardOrder.length) {
-                    return null;
+                    return -1;
                 }
                 shardPosition++;
                 int s = shardOrder[shardPosition];
                 sample = firstSample(s);
                 sampleEnd = firstSample(s + 1);
-                in = new BufferedInputStream(Files.newInputStream(shards[s]), 1 << 20);
-                inOffset = 0;
+                in.open(shards[s]);
             }
-            int i = sample++;
-            Path file = shards[index.shard.get(i)];
-            long offset = index.offset.get(i);
-            int length = index.length.get(i);
-            try {
-                in.skipNBytes(offset - BLOCK - inOffset);
-                byte[] header = in.readNBytes(BLOCK);
-                byte[] bytes = in.readNBytes(length);
-                if (header.length < BLOCK || bytes.length < length) {
-                    throw new EOFException();
-                }
-                inOffset = offset + length;
-                return new Sample(i, index.labels.get(i), bytes, file.resolve(ustarName(header)));
-            } catch (EOFException e) {
-                throw new DataFileException(file, "shorter than when it was scanned (changed since?)");
-            }
+            return sample++;
         }
 
+        /** Frees the pages of the samples still held: the next epoch uses them again. */
         @Override
         public void close() throws IOException {
-            if (in != null) {
-                in.close();
+            if (closed) {
+                return;
             }
+            closed = true;
+            for (int slot = 0; slot < buffered; slot++) {
+                pages.release(heldPage[slot]);
+            }
+            buffered = 0;
+            in.close();
         }
     }
 

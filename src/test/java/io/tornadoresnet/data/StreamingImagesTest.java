@@ -14,15 +14,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tornadoresnet.tensor.Shape;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,6 +187,41 @@ class StreamingImagesTest {
         }
     }
 
+    /** The multi-scale test's input: each image whole at the shorter side asked, broken files left out or, strict, errors. */
+    @Test
+    void scaledImagesAreWholeAtTheirShorterSideAndBrokenOnesLeftOut() throws IOException {
+        Path train = brokenFolder();
+        ImageFiles images = ImageFiles.open(train, null, SHAPE, RESIZE, settings(2));
+        warnings.clear();
+        int whole = 0;
+        for (int i = 0; i < images.size(); i++) {
+            Path name = images.name(i);
+            StreamingImages.ScaledImage scaled = images.scaled(i, 20);
+            if (List.of("corrupt.jpg", "empty.jpg", "text.jpg", "bomb.png").contains(name.getFileName().toString())) {
+                assertNull(scaled, name.toString());
+                continue;
+            }
+            BufferedImage file = ImageIO.read(name.toFile());
+            int h = file.getHeight();
+            int w = file.getWidth();
+            Shape expected = h <= w ? Shape.of(3, 20, 20 * w / h) : Shape.of(3, 20 * h / w, 20);
+            assertEquals(expected, scaled.shape(), name.toString());
+            assertEquals(expected.size(), scaled.pixels().length);
+            whole++;
+        }
+        assertEquals(24, whole);
+        assertEquals(4, warnings.size(), warnings.toString());
+        ImageFiles strict = ImageFiles.open(train, null, SHAPE, RESIZE, settings(2).withStrict(true));
+        int text = strict.size() - 1;
+        while (!strict.name(text).getFileName().toString().equals("text.jpg")) {
+            text--;
+        }
+        int broken = text;
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> strict.scaled(broken, 20));
+        assertTrue(e.getMessage().contains("text.jpg: not an image"), e.getMessage());
+    }
+
     private static boolean allZero(float[] values) {
         for (float v : values) {
             if (v != 0) {
@@ -214,6 +254,21 @@ class StreamingImagesTest {
             TreeSet<Integer> seen = new TreeSet<>();
             first.forEach(r -> seen.add((int) r[SHAPE.size() + 1]));
             assertEquals(24, seen.size(), "each image once per epoch");
+        }
+    }
+
+    /** A loader refills one order array every epoch: an epoch must not depend on the epochs it ran before. */
+    @Test
+    void anEpochIsTheSameWhicheverEpochsItsLoaderRanBefore() throws IOException {
+        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(2));
+        try (DataLoader used = images.loader(4, paperTraining(7)); DataLoader fresh = images.loader(4, paperTraining(7))) {
+            epoch(used, 5, 0);
+            epoch(used, 1, 3);
+            List<float[]> again = epoch(used, 3, 0);
+            assertEqualRows(epoch(fresh, 3, 0), again);
+            used.startEpoch(2, 0);
+            used.next();
+            assertEqualRows(again.subList(4, 24), epoch(used, 3, 1));
         }
     }
 
@@ -338,6 +393,86 @@ class StreamingImagesTest {
             List<Integer> sorted = new ArrayList<>(order);
             Collections.sort(sorted);
             assertNotEquals(sorted, order, "shuffled");
+        }
+    }
+
+    /**
+     * More samples than the shuffle buffer holds, of 0 to 20,000 bytes (one to three of its pages):
+     * each sample leaves the buffer with its own bytes and name, in the order of a plain buffer of
+     * samples (each read replaces one drawn at random, the last ones leave in random order), and an
+     * epoch is the same after another one was left half read with the buffer full.
+     */
+    @Test
+    void theTarShuffleBufferGivesEachSampleItsBytesInThePlainBuffersOrder() throws IOException {
+        int shards = 3;
+        int perShard = 450;
+        Random random = new Random(3);
+        List<byte[]> contents = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            Map<String, byte[]> members = new LinkedHashMap<>();
+            for (int k = 0; k < perShard; k++) {
+                byte[] bytes = new byte[k == 0 ? 0 : random.nextInt(20_000)];
+                random.nextBytes(bytes);
+                contents.add(bytes);
+                members.put(String.format("s%d-%04d.jpg", s, k), bytes);
+                members.put(String.format("s%d-%04d.cls", s, k), Integer.toString(k % 2).getBytes());
+            }
+            ImageFixtures.tar(root.resolve(String.format("big/shard-%06d.tar", s)), members);
+        }
+        TarShards data = TarShards.open(root.resolve("big"), SHAPE, RESIZE, settings(1));
+        assertTrue(data.size() > TarShards.SHUFFLE_BUFFER);
+        StreamingLoader.Order order = data.epochs();
+        List<Integer> first = drain(order.open(9, 2, true, 0), contents, Integer.MAX_VALUE);
+        assertEquals(plainShuffleBuffer(9, 2, shards, perShard), first);
+        drain(order.open(9, 1, true, 0), contents, 1_200);
+        assertEquals(first, drain(order.open(9, 2, true, 0), contents, Integer.MAX_VALUE));
+        assertEquals(first.subList(100, first.size()), drain(order.open(9, 2, true, 100), contents, Integer.MAX_VALUE));
+    }
+
+    /** Up to {@code most} samples of a stream, which is then closed, each checked against its contents; their indices. */
+    private static List<Integer> drain(StreamingImages.SampleStream stream, List<byte[]> contents, int most)
+            throws IOException {
+        List<Integer> order = new ArrayList<>();
+        try (stream) {
+            for (StreamingImages.Sample s; order.size() < most && (s = stream.next()) != null; ) {
+                assertArrayEquals(contents.get(s.index()), s.bytes(), "sample " + s.index());
+                assertEquals(String.format("s%d-%04d.jpg", s.index() / 450, s.index() % 450),
+                        s.name().getFileName().toString());
+                order.add(s.index());
+            }
+        }
+        return order;
+    }
+
+    /** The order of a training epoch as a buffer of sample indices gives it. */
+    private static List<Integer> plainShuffleBuffer(long seed, int epoch, int shards, int perShard) {
+        SplittableRandom random = new SplittableRandom(Seeds.mix(seed ^ TarShards.SHUFFLE_SALT,
+                epoch));
+        int[] shardOrder = new int[shards];
+        Splits.shuffle(shardOrder, random);
+        ArrayDeque<Integer> stream = new ArrayDeque<>();
+        for (int s : shardOrder) {
+            for (int k = 0; k < perShard; k++) {
+                stream.add(s * perShard + k);
+            }
+        }
+        List<Integer> buffer = new ArrayList<>();
+        List<Integer> out = new ArrayList<>();
+        while (true) {
+            while (buffer.size() < TarShards.SHUFFLE_BUFFER && !stream.isEmpty()) {
+                buffer.add(stream.remove());
+            }
+            if (buffer.isEmpty()) {
+                return out;
+            }
+            int j = random.nextInt(buffer.size());
+            out.add(buffer.get(j));
+            if (buffer.size() == TarShards.SHUFFLE_BUFFER && !stream.isEmpty()) {
+                buffer.set(j, stream.remove());
+            } else {
+                buffer.set(j, buffer.get(buffer.size() - 1));
+                buffer.remove(buffer.size() - 1);
+            }
         }
     }
 

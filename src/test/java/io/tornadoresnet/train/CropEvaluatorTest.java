@@ -1,11 +1,11 @@
 package io.tornadoresnet.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tornadoresnet.backend.jvm.JvmBackend;
 import io.tornadoresnet.data.Datasets;
-import io.tornadoresnet.data.Images;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.nn.ResNet;
@@ -19,8 +19,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,10 +41,17 @@ class CropEvaluatorTest {
 
     /** Seven images of 10x12 pixels (the shorter side already the resize, so crops are plain windows). */
     private StreamingImages data() throws IOException {
+        return data(i -> new int[] {10, 12});
+    }
+
+    /** Seven images, image i of {@code size.apply(i)} = {width, height} pixels. */
+    private StreamingImages data(IntFunction<int[]> size) throws IOException {
         for (int i = 0; i < 7; i++) {
-            BufferedImage img = new BufferedImage(10, 12, BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < 12; y++) {
-                for (int x = 0; x < 10; x++) {
+            int width = size.apply(i)[0];
+            int height = size.apply(i)[1];
+            BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
                     int r = (37 * i + 23 * x + 5 * y) % 256;
                     int g = (91 * i + 7 * x * y) % 256;
                     int b = (13 * i + 31 * y) % 256;
@@ -155,30 +165,63 @@ class CropEvaluatorTest {
         }
     }
 
+    /** The whole of a file, uncropped, as [0,1] floats of (3, its height, its width). */
+    private static float[] whole(Path file) throws IOException {
+        BufferedImage img = ImageIO.read(file.toFile());
+        int h = img.getHeight();
+        int w = img.getWidth();
+        float[] out = new float[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = img.getRGB(x, y);
+                out[y * w + x] = ((rgb >> 16) & 0xFF) / 255f;
+                out[h * w + y * w + x] = ((rgb >> 8) & 0xFF) / 255f;
+                out[2 * h * w + y * w + x] = (rgb & 0xFF) / 255f;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each image whole, not a square of it, at each shorter side, through a model built for its own
+     * shape. The images have seven shapes (portrait, landscape and square), more than the plans the
+     * test keeps, and at their own shorter side (10) the input must be the file's pixels.
+     */
     @Test
-    void multiScaleAveragesTheWholeModelAtEachShorterSide() throws IOException {
-        StreamingImages data = data();
+    void multiScaleAveragesTheWholeImageAtEachShorterSide() throws IOException {
+        StreamingImages data = data(i -> i % 2 == 0 ? new int[] {10, 10 + i} : new int[] {10 + i, 10});
         ResNet model = model(SHAPE);
         List<Integer> scales = List.of(8, 10, 13);
         try (Backend backend = new JvmBackend(2)) {
             List<float[]> averaged = new ArrayList<>();
-            for (Path file : files) {
+            Set<Shape> shapes = new HashSet<>();
+            for (int i = 0; i < files.size(); i++) {
                 float[] mean = new float[CLASSES];
                 for (int side : scales) {
-                    Shape square = Shape.of(3, side, side);
-                    ResNet scaled = ResNets.create("resnet8", square, CLASSES);
+                    StreamingImages.ScaledImage image = data.scaled(i, side);
+                    BufferedImage file = ImageIO.read(files.get(i).toFile());
+                    int h = file.getHeight();
+                    int w = file.getWidth();
+                    assertEquals(Shape.of(3, h <= w ? side : side * h / w, w <= h ? side : side * w / h),
+                            image.shape(), files.get(i) + " at " + side);
+                    if (side == 10) {
+                        assertArrayEquals(whole(files.get(i)), image.pixels(), 1e-6f);
+                        shapes.add(image.shape());
+                    }
+                    ResNet scaled = ResNets.create("resnet8", image.shape(), CLASSES);
                     Map<String, Tensor> target = scaled.stateDict();
                     model.stateDict().forEach((name, t) -> System.arraycopy(t.data(), 0, target.get(name).data(), 0,
                             t.data().length));
-                    float[] p = scores(backend, scaled, Images.load(file, square, side), normalization());
+                    float[] p = scores(backend, scaled, image.pixels(), normalization());
                     for (int k = 0; k < CLASSES; k++) {
                         mean[k] += p[k] / scales.size();
                     }
                 }
                 averaged.add(mean);
             }
+            assertTrue(shapes.size() > CropEvaluator.PLANS_KEPT, "shapes at one scale: " + shapes);
             Expected expected = expected(averaged);
-            Evaluator.Evaluation e = CropEvaluator.multiScale(backend, model, data, normalization(), 3, scales);
+            Evaluator.Evaluation e = CropEvaluator.multiScale(backend, model, data, normalization(), scales);
             assertEquals(7, e.images());
             assertEquals(expected.loss(), e.loss(), 1e-5);
             assertEquals(expected.accuracy(), e.accuracy(), 1e-12);
