@@ -97,19 +97,21 @@ class TuningTest {
     }
 
     @Test
-    void rowConvolutionsTakeForwardPassesAndStrideOneInputGradients() {
+    void rowConvolutionsTakeForwardPassesAndInputGradients() {
         // stage 3 of ResNet-20: 64 channels out in blocks of 32
         ConvTasks.RowLaunch forward = ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 64, 8, 64, 1, 1));
-        assertEquals(new ConvTasks.RowLaunch(64, 8, 8, 64, 8, 8, 1, 1, 32, false), forward);
+        assertEquals(new ConvTasks.RowLaunch(64, 8, 8, 64, 8, 8, 1, 1, 32, false, 1), forward);
         assertArrayEquals(new long[] {8, 4 * 2, 1}, forward.grid(4).getGlobalWork());
         assertArrayEquals(new long[] {8, 1, 1}, forward.grid(4).getLocalWork());
         // the input gradient reads the output gradient, padded by kh - 1 - pad, with the weights turned
-        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 16, 16, 1, 1, 16, true),
+        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 16, 16, 1, 1, 16, true, 1),
                 ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 16, 32, 1, 1)));
         // 256 channels of 1x1 on a 10-wide image fit in local memory, 512 do not
         assertNotNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 256, 10, 64, 1, 0)));
         assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 512, 10, 64, 1, 0)));
-        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 32, 32, 2, 1)));   // stride 2
+        // stride 2: the 16x16 output gradient spread to 31x31, padded by 1 (and 2 on the far side)
+        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 32, 32, 1, 1, 16, true, 2),
+                ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 32, 32, 2, 1)));
         assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 3, 32, 16, 1, 1)));    // 3 channels out
         assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 3, 32, 24, 1, 1)));          // 24 channels out
         assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 32, 16, 1, 1)));

@@ -65,13 +65,13 @@ final class ConvTasks {
     }
 
     /**
-     * The launch of a call by {@link RowConvKernels}, or null where that kernel does not apply: a
-     * forward pass, or the input gradient of a stride-1 convolution, whose output channels come in
-     * blocks of 16 or 32 and whose staged rows and weights fit in local memory.
+     * The launch of a call by {@link RowConvKernels#rows}, or null where that kernel does not apply: a
+     * forward pass or an input gradient whose output channels come in blocks of 16 or 32 and whose
+     * staged rows and weights fit in local memory.
      */
     static RowLaunch rowLaunch(KernelCall c) {
         boolean flip = c.kernel() == Kernel.CONV_BACKWARD_DATA;
-        if (!(c.kernel() == Kernel.CONV_FORWARD || flip && c.integer(10) == 1)) {
+        if (!(c.kernel() == Kernel.CONV_FORWARD || flip)) {
             return null;
         }
         int ch = c.integer(4);
@@ -91,12 +91,12 @@ final class ConvTasks {
         int span = (outW - 1) * stride + kw;
         boolean fits = inC * kh * span <= RowConvKernels.MAX_ROWS && inC * kh * kw * rk <= RowConvKernels.MAX_WEIGHTS;
         return !fits ? null : new RowLaunch(inC, flip ? c.integer(12) : c.integer(5), flip ? c.integer(13) : c.integer(6),
-                outC, outH, outW, stride, flip ? kh - 1 - pad : pad, rk, flip);
+                outC, outH, outW, stride, flip ? kh - 1 - pad : pad, rk, flip, flip ? c.integer(10) : 1);
     }
 
     /** The arguments and launch of {@link RowConvKernels#rows} for one call (input and output as that kernel sees them). */
     record RowLaunch(int inC, int inH, int inW, int outC, int outH, int outW, int stride, int pad, int rk,
-                     boolean flip) {
+                     boolean flip, int dilate) {
         WorkerGrid grid(int n) {
             WorkerGrid grid = new WorkerGrid2D(outW, n * (outC / rk));
             grid.setLocalWork(outW, 1, 1);
@@ -151,7 +151,7 @@ final class ConvTasks {
         }
         g.task(id, RowConvKernels::rows, new KernelContext(), c.floats(0), c.floats(1), c.floats(2), n, l.inC(),
                 l.inH(), l.inW(), l.outC(), l.outH(), l.outW(), c.integer(8), c.integer(9), l.stride(), l.pad(), l.rk(),
-                l.flip() ? 1 : 0);
+                l.flip() ? 1 : 0, l.dilate());
         grids.addWorkerGrid(graphName + "." + id, l.grid(n));
     }
 

@@ -13,9 +13,11 @@ import uk.ac.manchester.tornado.api.KernelContext;
  * in local memory ({@link ConvTasks#rowLaunch}); staging them in chunks would need a condition that
  * TornadoVM 5.2 fails to compile once the shapes are constants ("logic node LogicConstantNode").
  *
- * <p>The same kernel runs the forward pass and, with {@code flip = 1}, the input gradient of a
- * stride-1 convolution, which is a convolution of the output gradient with the weights transposed
- * ({@code [k][c]} read as {@code [c][k]}) and turned by 180 degrees, padded by {@code kh - 1 - pad}.
+ * <p>The same kernel runs the forward pass and, with {@code flip = 1}, the input gradient, which is a
+ * stride-1 convolution of the output gradient with the weights transposed ({@code [k][c]} read as
+ * {@code [c][k]}) and turned by 180 degrees, padded by {@code kh - 1 - pad}; for a convolution of
+ * stride s the output gradient is first spread out with s - 1 zeros between neighbours
+ * ({@code dilate = s}), so three quarters of a stride-2 layer's multiply-adds add zeros.
  * Same results as {@code ConvKernels.forward} and {@code ConvKernels.backwardData} up to the order
  * of the sums. {@code rk} and the shapes are scalar arguments, which TornadoVM compiles
  * as constants, so the tap and channel-block loops unroll. {@link #weightRows} computes the weight
@@ -38,12 +40,12 @@ final class RowConvKernels {
 
     /**
      * in [n][inC][inH][inW], weight [outC][inC][kh][kw] ({@code flip = 0}) or [inC][outC][kh][kw]
-     * turned by 180 degrees ({@code flip = 1}) -> out [n][outC][outH][outW]. Launch: global
+     * turned by 180 degrees ({@code flip = 1}), in spread by {@code dilate} -> out [n][outC][outH][outW]. Launch: global
      * {@code (outW, n * outC / rk)}, work-groups {@code (outW, 1)}.
      */
     static void rows(KernelContext ctx, float[] in, float[] weight, float[] out,
                      int n, int inC, int inH, int inW, int outC, int outH, int outW, int kh, int kw,
-                     int stride, int pad, int rk, int flip) {
+                     int stride, int pad, int rk, int flip, int dilate) {
         float[] rowsLocal = ctx.allocateFloatLocalArray(MAX_ROWS);
         float[] weightsLocal = ctx.allocateFloatLocalArray(MAX_WEIGHTS);
         float[] acc = new float[MAX_BLOCK];
@@ -68,17 +70,20 @@ final class RowConvKernels {
             weightsLocal[e] = weight[(m0 + r) * outStride + j * inStride + source];
         }
         for (int oy = 0; oy < outH; oy++) {
-            // rowsLocal[(j * kh + ky) * span + xx]: input row oy * stride - pad + ky, column xx - pad
+            // rowsLocal[(j * kh + ky) * span + xx]: row oy * stride - pad + ky, column xx - pad of the input
+            // spread by dilate (dilate - 1 zeros between neighbours)
             for (int row = 0; row < inC * kh; row++) {
                 int j = row / kh;
-                int iy = oy * stride - pad + row - j * kh;
-                boolean inside = iy >= 0 && iy < inH;
-                int base = ((b * inC + j) * inH + iy) * inW - pad;
+                int spreadY = oy * stride - pad + row - j * kh;
+                int iy = spreadY / dilate;
+                boolean inside = spreadY >= 0 && iy * dilate == spreadY && iy < inH;
+                int base = ((b * inC + j) * inH + iy) * inW;
                 for (int xx = x; xx < span; xx += outW) {
-                    int ix = xx - pad;
+                    int spreadX = xx - pad;
+                    int ix = spreadX / dilate;
                     float v = 0f;
-                    if (inside && ix >= 0 && ix < inW) {
-                        v = in[base + xx];
+                    if (inside && spreadX >= 0 && ix * dilate == spreadX && ix < inW) {
+                        v = in[base + ix];
                     }
                     rowsLocal[row * span + xx] = v;
                 }

@@ -36,7 +36,7 @@ import java.util.function.Predicate;
  * tiles and an odd one whose tiles divide no dimension, over ResNet-20's stage shapes and ResNet-50's
  * (7x7 stride 2, 1x1, 1x1 stride 2, 3x3 stride 2 on an odd size); batches of 3 leave a short last
  * weight-gradient group;</li>
- * <li>{@code kernels/rows ...}: the row convolutions (forward, stride-1 input gradient, weight gradient)
+ * <li>{@code kernels/rows ...}: the row convolutions (forward, input gradient, weight gradient)
  * on those of the same shapes they take;</li>
  * <li>{@code kernels/<routine>}: the fused batch-norm and ReLU routines on every shape they get in
  * ResNet-20 on 3x32x32 and {@link CheckNets#wideBottleneck} (training and inference, batch 2), the
@@ -101,7 +101,7 @@ final class RoutineChecks {
         return convolutions(kernel, call -> true, call -> OneTaskGraph.runTiled(call, tile, device));
     }
 
-    /** The row kernels on every shape they take (output channels in blocks of 16, input gradients of stride 1). */
+    /** The row kernels on every shape they take (output channels in blocks of 16, rows that fit in local memory). */
     private Check.Measured rows(Kernel kernel) {
         return convolutions(kernel, OneTaskGraph::rowsApply, call -> OneTaskGraph.runRows(call, device));
     }
