@@ -4,6 +4,7 @@ import io.tornadoresnet.nn.CheckNets;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.ResNets;
 import io.tornadoresnet.nn.Sgd;
+import io.tornadoresnet.plan.Kernel;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
@@ -22,6 +23,8 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +37,7 @@ class TuningTest {
         System.clearProperty(ConvTiling.PROPERTY);
         System.clearProperty(Tuning.REDUCE_PROPERTY);
         System.clearProperty(Tuning.FUSE_PROPERTY);
+        System.clearProperty(Tuning.ROWS_PROPERTY);
     }
 
     @Test
@@ -74,12 +78,72 @@ class TuningTest {
         System.setProperty(Tuning.REDUCE_PROPERTY, "128");
         System.setProperty(Tuning.FUSE_PROPERTY, "false");
         Tuning t = Tuning.select(TornadoDeviceType.GPU);
-        assertEquals(new Tuning(null, 128, false), t);
+        assertEquals(new Tuning(null, false, 128, false), t);
         System.setProperty(Tuning.REDUCE_PROPERTY, "100");
         assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.GPU));
         System.setProperty(Tuning.REDUCE_PROPERTY, "plain");
         System.setProperty(Tuning.FUSE_PROPERTY, "yes");
         assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.GPU));
+    }
+
+    @Test
+    void cpusGetTheRowConvolutionsUnlessTurnedOff() {
+        assertTrue(Tuning.select(TornadoDeviceType.CPU).rows());
+        assertFalse(Tuning.select(TornadoDeviceType.GPU).rows());
+        System.setProperty(Tuning.ROWS_PROPERTY, "false");
+        assertFalse(Tuning.select(TornadoDeviceType.CPU).rows());
+        System.setProperty(Tuning.ROWS_PROPERTY, "on");
+        assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.CPU));
+    }
+
+    @Test
+    void rowConvolutionsTakeForwardPassesAndInputGradients() {
+        // stage 3 of ResNet-20: 64 channels out in blocks of 32
+        ConvTasks.RowLaunch forward = ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 64, 8, 64, 1, 1));
+        assertEquals(new ConvTasks.RowLaunch(64, 8, 8, 64, 8, 8, 1, 1, 32, false, 1), forward);
+        assertArrayEquals(new long[] {8, 4 * 2, 1}, forward.grid(4).getGlobalWork());
+        assertArrayEquals(new long[] {8, 1, 1}, forward.grid(4).getLocalWork());
+        // the input gradient reads the output gradient, padded by kh - 1 - pad, with the weights turned
+        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 16, 16, 1, 1, 16, true, 1),
+                ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 16, 32, 1, 1)));
+        // 256 channels of 1x1 on a 10-wide image fit in local memory, 512 do not
+        assertNotNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 256, 10, 64, 1, 0)));
+        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 512, 10, 64, 1, 0)));
+        // stride 2: the 16x16 output gradient spread to 31x31, padded by 1 (and 2 on the far side)
+        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 32, 32, 1, 1, 16, true, 2),
+                ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 32, 32, 2, 1)));
+        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 3, 32, 16, 1, 1)));    // 3 channels out
+        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 3, 32, 24, 1, 1)));          // 24 channels out
+        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 32, 16, 1, 1)));
+    }
+
+    @Test
+    void weightGradientRowsTakeLayersWhoseColumnsFitAGroup() {
+        assertEquals(32, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 64, 8, 64, 1, 1)));
+        assertEquals(16, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 3, 32, 16, 1, 1)));
+        assertEquals(32, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 32, 32, 2, 1)));
+        // 512 channels x 9 taps: more work-items than a group holds
+        assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 512, 8, 64, 1, 1)));
+        assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 8, 24, 1, 1)));
+        assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_FORWARD, 64, 8, 64, 1, 1)));
+        assertTrue(ConvTasks.rowsApply(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 64, 8, 64, 1, 1)));
+    }
+
+    /** A call of a 3x3 (1x1 with pad 0) convolution of batch 4 from c to k channels on s x s images. */
+    private static KernelCall convolution(Kernel kernel, int c, int s, int k, int stride, int pad) {
+        int kernelSize = pad == 0 ? 1 : 3;
+        int o = (s + 2 * pad - kernelSize) / stride + 1;
+        Tensor in = new Tensor("in", Shape.of(4, c, s, s));
+        Tensor weight = new Tensor("weight", Shape.of(k, c, kernelSize, kernelSize));
+        Tensor out = new Tensor("out", Shape.of(4, k, o, o));
+        return switch (kernel) {
+            case CONV_FORWARD -> new KernelCall(kernel, "c", in, weight, out, 4, c, s, s, k, kernelSize, kernelSize,
+                    stride, pad, o, o);
+            case CONV_BACKWARD_DATA -> new KernelCall(kernel, "c", out, weight, in, 4, c, s, s, k, kernelSize,
+                    kernelSize, stride, pad, o, o);
+            default -> new KernelCall(kernel, "c", in, out, new Tensor("partial", Shape.of(4, k * c * kernelSize
+                    * kernelSize)), 4, c, s, s, k, kernelSize, kernelSize, stride, pad, o, o, 4);
+        };
     }
 
     @Test
@@ -94,7 +158,7 @@ class TuningTest {
             }
             List<DeviceTask> plain = Routines.select(calls, Tuning.PLAIN);
             assertTrue(plain.stream().allMatch(t -> t instanceof DeviceTask.Plain));
-            List<DeviceTask> tuned = Routines.select(calls, new Tuning(ConvTiling.CPU, 64, true));
+            List<DeviceTask> tuned = Routines.select(calls, new Tuning(ConvTiling.CPU, false, 64, true));
             List<KernelCall> covered = new ArrayList<>();
             tuned.forEach(t -> covered.addAll(t.calls()));
             assertEquals(calls, covered, stage.name());

@@ -20,11 +20,12 @@ import java.util.Random;
 
 /**
  * GFLOP/s of the convolutions of ResNet-20 (batch 128) on the default TornadoVM device, plain
- * kernels and tiled ones, beside the JVM backend's {@link ConvRoutine} on all cores: the median of
- * timed runs after a warm-up. A benchmark, run by hand in TornadoVM's JVM:
+ * kernels, tiled ones and the {@link RowConvKernels} (where they apply), beside the JVM backend's
+ * {@link ConvRoutine} on all cores: the median of timed runs after a warm-up. A benchmark, run by
+ * hand in TornadoVM's JVM; {@code rows} among the tiles adds the row kernels' column:
  * <pre>
  * java $(tornado_java_args) -Dtornado.recover.bailout=False -cp target/tornado-resnet.jar \
- *     io.tornadoresnet.backend.tornado.ConvKernelTiming [TILE,TILE,...|default] [plain|tiled] [runs] [shape]
+ *     io.tornadoresnet.backend.tornado.ConvKernelTiming [TILE,TILE,...|default|rows] [plain|tiled] [runs] [shape]
  * </pre>
  */
 public final class ConvKernelTiming {
@@ -43,7 +44,12 @@ public final class ConvKernelTiming {
 
     public static void main(String[] args) {
         List<ConvTiling> tilings = new ArrayList<>();
+        boolean rows = false;
         for (String t : (args.length > 0 ? args[0] : "default").split(",")) {
+            if (t.equals("rows")) {
+                rows = true;
+                continue;
+            }
             tilings.add(t.equals("default") ? Tuning.select(TornadoExecutionPlan.DEFAULT_DEVICE == null
                     ? TornadoDeviceType.CPU : TornadoExecutionPlan.DEFAULT_DEVICE.getDeviceType()).conv()
                     : ConvTiling.parse(t));
@@ -56,6 +62,9 @@ public final class ConvKernelTiming {
         StringBuilder header = new StringBuilder(String.format("%-8s %-30s %18s %18s", "shape", "pass", "jvm",
                 plain ? "plain" : ""));
         tilings.forEach(t -> header.append(String.format(" %18s", t)));
+        if (rows) {
+            header.append(String.format(" %18s", "rows"));
+        }
         System.out.println(header);
         try (WorkerPool pool = new WorkerPool(threads)) {
             for (Object[] s : SHAPES) {
@@ -70,11 +79,15 @@ public final class ConvKernelTiming {
                 for (Kernel pass : PASSES) {
                     KernelCall call = call(pass, g);
                     double jvm = median(runs, () -> jvmPass(routine, pass, call, pool));
-                    double plainMs = plain ? device(call, null, runs) : Double.NaN;
+                    double plainMs = plain ? device(call, (ConvTiling) null, runs) : Double.NaN;
                     StringBuilder line = new StringBuilder(String.format("%-8s %-30s %18s %18s", s[0], pass,
                             rate(flops, jvm), rate(flops, plainMs)));
                     for (ConvTiling t : tilings) {
                         line.append(String.format(" %18s", rate(flops, device(call, t, runs))));
+                    }
+                    if (rows) {
+                        line.append(String.format(" %18s", !ConvTasks.rowsApply(call) ? "-"
+                                : rate(flops, device(call, new DeviceTask.RowConv(call), runs))));
                     }
                     System.out.println(line);
                 }
@@ -93,18 +106,18 @@ public final class ConvKernelTiming {
 
     /** Milliseconds of one pass on the device (median), inputs resident, nothing copied back. */
     private static double device(KernelCall call, ConvTiling tiling, int runs) {
+        return device(call, tiling == null ? new DeviceTask.Plain(call) : new DeviceTask.TiledConv(call, tiling), runs);
+    }
+
+    private static double device(KernelCall call, DeviceTask task, int runs) {
         Object[] arrays = {call.floats(0), call.floats(1), call.floats(2)};
         String name = "timing" + graphs++;
         TaskGraph g = new TaskGraph(name).transferToDevice(DataTransferMode.FIRST_EXECUTION, arrays);
         GridScheduler grids = new GridScheduler();
-        if (tiling == null) {
-            Tasks.add(g, "t", call);
-        } else {
-            ConvTasks.addTiled(g, name, "t", call, tiling, grids);
-        }
+        task.add(g, name, "t", grids);
         g.transferToHost(DataTransferMode.UNDER_DEMAND, call.floats(2));
         try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
-            if (tiling != null) {
+            if (task.launched()) {
                 plan.withGridScheduler(grids);
             }
             plan.execute();

@@ -1,9 +1,12 @@
 package io.tornadoresnet.backend.tornado;
 
+import io.tornadoresnet.plan.Kernel;
 import io.tornadoresnet.plan.KernelCall;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 
 /**
  * Runs a convolution call with the {@link TiledConvKernels} instead of the plain kernel: the task
@@ -59,6 +62,97 @@ final class ConvTasks {
             default -> throw new IllegalArgumentException("not a convolution: " + c);
         }
         return true;
+    }
+
+    /**
+     * The launch of a call by {@link RowConvKernels#rows}, or null where that kernel does not apply: a
+     * forward pass or an input gradient whose output channels come in blocks of 16 or 32 and whose
+     * staged rows and weights fit in local memory.
+     */
+    static RowLaunch rowLaunch(KernelCall c) {
+        boolean flip = c.kernel() == Kernel.CONV_BACKWARD_DATA;
+        if (!(c.kernel() == Kernel.CONV_FORWARD || flip)) {
+            return null;
+        }
+        int ch = c.integer(4);
+        int k = c.integer(7);
+        int kh = c.integer(8);
+        int kw = c.integer(9);
+        int pad = c.integer(11);
+        int inC = flip ? k : ch;
+        int outC = flip ? ch : k;
+        int outH = flip ? c.integer(5) : c.integer(12);
+        int outW = flip ? c.integer(6) : c.integer(13);
+        int stride = flip ? 1 : c.integer(10);
+        int rk = outC % 32 == 0 ? 32 : outC % 16 == 0 ? 16 : 0;
+        if (rk == 0) {
+            return null;
+        }
+        int span = (outW - 1) * stride + kw;
+        boolean fits = inC * kh * span <= RowConvKernels.MAX_ROWS && inC * kh * kw * rk <= RowConvKernels.MAX_WEIGHTS;
+        return !fits ? null : new RowLaunch(inC, flip ? c.integer(12) : c.integer(5), flip ? c.integer(13) : c.integer(6),
+                outC, outH, outW, stride, flip ? kh - 1 - pad : pad, rk, flip, flip ? c.integer(10) : 1);
+    }
+
+    /** The arguments and launch of {@link RowConvKernels#rows} for one call (input and output as that kernel sees them). */
+    record RowLaunch(int inC, int inH, int inW, int outC, int outH, int outW, int stride, int pad, int rk,
+                     boolean flip, int dilate) {
+        WorkerGrid grid(int n) {
+            WorkerGrid grid = new WorkerGrid2D(outW, n * (outC / rk));
+            grid.setLocalWork(outW, 1, 1);
+            return grid;
+        }
+    }
+
+    /**
+     * The output-channel block of {@link RowConvKernels#weightRows} for a weight-gradient call (32 or
+     * 16), or 0 where that kernel does not apply (other channel counts, or rows, gradient rows or
+     * columns beyond its limits).
+     */
+    static int weightRowBlock(KernelCall c) {
+        if (c.kernel() != Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL) {
+            return 0;
+        }
+        int ch = c.integer(4);
+        int k = c.integer(7);
+        int kh = c.integer(8);
+        int kw = c.integer(9);
+        int ow = c.integer(13);
+        int rk = k % 32 == 0 ? 32 : k % 16 == 0 ? 16 : 0;
+        int span = (ow - 1) * c.integer(10) + kw;
+        boolean fits = ch * kh * span <= RowConvKernels.MAX_ROWS && rk * ow <= RowConvKernels.MAX_GRADIENT_ROW
+                && ch * kh * kw <= RowConvKernels.MAX_COLUMNS;
+        return fits ? rk : 0;
+    }
+
+    /** Whether {@link RowConvKernels} run this call. */
+    static boolean rowsApply(KernelCall c) {
+        return rowLaunch(c) != null || weightRowBlock(c) != 0;
+    }
+
+    /** Adds the {@link RowConvKernels} task for a call that {@link #rowsApply} accepts, and its launch. */
+    static void addRows(TaskGraph g, String graphName, String id, KernelCall c, GridScheduler grids) {
+        int n = c.integer(3);
+        int rk = weightRowBlock(c);
+        if (rk != 0) {
+            int columns = c.integer(4) * c.integer(8) * c.integer(9);
+            int groups = c.integer(14);
+            g.task(id, RowConvKernels::weightRows, new KernelContext(), c.floats(0), c.floats(1), c.floats(2), n,
+                    c.integer(4), c.integer(5), c.integer(6), c.integer(7), c.integer(8), c.integer(9), c.integer(10),
+                    c.integer(11), c.integer(12), c.integer(13), groups, rk);
+            WorkerGrid grid = new WorkerGrid2D(columns, groups * (c.integer(7) / rk));
+            grid.setLocalWork(columns, 1, 1);
+            grids.addWorkerGrid(graphName + "." + id, grid);
+            return;
+        }
+        RowLaunch l = rowLaunch(c);
+        if (l == null) {
+            throw new IllegalArgumentException("not a convolution the row kernels run: " + c);
+        }
+        g.task(id, RowConvKernels::rows, new KernelContext(), c.floats(0), c.floats(1), c.floats(2), n, l.inC(),
+                l.inH(), l.inW(), l.outC(), l.outH(), l.outW(), c.integer(8), c.integer(9), l.stride(), l.pad(), l.rk(),
+                l.flip() ? 1 : 0, l.dilate());
+        grids.addWorkerGrid(graphName + "." + id, l.grid(n));
     }
 
     static boolean isConvolution(KernelCall c) {

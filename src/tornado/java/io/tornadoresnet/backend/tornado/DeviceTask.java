@@ -57,6 +57,34 @@ sealed interface DeviceTask {
         }
     }
 
+    /** A convolution call run by {@link RowConvKernels}. */
+    record RowConv(KernelCall call) implements DeviceTask {
+        @Override
+        public Residency.TaskUse use() {
+            return Residency.TaskUse.of(call);
+        }
+
+        @Override
+        public String label() {
+            return "rows_" + call.kernel().name().toLowerCase();
+        }
+
+        @Override
+        public List<KernelCall> calls() {
+            return List.of(call);
+        }
+
+        @Override
+        public void add(TaskGraph g, String graphName, String id, GridScheduler grids) {
+            ConvTasks.addRows(g, graphName, id, call, grids);
+        }
+
+        @Override
+        public boolean launched() {
+            return true;
+        }
+    }
+
     /** A convolution call run by {@link TiledConvKernels}. */
     record TiledConv(KernelCall call, ConvTiling tiling) implements DeviceTask {
         @Override

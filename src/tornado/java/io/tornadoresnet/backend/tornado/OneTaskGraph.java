@@ -42,6 +42,16 @@ public final class OneTaskGraph {
         run(new DeviceTask.TiledConv(convolution, tiling), device);
     }
 
+    /** Runs a convolution call with the {@link RowConvKernels}; {@link ConvTasks#rowsApply} must accept it. */
+    public static void runRows(KernelCall convolution, String device) {
+        run(new DeviceTask.RowConv(convolution), device);
+    }
+
+    /** Whether the {@link RowConvKernels} run this convolution call. */
+    public static boolean rowsApply(KernelCall convolution) {
+        return ConvTasks.rowsApply(convolution);
+    }
+
     /**
      * Runs the fused routine that replaces the calls (with reductions {@code reduceGroup} wide),
      * as {@link Routines#fused} finds them, and returns the buffers it passes: the ones it leaves
@@ -50,7 +60,7 @@ public final class OneTaskGraph {
      * @throws IllegalArgumentException when the calls are not exactly one fused routine
      */
     public static List<Object> runFused(List<KernelCall> calls, int reduceGroup, String device) {
-        List<DeviceTask> tasks = Routines.select(calls, new Tuning(null, reduceGroup, true));
+        List<DeviceTask> tasks = Routines.select(calls, new Tuning(null, false, reduceGroup, true));
         if (tasks.size() != 1 || tasks.get(0) instanceof DeviceTask.Plain) {
             throw new IllegalArgumentException("not one fused routine: " + calls.stream().map(KernelCall::kernel).toList());
         }

@@ -28,7 +28,7 @@ public final class Routines {
 
     /** The runs of calls that the fused routines replace when every reduction and fusion is on, in order. */
     public static List<Fused> fused(List<KernelCall> calls) {
-        return select(calls, new Tuning(null, Tuning.CPU_REDUCE_GROUP, true)).stream()
+        return select(calls, new Tuning(null, false, Tuning.CPU_REDUCE_GROUP, true)).stream()
                 .filter(t -> !(t instanceof DeviceTask.Plain))
                 .map(t -> new Fused(t.label(), t.calls()))
                 .toList();
@@ -69,6 +69,9 @@ public final class Routines {
                 tasks.add(new DeviceTask.AddRelu(List.copyOf(calls.subList(i, i + 2)), c.tensor(0), c.tensor(1), c.tensor(2), calls.get(i + 1).tensor(1),
                         c.integer(3)));
                 i += 2;
+            } else if (tuning.rows() && ConvTasks.rowsApply(c)) {
+                tasks.add(new DeviceTask.RowConv(c));
+                i++;
             } else if (tuning.conv() != null && ConvTasks.isConvolution(c)) {
                 tasks.add(new DeviceTask.TiledConv(c, tuning.conv()));
                 i++;

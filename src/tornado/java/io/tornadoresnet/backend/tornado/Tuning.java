@@ -9,17 +9,21 @@ import java.util.Locale;
  * by a system property (so that a run on another device needs no rebuild):
  * <ul>
  * <li>{@value ConvTiling#PROPERTY}: the convolutions' tile, {@code WXxWY/RMxRN/TK} or {@code plain};</li>
+ * <li>{@value #ROWS_PROPERTY}: {@code true} or {@code false}, the convolutions by {@link RowConvKernels}
+ * where they apply (the tile or the plain kernel elsewhere);</li>
  * <li>{@value #REDUCE_PROPERTY}: the work-group size of the batch-norm reductions (a power of two up to
  * {@value FusedKernels#MAX_GROUP}), or {@code plain} for the plain two-pass kernels;</li>
  * <li>{@value #FUSE_PROPERTY}: {@code true} or {@code false}, element-wise ops fused with the ReLU after them.</li>
  * </ul>
  *
  * @param conv        the convolutions' tile, or null for the plain kernels
+ * @param rows        whether the convolutions that {@link RowConvKernels} run take that kernel
  * @param reduceGroup the reductions' work-group size, or 0 for the plain kernels
  */
-record Tuning(ConvTiling conv, int reduceGroup, boolean fuse) {
+record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
     static final String REDUCE_PROPERTY = "resnet.tornado.reduce.group";
     static final String FUSE_PROPERTY = "resnet.tornado.fuse";
+    static final String ROWS_PROPERTY = "resnet.tornado.conv.rows";
     static final int GPU_REDUCE_GROUP = 256;
     /**
      * Not 64: on PoCL 3.1's CPU device for an Intel Xeon (skylake-avx512), 64-wide reductions made the
@@ -29,7 +33,7 @@ record Tuning(ConvTiling conv, int reduceGroup, boolean fuse) {
      */
     static final int CPU_REDUCE_GROUP = 128;
     /** Every call with its plain kernel, as the plan lowers it. */
-    static final Tuning PLAIN = new Tuning(null, 0, false);
+    static final Tuning PLAIN = new Tuning(null, false, 0, false);
 
     Tuning {
         if (reduceGroup != 0 && (reduceGroup > FusedKernels.MAX_GROUP || Integer.bitCount(reduceGroup) != 1)) {
@@ -38,7 +42,10 @@ record Tuning(ConvTiling conv, int reduceGroup, boolean fuse) {
         }
     }
 
-    /** The defaults for a device type (GPUs: 256-wide reductions; CPUs: 128), then the properties. */
+    /**
+     * The defaults for a device type (GPUs: 256-wide reductions; CPUs: 128 and the row convolutions,
+     * 3-7x the CPU tile on PoCL for an Intel Xeon), then the properties.
+     */
     static Tuning select(TornadoDeviceType type) {
         int group = type == TornadoDeviceType.GPU ? GPU_REDUCE_GROUP : CPU_REDUCE_GROUP;
         String reduce = System.getProperty(REDUCE_PROPERTY);
@@ -55,7 +62,12 @@ record Tuning(ConvTiling conv, int reduceGroup, boolean fuse) {
         if (!fuse.equals("true") && !fuse.equals("false")) {
             throw new IllegalArgumentException("-D" + FUSE_PROPERTY + " takes true or false; got '" + fuse + "'");
         }
-        return new Tuning(ConvTiling.select(type), group, fuse.equals("true"));
+        String rows = System.getProperty(ROWS_PROPERTY, String.valueOf(type != TornadoDeviceType.GPU)).trim()
+                .toLowerCase(Locale.ROOT);
+        if (!rows.equals("true") && !rows.equals("false")) {
+            throw new IllegalArgumentException("-D" + ROWS_PROPERTY + " takes true or false; got '" + rows + "'");
+        }
+        return new Tuning(ConvTiling.select(type), rows.equals("true"), group, fuse.equals("true"));
     }
 
     boolean reduces() {

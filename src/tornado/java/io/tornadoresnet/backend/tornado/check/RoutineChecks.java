@@ -24,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The device routines that the tornado backend picks in place of plain kernels, each run alone on
@@ -34,6 +36,8 @@ import java.util.Random;
  * tiles and an odd one whose tiles divide no dimension, over ResNet-20's stage shapes and ResNet-50's
  * (7x7 stride 2, 1x1, 1x1 stride 2, 3x3 stride 2 on an odd size); batches of 3 leave a short last
  * weight-gradient group;</li>
+ * <li>{@code kernels/rows ...}: the row convolutions (forward, input gradient, weight gradient)
+ * on those of the same shapes they take;</li>
  * <li>{@code kernels/<routine>}: the fused batch-norm and ReLU routines on every shape they get in
  * ResNet-20 on 3x32x32 and {@link CheckNets#wideBottleneck} (training and inference, batch 2), the
  * reductions with the CPU and the GPU work-group widths.</li>
@@ -77,6 +81,9 @@ final class RoutineChecks {
                 checks.add(new Check("kernels/tiled " + kernel + " " + tile, Tolerances.KERNEL, () -> tiled(kernel, tile)));
             }
         }
+        for (Kernel kernel : CONVOLUTIONS) {
+            checks.add(new Check("kernels/rows " + kernel, Tolerances.KERNEL, () -> rows(kernel)));
+        }
         for (String routine : REDUCTIONS) {
             for (int group : Routines.DEFAULT_REDUCE_GROUPS) {
                 checks.add(new Check("kernels/" + routine + " " + group + "-wide", Tolerances.KERNEL,
@@ -91,6 +98,16 @@ final class RoutineChecks {
     }
 
     private Check.Measured tiled(Kernel kernel, String tile) {
+        return convolutions(kernel, call -> true, call -> OneTaskGraph.runTiled(call, tile, device));
+    }
+
+    /** The row kernels on every shape they take (output channels in blocks of 16, rows that fit in local memory). */
+    private Check.Measured rows(Kernel kernel) {
+        return convolutions(kernel, OneTaskGraph::rowsApply, call -> OneTaskGraph.runRows(call, device));
+    }
+
+    /** The largest error of {@code onDevice} against the plain kernel on the JVM over the shapes it {@code applies} to. */
+    private Check.Measured convolutions(Kernel kernel, Predicate<KernelCall> applies, Consumer<KernelCall> onDevice) {
         Check.Measured worst = Check.Measured.of(0);
         for (int[] s : CONV_SHAPES) {
             ConvGeometry g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], s[5], s[5], s[6], s[7]);
@@ -106,9 +123,12 @@ final class RoutineChecks {
                 default -> new KernelCall(kernel, "w", in, out, partial, g.n(), g.c(), g.h(), g.w(), g.k(), g.kh(),
                         g.kw(), g.stride(), g.pad(), g.oh(), g.ow(), groups);
             };
+            if (!applies.test(call)) {
+                continue;
+            }
             KernelCall onJvm = remap(call, new IdentityHashMap<>(), null);
             onJvm.bind().run();
-            OneTaskGraph.runTiled(call, tile, device);
+            onDevice.accept(call);
             for (int i = 0; i < 3; i++) {
                 worst = worst.worse(new Check.Measured(Errors.scaled(call.floats(i), onJvm.floats(i)), g + " arg " + i));
             }
