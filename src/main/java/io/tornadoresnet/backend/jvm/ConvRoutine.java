@@ -424,26 +424,14 @@ public final class ConvRoutine {
      * the sum of its lanes in order); split over j.
      */
     private void sumWeightGradientsRange(int from, int to, int worker) {
-        if (laneDots) {
-            for (int j = from; j < to; j++) {
-                for (int co = 0; co < k; co++) {
-                    float sum = 0f;
-                    for (int t = 0; t < activeWorkers; t++) {
-                        int at = (j * k + co) * lanes;
-                        for (int l = 0; l < lanes; l++) {
-                            sum += weightGradients[t][at + l];
-                        }
-                    }
-                    gradWeight[co * depth + j] = sum;
-                }
-            }
-            return;
-        }
         for (int j = from; j < to; j++) {
             for (int co = 0; co < k; co++) {
-                float sum = weightGradients[0][j * k + co];
-                for (int t = 1; t < activeWorkers; t++) {
-                    sum += weightGradients[t][j * k + co];
+                int at = (j * k + co) * lanes;
+                float sum = weightGradients[0][at];
+                for (int t = 0; t < activeWorkers; t++) {
+                    for (int l = t == 0 ? 1 : 0; l < lanes; l++) {
+                        sum += weightGradients[t][at + l];
+                    }
                 }
                 gradWeight[co * depth + j] = sum;
             }
