@@ -87,11 +87,11 @@ class TuningTest {
     }
 
     @Test
-    void theRowConvolutionsRunWhenAskedFor() {
-        assertFalse(Tuning.select(TornadoDeviceType.CPU).rows());
-        assertFalse(Tuning.select(TornadoDeviceType.GPU).rows());
-        System.setProperty(Tuning.ROWS_PROPERTY, "true");
+    void cpusGetTheRowConvolutionsUnlessTurnedOff() {
         assertTrue(Tuning.select(TornadoDeviceType.CPU).rows());
+        assertFalse(Tuning.select(TornadoDeviceType.GPU).rows());
+        System.setProperty(Tuning.ROWS_PROPERTY, "false");
+        assertFalse(Tuning.select(TornadoDeviceType.CPU).rows());
         System.setProperty(Tuning.ROWS_PROPERTY, "on");
         assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.CPU));
     }

@@ -43,10 +43,8 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
     }
 
     /**
-     * The defaults for a device type (GPUs: 256-wide reductions; CPUs: 128), then the properties. The
-     * row convolutions (3-7x the CPU tile on PoCL for an Intel Xeon) are asked for, not a default: with
-     * them, the JUnit conformance suite run from a fresh clone crashed PoCL (SIGSEGV, exit 139) at its
-     * first bottleneck step, twice, where the same checks from the jar passed every time.
+     * The defaults for a device type (GPUs: 256-wide reductions; CPUs: 128 and the row convolutions,
+     * 3-7x the CPU tile on PoCL for an Intel Xeon), then the properties.
      */
     static Tuning select(TornadoDeviceType type) {
         int group = type == TornadoDeviceType.GPU ? GPU_REDUCE_GROUP : CPU_REDUCE_GROUP;
@@ -64,7 +62,7 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
         if (!fuse.equals("true") && !fuse.equals("false")) {
             throw new IllegalArgumentException("-D" + FUSE_PROPERTY + " takes true or false; got '" + fuse + "'");
         }
-        String rows = System.getProperty(ROWS_PROPERTY, "false").trim()
+        String rows = System.getProperty(ROWS_PROPERTY, String.valueOf(type != TornadoDeviceType.GPU)).trim()
                 .toLowerCase(Locale.ROOT);
         if (!rows.equals("true") && !rows.equals("false")) {
             throw new IllegalArgumentException("-D" + ROWS_PROPERTY + " takes true or false; got '" + rows + "'");
