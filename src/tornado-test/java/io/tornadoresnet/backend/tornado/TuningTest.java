@@ -38,6 +38,7 @@ class TuningTest {
         System.clearProperty(Tuning.REDUCE_PROPERTY);
         System.clearProperty(Tuning.FUSE_PROPERTY);
         System.clearProperty(Tuning.ROWS_PROPERTY);
+        System.clearProperty(Tuning.PLANES_PROPERTY);
     }
 
     @Test
@@ -78,7 +79,7 @@ class TuningTest {
         System.setProperty(Tuning.REDUCE_PROPERTY, "128");
         System.setProperty(Tuning.FUSE_PROPERTY, "false");
         Tuning t = Tuning.select(TornadoDeviceType.GPU);
-        assertEquals(new Tuning(null, false, 128, false), t);
+        assertEquals(new Tuning(null, false, 128, false, false), t);
         System.setProperty(Tuning.REDUCE_PROPERTY, "100");
         assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.GPU));
         System.setProperty(Tuning.REDUCE_PROPERTY, "plain");
@@ -94,6 +95,46 @@ class TuningTest {
         assertFalse(Tuning.select(TornadoDeviceType.CPU).rows());
         System.setProperty(Tuning.ROWS_PROPERTY, "on");
         assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.CPU));
+    }
+
+    @Test
+    void cpusRunBatchNormsByPlanesUnlessTurnedOffOrReductionsArePlain() {
+        assertTrue(Tuning.select(TornadoDeviceType.CPU).byPlanes());
+        assertFalse(Tuning.select(TornadoDeviceType.GPU).byPlanes());
+        System.setProperty(Tuning.PLANES_PROPERTY, "true");
+        assertTrue(Tuning.select(TornadoDeviceType.GPU).byPlanes());
+        System.setProperty(Tuning.REDUCE_PROPERTY, "plain");
+        assertFalse(Tuning.select(TornadoDeviceType.CPU).byPlanes());
+        System.setProperty(Tuning.PLANES_PROPERTY, "1");
+        assertThrows(IllegalArgumentException.class, () -> Tuning.select(TornadoDeviceType.CPU));
+    }
+
+    @Test
+    void planesTakeWholeBatchNormsWithTheirReluAndCoverEveryCall() {
+        Plan plan = ResNets.create("resnet20", Shape.of(3, 8, 8), 10).compileTraining(2, Sgd.PAPER);
+        int fusedTasks = 0;
+        int planeTasks = 0;
+        List<String> labels = new ArrayList<>();
+        for (Stage stage : plan.stages()) {
+            List<KernelCall> calls = new ArrayList<>();
+            for (Op op : stage.ops()) {
+                calls.addAll(op.lower(Tensor::new));
+            }
+            List<DeviceTask> planes = Routines.select(calls, new Tuning(null, true, 128, true, true));
+            List<KernelCall> covered = new ArrayList<>();
+            planes.forEach(t -> covered.addAll(t.calls()));
+            assertEquals(calls, covered, stage.name());
+            planes.forEach(t -> labels.add(t.label()));
+            fusedTasks += Routines.select(calls, new Tuning(null, true, 128, true, false)).size();
+            planeTasks += planes.size();
+        }
+        // ResNet-20: 19 batch norms, each 2 tasks fewer (the normalisation and the input gradient join the reductions)
+        assertEquals(fusedTasks - 2 * 19, planeTasks);
+        assertEquals(10, labels.stream().filter("planes_bn_relu"::equals).count());
+        assertEquals(9, labels.stream().filter("planes_bn"::equals).count());
+        assertEquals(19, labels.stream().filter("planes_relu_bn_backward"::equals).count());
+        assertFalse(labels.contains("normalize_relu") || labels.contains("bn_statistics")
+                || labels.contains("relu_bn_backward_statistics"));
     }
 
     @Test
@@ -158,7 +199,7 @@ class TuningTest {
             }
             List<DeviceTask> plain = Routines.select(calls, Tuning.PLAIN);
             assertTrue(plain.stream().allMatch(t -> t instanceof DeviceTask.Plain));
-            List<DeviceTask> tuned = Routines.select(calls, new Tuning(ConvTiling.CPU, false, 64, true));
+            List<DeviceTask> tuned = Routines.select(calls, new Tuning(ConvTiling.CPU, false, 64, true, false));
             List<KernelCall> covered = new ArrayList<>();
             tuned.forEach(t -> covered.addAll(t.calls()));
             assertEquals(calls, covered, stage.name());
@@ -186,5 +227,22 @@ class TuningTest {
         }
         assertEquals(new TreeSet<>(List.of("add_relu", "bn_backward_statistics", "bn_statistics", "inference_relu",
                 "normalize_relu", "relu_bn_backward_statistics")), routines);
+    }
+
+    /** The plane routine checks cover these by name. */
+    @Test
+    void theCheckedNetsUseEveryPlaneRoutine() {
+        Set<String> routines = new TreeSet<>();
+        for (ResNet net : List.of(ResNets.create("resnet20", Shape.of(3, 32, 32), 10), CheckNets.wideBottleneck(10))) {
+            for (Stage stage : net.compileTraining(2, Sgd.PAPER).stages()) {
+                List<KernelCall> calls = new ArrayList<>();
+                for (Op op : stage.ops()) {
+                    calls.addAll(op.lower(Tensor::new));
+                }
+                Routines.byPlanes(calls).forEach(f -> routines.add(f.routine()));
+            }
+        }
+        assertEquals(new TreeSet<>(List.of("planes_bn", "planes_bn_backward", "planes_bn_relu",
+                "planes_relu_bn_backward")), routines);
     }
 }

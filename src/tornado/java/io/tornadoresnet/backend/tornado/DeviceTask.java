@@ -178,6 +178,83 @@ sealed interface DeviceTask {
         }
     }
 
+    /**
+     * {@link PlaneKernels#statisticsNormalize}, or with {@code z} set {@link PlaneKernels#statisticsNormalizeRelu}: replaces
+     * a training batch norm's five calls (and the ReLU after them).
+     */
+    record BnPlanes(List<KernelCall> calls, Tensor x, Tensor mean, Tensor invStd, Tensor runningMean, Tensor runningVar,
+                    Tensor gamma, Tensor beta, Tensor y, Tensor z, int n, int c, int hw, float eps, float momentum,
+                    int group) implements DeviceTask {
+        @Override
+        public Residency.TaskUse use() {
+            List<Tensor> arrays = z == null ? List.of(x, mean, invStd, runningMean, runningVar, gamma, beta, y)
+                    : List.of(x, mean, invStd, runningMean, runningVar, gamma, beta, y, z);
+            return DeviceTask.use(arrays, n, c, hw, eps, momentum);
+        }
+
+        @Override
+        public String label() {
+            return z == null ? "planes_bn" : "planes_bn_relu";
+        }
+
+        @Override
+        public void add(TaskGraph g, String graphName, String id, GridScheduler grids) {
+            if (z == null) {
+                g.task(id, PlaneKernels::statisticsNormalize, new KernelContext(), x.data(), mean.data(), invStd.data(),
+                        runningMean.data(), runningVar.data(), gamma.data(), beta.data(), y.data(), n, c, hw, eps,
+                        momentum);
+            } else {
+                g.task(id, PlaneKernels::statisticsNormalizeRelu, new KernelContext(), x.data(), mean.data(), invStd.data(),
+                        runningMean.data(), runningVar.data(), gamma.data(), beta.data(), y.data(), z.data(), n, c,
+                        hw, eps, momentum);
+            }
+            grids.addWorkerGrid(graphName + "." + id, perChannel(c, group));
+        }
+
+        @Override
+        public boolean launched() {
+            return true;
+        }
+    }
+
+    /**
+     * {@link PlaneKernels#gradients}, or with {@code y} and {@code gradY} set {@link PlaneKernels#reluGradients}:
+     * replaces a training batch norm's four backward calls (and the ReLU backward before them).
+     */
+    record BnBackwardPlanes(List<KernelCall> calls, Tensor y, Tensor gradY, Tensor gradOut, Tensor x, Tensor mean,
+                            Tensor invStd, Tensor gamma, Tensor gradGamma, Tensor gradBeta, Tensor gradIn, int n, int c,
+                            int hw, int group) implements DeviceTask {
+        @Override
+        public Residency.TaskUse use() {
+            List<Tensor> arrays = y == null ? List.of(gradOut, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn)
+                    : List.of(y, gradY, gradOut, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn);
+            return DeviceTask.use(arrays, n, c, hw);
+        }
+
+        @Override
+        public String label() {
+            return y == null ? "planes_bn_backward" : "planes_relu_bn_backward";
+        }
+
+        @Override
+        public void add(TaskGraph g, String graphName, String id, GridScheduler grids) {
+            if (y == null) {
+                g.task(id, PlaneKernels::gradients, new KernelContext(), gradOut.data(), x.data(), mean.data(),
+                        invStd.data(), gamma.data(), gradGamma.data(), gradBeta.data(), gradIn.data(), n, c, hw);
+            } else {
+                g.task(id, PlaneKernels::reluGradients, new KernelContext(), y.data(), gradY.data(), gradOut.data(),
+                        x.data(), mean.data(), invStd.data(), gamma.data(), gradGamma.data(), gradBeta.data(),
+                        gradIn.data(), n, c, hw);
+            }
+            grids.addWorkerGrid(graphName + "." + id, perChannel(c, group));
+        }
+
+        @Override
+        public boolean launched() {
+            return true;
+        }
+    }
+
     /** {@link FusedKernels#normalizeRelu}: a training batch norm's normalisation and the ReLU after it. */
     record NormalizeRelu(List<KernelCall> calls, Tensor x, Tensor mean, Tensor invStd, Tensor gamma, Tensor beta, Tensor y, Tensor z, int n,
                          int c, int hw) implements DeviceTask {

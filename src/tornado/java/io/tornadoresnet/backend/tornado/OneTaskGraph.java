@@ -53,14 +53,15 @@ public final class OneTaskGraph {
     }
 
     /**
-     * Runs the fused routine that replaces the calls (with reductions {@code reduceGroup} wide),
-     * as {@link Routines#fused} finds them, and returns the buffers it passes: the ones it leaves
+     * Runs the fused routine that replaces the calls (with reductions {@code reduceGroup} wide, and
+     * batch norms by planes if asked), as {@link Routines#fused} or {@link Routines#byPlanes} finds them,
+     * and returns the buffers it passes: the ones it leaves
      * as the calls would (the calls' other buffers hold intermediates the routine keeps to itself).
      *
      * @throws IllegalArgumentException when the calls are not exactly one fused routine
      */
-    public static List<Object> runFused(List<KernelCall> calls, int reduceGroup, String device) {
-        List<DeviceTask> tasks = Routines.select(calls, new Tuning(null, false, reduceGroup, true));
+    public static List<Object> runFused(List<KernelCall> calls, int reduceGroup, boolean planes, String device) {
+        List<DeviceTask> tasks = Routines.select(calls, new Tuning(null, false, reduceGroup, true, planes));
         if (tasks.size() != 1 || tasks.get(0) instanceof DeviceTask.Plain) {
             throw new IllegalArgumentException("not one fused routine: " + calls.stream().map(KernelCall::kernel).toList());
         }

@@ -7,9 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Chooses, at plan time, the device task for each run of kernel calls of a stage: tiled
- * convolutions, work-group reductions for the batch-norm statistics and their gradients, and
- * element-wise ops fused with the ReLU after them, as {@link Tuning} allows; every other call runs
+ * Chooses, at plan time, the device task for each run of kernel calls of a stage: tiled or row
+ * convolutions, whole training batch norms by planes, work-group reductions for the batch-norm
+ * statistics and their gradients, and element-wise ops fused with the ReLU after them, as
+ * {@link Tuning} allows; every other call runs
  * its plain kernel. A pattern applies only where the calls pass each other the same buffers, as the
  * plan's lowering does.
  */
@@ -28,7 +29,16 @@ public final class Routines {
 
     /** The runs of calls that the fused routines replace when every reduction and fusion is on, in order. */
     public static List<Fused> fused(List<KernelCall> calls) {
-        return select(calls, new Tuning(null, false, Tuning.CPU_REDUCE_GROUP, true)).stream()
+        return routines(calls, false);
+    }
+
+    /** The runs of calls that the {@link PlaneKernels} replace, fusion on, in order. */
+    public static List<Fused> byPlanes(List<KernelCall> calls) {
+        return routines(calls, true).stream().filter(f -> f.routine().startsWith("planes_")).toList();
+    }
+
+    private static List<Fused> routines(List<KernelCall> calls, boolean planes) {
+        return select(calls, new Tuning(null, false, Tuning.CPU_REDUCE_GROUP, true, planes)).stream()
                 .filter(t -> !(t instanceof DeviceTask.Plain))
                 .map(t -> new Fused(t.label(), t.calls()))
                 .toList();
@@ -39,7 +49,33 @@ public final class Routines {
         int i = 0;
         while (i < calls.size()) {
             KernelCall c = calls.get(i);
-            if (tuning.reduces() && bnStatistics(calls, i)) {
+            if (tuning.byPlanes() && bnStatistics(calls, i) && normalizes(calls, i)) {
+                KernelCall variance = calls.get(i + 3);
+                KernelCall normalize = calls.get(i + 4);
+                boolean relu = tuning.fuse() && reluOf(calls, i + 4, Kernel.BN_NORMALIZE, 5);
+                int end = i + (relu ? 6 : 5);
+                tasks.add(new DeviceTask.BnPlanes(List.copyOf(calls.subList(i, end)), c.tensor(0), variance.tensor(1),
+                        variance.tensor(2), variance.tensor(3), variance.tensor(4), normalize.tensor(3),
+                        normalize.tensor(4), normalize.tensor(5), relu ? calls.get(i + 5).tensor(1) : null,
+                        c.integer(2), c.integer(3), c.integer(4), variance.real(8), variance.real(9),
+                        tuning.reduceGroup()));
+                i = end;
+            } else if (tuning.byPlanes() && tuning.fuse() && c.kernel() == Kernel.RELU_BACKWARD
+                    && bnBackward(calls, i + 1) && calls.get(i + 1).tensor(0) == c.tensor(2)) {
+                KernelCall input = calls.get(i + 4);
+                tasks.add(new DeviceTask.BnBackwardPlanes(List.copyOf(calls.subList(i, i + 5)), c.tensor(0), c.tensor(1),
+                        input.tensor(0), input.tensor(1), input.tensor(2), input.tensor(3), input.tensor(4),
+                        input.tensor(5), input.tensor(6), input.tensor(7), input.integer(8), input.integer(9),
+                        input.integer(10), tuning.reduceGroup()));
+                i += 5;
+            } else if (tuning.byPlanes() && bnBackward(calls, i)) {
+                KernelCall input = calls.get(i + 3);
+                tasks.add(new DeviceTask.BnBackwardPlanes(List.copyOf(calls.subList(i, i + 4)), null, null,
+                        input.tensor(0), input.tensor(1), input.tensor(2), input.tensor(3), input.tensor(4),
+                        input.tensor(5), input.tensor(6), input.tensor(7), input.integer(8), input.integer(9),
+                        input.integer(10), tuning.reduceGroup()));
+                i += 4;
+            } else if (tuning.reduces() && bnStatistics(calls, i)) {
                 KernelCall variance = calls.get(i + 3);
                 tasks.add(new DeviceTask.BnStatistics(List.copyOf(calls.subList(i, i + 4)), c.tensor(0), variance.tensor(1), variance.tensor(2),
                         variance.tensor(3), variance.tensor(4), c.integer(2), c.integer(3), c.integer(4),
@@ -96,6 +132,32 @@ public final class Routines {
         return mean.tensor(0) == sums.tensor(1) && deviations.tensor(0) == sums.tensor(0)
                 && deviations.tensor(1) == mean.tensor(1) && deviations.tensor(2) == variance.tensor(0)
                 && variance.tensor(1) == mean.tensor(1);
+    }
+
+    /** The statistics calls from i, then the normalisation that uses them (x, mean and invStd). */
+    private static boolean normalizes(List<KernelCall> calls, int i) {
+        if (!kernels(calls, i + 4, Kernel.BN_NORMALIZE)) {
+            return false;
+        }
+        KernelCall normalize = calls.get(i + 4);
+        KernelCall variance = calls.get(i + 3);
+        return normalize.tensor(0) == calls.get(i).tensor(0) && normalize.tensor(1) == variance.tensor(1)
+                && normalize.tensor(2) == variance.tensor(2);
+    }
+
+    /** backwardPartials, its two sumGroups and the backwardInput that reads their sums, from i. */
+    private static boolean bnBackward(List<KernelCall> calls, int i) {
+        if (!bnBackwardStatistics(calls, i) || !kernels(calls, i + 3, Kernel.BN_BACKWARD_INPUT)) {
+            return false;
+        }
+        KernelCall partials = calls.get(i);
+        KernelCall input = calls.get(i + 3);
+        for (int a = 0; a < 4; a++) {
+            if (input.tensor(a) != partials.tensor(a)) {
+                return false;
+            }
+        }
+        return input.tensor(5) == calls.get(i + 1).tensor(1) && input.tensor(6) == calls.get(i + 2).tensor(1);
     }
 
     /** backwardPartials and the two sumGroups that finish its partials, from i. */

@@ -13,17 +13,23 @@ import java.util.Locale;
  * where they apply (the tile or the plain kernel elsewhere);</li>
  * <li>{@value #REDUCE_PROPERTY}: the work-group size of the batch-norm reductions (a power of two up to
  * {@value FusedKernels#MAX_GROUP}), or {@code plain} for the plain two-pass kernels;</li>
- * <li>{@value #FUSE_PROPERTY}: {@code true} or {@code false}, element-wise ops fused with the ReLU after them.</li>
+ * <li>{@value #FUSE_PROPERTY}: {@code true} or {@code false}, element-wise ops fused with the ReLU after them;</li>
+ * <li>{@value #PLANES_PROPERTY}: {@code true} or {@code false}, each training batch norm (with the ReLU after it,
+ * and its backward with the ReLU backward before it, where fusion is on) as one {@link PlaneKernels} launch
+ * a direction, whose work-items walk whole image planes; it takes the reductions' work-group size, and
+ * with the reductions plain it is off.</li>
  * </ul>
  *
  * @param conv        the convolutions' tile, or null for the plain kernels
  * @param rows        whether the convolutions that {@link RowConvKernels} run take that kernel
  * @param reduceGroup the reductions' work-group size, or 0 for the plain kernels
+ * @param planes      whether training batch norms run as {@link PlaneKernels} (where the reductions are on)
  */
-record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
+record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse, boolean planes) {
     static final String REDUCE_PROPERTY = "resnet.tornado.reduce.group";
     static final String FUSE_PROPERTY = "resnet.tornado.fuse";
     static final String ROWS_PROPERTY = "resnet.tornado.conv.rows";
+    static final String PLANES_PROPERTY = "resnet.tornado.bn.planes";
     static final int GPU_REDUCE_GROUP = 256;
     /**
      * Not 64: on PoCL 3.1's CPU device for an Intel Xeon (skylake-avx512), 64-wide reductions made the
@@ -33,7 +39,7 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
      */
     static final int CPU_REDUCE_GROUP = 128;
     /** Every call with its plain kernel, as the plan lowers it. */
-    static final Tuning PLAIN = new Tuning(null, false, 0, false);
+    static final Tuning PLAIN = new Tuning(null, false, 0, false, false);
 
     Tuning {
         if (reduceGroup != 0 && (reduceGroup > FusedKernels.MAX_GROUP || Integer.bitCount(reduceGroup) != 1)) {
@@ -43,8 +49,8 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
     }
 
     /**
-     * The defaults for a device type (GPUs: 256-wide reductions; CPUs: 128 and the row convolutions,
-     * 3-7x the CPU tile on PoCL for an Intel Xeon), then the properties.
+     * The defaults for a device type (GPUs: 256-wide reductions; CPUs: 128, the row convolutions,
+     * 3-7x the CPU tile on PoCL for an Intel Xeon, and batch norm by planes), then the properties.
      */
     static Tuning select(TornadoDeviceType type) {
         int group = type == TornadoDeviceType.GPU ? GPU_REDUCE_GROUP : CPU_REDUCE_GROUP;
@@ -62,21 +68,31 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse) {
         if (!fuse.equals("true") && !fuse.equals("false")) {
             throw new IllegalArgumentException("-D" + FUSE_PROPERTY + " takes true or false; got '" + fuse + "'");
         }
-        String rows = System.getProperty(ROWS_PROPERTY, String.valueOf(type != TornadoDeviceType.GPU)).trim()
-                .toLowerCase(Locale.ROOT);
-        if (!rows.equals("true") && !rows.equals("false")) {
-            throw new IllegalArgumentException("-D" + ROWS_PROPERTY + " takes true or false; got '" + rows + "'");
+        boolean cpu = type != TornadoDeviceType.GPU;
+        return new Tuning(ConvTiling.select(type), flag(ROWS_PROPERTY, cpu), group, fuse.equals("true"),
+                flag(PLANES_PROPERTY, cpu));
+    }
+
+    private static boolean flag(String property, boolean byDefault) {
+        String value = System.getProperty(property, String.valueOf(byDefault)).trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("-D" + property + " takes true or false; got '" + value + "'");
         }
-        return new Tuning(ConvTiling.select(type), rows.equals("true"), group, fuse.equals("true"));
+        return value.equals("true");
     }
 
     boolean reduces() {
         return reduceGroup > 0;
     }
 
+    /** Whether training batch norms run as {@link PlaneKernels}: asked for, with a work-group size to take. */
+    boolean byPlanes() {
+        return planes && reduces();
+    }
+
     @Override
     public String toString() {
         return "conv " + (conv == null ? "plain" : conv) + ", reductions " + (reduces() ? reduceGroup + "-wide" : "plain")
-                + ", fusion " + (fuse ? "on" : "off");
+                + ", fusion " + (fuse ? "on" : "off") + ", batch norm " + (byPlanes() ? "by planes" : "by elements");
     }
 }

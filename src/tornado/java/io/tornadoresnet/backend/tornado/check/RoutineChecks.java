@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -40,7 +41,10 @@ import java.util.function.Predicate;
  * on those of the same shapes they take;</li>
  * <li>{@code kernels/<routine>}: the fused batch-norm and ReLU routines on every shape they get in
  * ResNet-20 on 3x32x32 and {@link CheckNets#wideBottleneck} (training and inference, batch 2), the
- * reductions with the CPU and the GPU work-group widths.</li>
+ * reductions with the CPU and the GPU work-group widths;</li>
+ * <li>{@code kernels/planes_...}: each training batch norm by planes (forward with and without the ReLU
+ * after it, backward with and without the ReLU backward before it) on the same shapes, with the CPU
+ * width and with one work-item a channel, which then walks every plane.</li>
  * </ul>
  */
 final class RoutineChecks {
@@ -64,9 +68,14 @@ final class RoutineChecks {
     private static final List<String> REDUCTIONS = List.of("bn_statistics", "bn_backward_statistics",
             "relu_bn_backward_statistics");
     private static final List<String> ELEMENT_WISE = List.of("normalize_relu", "inference_relu", "add_relu");
+    private static final List<String> PLANES = List.of("planes_bn", "planes_bn_relu", "planes_bn_backward",
+            "planes_relu_bn_backward");
+    /** The plane routines' widths: the CPU default, and one work-item that walks every plane of its channel. */
+    private static final List<Integer> PLANE_GROUPS = List.of(Routines.DEFAULT_REDUCE_GROUPS.get(0), 1);
 
     private final String device;
     private Map<String, List<List<KernelCall>>> fusedSamples;
+    private Map<String, List<List<KernelCall>>> planeSamples;
 
     RoutineChecks(String device) {
         this.device = device;
@@ -93,6 +102,12 @@ final class RoutineChecks {
         for (String routine : ELEMENT_WISE) {
             checks.add(new Check("kernels/" + routine, Tolerances.KERNEL,
                     () -> fused(routine, Routines.DEFAULT_REDUCE_GROUPS.get(0))));
+        }
+        for (String routine : PLANES) {
+            for (int group : PLANE_GROUPS) {
+                checks.add(new Check("kernels/" + routine + " " + group + "-wide", Tolerances.KERNEL,
+                        () -> planes(routine, group)));
+            }
         }
         return checks;
     }
@@ -137,7 +152,18 @@ final class RoutineChecks {
     }
 
     private Check.Measured fused(String routine, int group) {
-        List<List<KernelCall>> templates = fusedSamples().get(routine);
+        return replaced(routine, fusedSamples().get(routine), group, false);
+    }
+
+    private Check.Measured planes(String routine, int group) {
+        if (planeSamples == null) {
+            planeSamples = samples(Routines::byPlanes);
+        }
+        return replaced(routine, planeSamples.get(routine), group, true);
+    }
+
+    /** The routine on each run of calls it replaces against those calls on the JVM, on the buffers it passes. */
+    private Check.Measured replaced(String routine, List<List<KernelCall>> templates, int group, boolean planes) {
         if (templates == null) {
             throw new IllegalStateException("no plan of the checks uses " + routine);
         }
@@ -152,7 +178,7 @@ final class RoutineChecks {
                 onDevice.add(fresh);
                 remap(fresh, jvmSide, null).bind().run();
             }
-            List<Object> passed = OneTaskGraph.runFused(onDevice, group, device);
+            List<Object> passed = OneTaskGraph.runFused(onDevice, group, planes, device);
             int compared = 0;
             for (Tensor t : deviceSide.values()) {
                 if (passed.stream().anyMatch(a -> a == t.data())) {
@@ -170,9 +196,14 @@ final class RoutineChecks {
 
     /** Every run of calls a fused routine replaces, one per routine and distinct scalar arguments, collected once. */
     private Map<String, List<List<KernelCall>>> fusedSamples() {
-        if (fusedSamples != null) {
-            return fusedSamples;
+        if (fusedSamples == null) {
+            fusedSamples = samples(Routines::fused);
         }
+        return fusedSamples;
+    }
+
+    /** The runs of calls that {@code routines} finds in the checked nets' stages, one per routine and distinct scalars. */
+    private static Map<String, List<List<KernelCall>>> samples(Function<List<KernelCall>, List<Routines.Fused>> routines) {
         ResNet resnet20 = ResNets.create("resnet20", Shape.of(3, 32, 32), 10);
         ResNet wide = CheckNets.wideBottleneck(10);
         List<Plan> plans = List.of(resnet20.compileTraining(2, Sgd.PAPER), resnet20.compileInference(2),
@@ -184,16 +215,16 @@ final class RoutineChecks {
                 for (Op op : stage.ops()) {
                     calls.addAll(op.lower(Tensor::new));
                 }
-                for (Routines.Fused run : Routines.fused(calls)) {
+                for (Routines.Fused run : routines.apply(calls)) {
                     List<Object> scalars = new ArrayList<>();
                     run.calls().forEach(c -> scalars.addAll(scalarsOf(c)));
                     distinct.computeIfAbsent(run.routine(), k -> new LinkedHashMap<>()).putIfAbsent(scalars, run.calls());
                 }
             }
         }
-        fusedSamples = new HashMap<>();
-        distinct.forEach((routine, runs) -> fusedSamples.put(routine, List.copyOf(runs.values())));
-        return fusedSamples;
+        Map<String, List<List<KernelCall>>> samples = new HashMap<>();
+        distinct.forEach((routine, runs) -> samples.put(routine, List.copyOf(runs.values())));
+        return samples;
     }
 
     private static List<Object> scalarsOf(KernelCall call) {

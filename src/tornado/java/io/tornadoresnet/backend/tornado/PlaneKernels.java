@@ -1,0 +1,253 @@
+package io.tornadoresnet.backend.tornado;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+
+/**
+ * A whole training batch norm in one launch per direction, shaped for CPU OpenCL devices: work-group
+ * ch owns channel ch, and each of its work-items walks whole image planes {@code x[b][ch][0..hw)}
+ * (planes t, t + size, ...), front to back. The forward routine reduces the channel's statistics in
+ * local memory and then normalises the same planes; the backward routine reduces the gradient sums
+ * and then writes the input gradient. So there is no division or remainder per element to find a
+ * channel, the loads run in address order, and the second pass reads what the same work-item has
+ * just read. The reductions sum each plane in order, as the plain kernels' partial sums do.
+ *
+ * <p>Every routine writes every buffer the calls it replaces would write (see {@link Routines}).
+ * A work-item reads in its second pass only the elements it writes there, so an output may share
+ * its buffer with an input. The work-group size must be a power of two up to {@link FusedKernels#MAX_GROUP}.
+ * The names differ from every other kernel's, since a graph may hold the plain kernels too ("normalize"
+ * itself is an OpenCL built-in, which TornadoVM refuses as a task name).
+ */
+final class PlaneKernels {
+
+    private PlaneKernels() {
+    }
+
+    /**
+     * {@code BatchNormKernels.channelSums, finishMean, channelSquaredDeviations, finishVariance,
+     * normalizeBatch}: mean, invStd, the running statistics and y.
+     */
+    static void statisticsNormalize(KernelContext ctx, float[] x, float[] mean, float[] invStd, float[] runningMean,
+                          float[] runningVar, float[] gamma, float[] beta, float[] y, int n, int c, int hw,
+                          float eps, float momentum) {
+        float[] sums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        int t = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int ch = ctx.groupIdx;
+        float m = (float) (n * hw);
+        float acc = 0f;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                acc += x[base + p];
+            }
+        }
+        sums[t] = acc;
+        ctx.localBarrier();
+        for (int s = size / 2; s > 0; s /= 2) {
+            if (t < s) {
+                sums[t] += sums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float mu = sums[0] / m;
+        ctx.localBarrier();
+        acc = 0f;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float d = x[base + p] - mu;
+                acc += d * d;
+            }
+        }
+        sums[t] = acc;
+        ctx.localBarrier();
+        for (int s = size / 2; s > 0; s /= 2) {
+            if (t < s) {
+                sums[t] += sums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float var = sums[0] / m;
+        float is = 1f / (float) Math.sqrt(var + eps);
+        if (t == 0) {
+            mean[ch] = mu;
+            invStd[ch] = is;
+            float unbiased = n * hw > 1 ? var * (m / (m - 1f)) : var;
+            runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mu;
+            runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
+        }
+        float g = gamma[ch];
+        float be = beta[ch];
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                y[base + p] = (x[base + p] - mu) * is * g + be;
+            }
+        }
+    }
+
+    /** {@link #statisticsNormalize} then {@code ActivationKernels.reluForward(y, z)}. */
+    static void statisticsNormalizeRelu(KernelContext ctx, float[] x, float[] mean, float[] invStd, float[] runningMean,
+                              float[] runningVar, float[] gamma, float[] beta, float[] y, float[] z, int n, int c,
+                              int hw, float eps, float momentum) {
+        float[] sums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        int t = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int ch = ctx.groupIdx;
+        float m = (float) (n * hw);
+        float acc = 0f;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                acc += x[base + p];
+            }
+        }
+        sums[t] = acc;
+        ctx.localBarrier();
+        for (int s = size / 2; s > 0; s /= 2) {
+            if (t < s) {
+                sums[t] += sums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float mu = sums[0] / m;
+        ctx.localBarrier();
+        acc = 0f;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float d = x[base + p] - mu;
+                acc += d * d;
+            }
+        }
+        sums[t] = acc;
+        ctx.localBarrier();
+        for (int s = size / 2; s > 0; s /= 2) {
+            if (t < s) {
+                sums[t] += sums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float var = sums[0] / m;
+        float is = 1f / (float) Math.sqrt(var + eps);
+        if (t == 0) {
+            mean[ch] = mu;
+            invStd[ch] = is;
+            float unbiased = n * hw > 1 ? var * (m / (m - 1f)) : var;
+            runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mu;
+            runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
+        }
+        float g = gamma[ch];
+        float be = beta[ch];
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float v = (x[base + p] - mu) * is * g + be;
+                y[base + p] = v;
+                z[base + p] = v < 0f ? 0f : v;
+            }
+        }
+    }
+
+    /**
+     * {@code BatchNormKernels.backwardPartials}, the two {@code ReduceKernels.sumGroups} that finish it
+     * and {@code BatchNormKernels.backwardInput}: gradGamma, gradBeta and gradIn.
+     */
+    static void gradients(KernelContext ctx, float[] gradOut, float[] x, float[] mean, float[] invStd, float[] gamma,
+                         float[] gradGamma, float[] gradBeta, float[] gradIn, int n, int c, int hw) {
+        float[] gammaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        float[] betaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        int t = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int ch = ctx.groupIdx;
+        float mu = mean[ch];
+        float is = invStd[ch];
+        float accGamma = 0f;
+        float accBeta = 0f;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float go = gradOut[base + p];
+                accGamma += go * (x[base + p] - mu) * is;
+                accBeta += go;
+            }
+        }
+        gammaSums[t] = accGamma;
+        betaSums[t] = accBeta;
+        ctx.localBarrier();
+        for (int s = size / 2; s > 0; s /= 2) {
+            if (t < s) {
+                gammaSums[t] += gammaSums[t + s];
+                betaSums[t] += betaSums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float gg = gammaSums[0];
+        float gb = betaSums[0];
+        if (t == 0) {
+            gradGamma[ch] = gg;
+            gradBeta[ch] = gb;
+        }
+        float m = (float) (n * hw);
+        float scale = gamma[ch] * is / m;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float xhat = (x[base + p] - mu) * is;
+                gradIn[base + p] = scale * (m * gradOut[base + p] - gb - xhat * gg);
+            }
+        }
+    }
+
+    /**
+     * {@code ActivationKernels.reluBackward(y, gradY, gradOut)} then {@link #gradients}: gradOut,
+     * gradGamma, gradBeta and gradIn.
+     */
+    static void reluGradients(KernelContext ctx, float[] y, float[] gradY, float[] gradOut, float[] x, float[] mean,
+                             float[] invStd, float[] gamma, float[] gradGamma, float[] gradBeta, float[] gradIn,
+                             int n, int c, int hw) {
+        float[] gammaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        float[] betaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        int t = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int ch = ctx.groupIdx;
+        float mu = mean[ch];
+        float is = invStd[ch];
+        float accGamma = 0f;
+        float accBeta = 0f;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float go = y[base + p] > 0f ? gradY[base + p] : 0f;
+                gradOut[base + p] = go;
+                accGamma += go * (x[base + p] - mu) * is;
+                accBeta += go;
+            }
+        }
+        gammaSums[t] = accGamma;
+        betaSums[t] = accBeta;
+        ctx.localBarrier();
+        for (int s = size / 2; s > 0; s /= 2) {
+            if (t < s) {
+                gammaSums[t] += gammaSums[t + s];
+                betaSums[t] += betaSums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float gg = gammaSums[0];
+        float gb = betaSums[0];
+        if (t == 0) {
+            gradGamma[ch] = gg;
+            gradBeta[ch] = gb;
+        }
+        float m = (float) (n * hw);
+        float scale = gamma[ch] * is / m;
+        for (int b = t; b < n; b += size) {
+            int base = (b * c + ch) * hw;
+            for (int p = 0; p < hw; p++) {
+                float xhat = (x[base + p] - mu) * is;
+                gradIn[base + p] = scale * (m * gradOut[base + p] - gb - xhat * gg);
+            }
+        }
+    }
+}
