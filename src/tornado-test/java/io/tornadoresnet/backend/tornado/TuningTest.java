@@ -98,7 +98,7 @@ class TuningTest {
     }
 
     @Test
-    void cpusRunBatchNormsByPlanesUnlessTurnedOffOrReductionsArePlain() {
+    void cpusRunPlanesUnlessTurnedOffOrReductionsArePlain() {
         assertTrue(Tuning.select(TornadoDeviceType.CPU).byPlanes());
         assertFalse(Tuning.select(TornadoDeviceType.GPU).byPlanes());
         System.setProperty(Tuning.PLANES_PROPERTY, "true");
@@ -110,7 +110,7 @@ class TuningTest {
     }
 
     @Test
-    void planesTakeWholeBatchNormsWithTheirReluAndCoverEveryCall() {
+    void planesTakeWholeBatchNormsSumsAndShortcutsAndCoverEveryCall() {
         Plan plan = ResNets.create("resnet20", Shape.of(3, 8, 8), 10).compileTraining(2, Sgd.PAPER);
         int fusedTasks = 0;
         int planeTasks = 0;
@@ -133,8 +133,14 @@ class TuningTest {
         assertEquals(10, labels.stream().filter("planes_bn_relu"::equals).count());
         assertEquals(9, labels.stream().filter("planes_bn"::equals).count());
         assertEquals(19, labels.stream().filter("planes_relu_bn_backward"::equals).count());
+        // 9 residual sums with their ReLU forward, 9 sums of the gradients of a block's two branches backward
+        assertEquals(9, labels.stream().filter("planes_add_relu"::equals).count());
+        assertEquals(9, labels.stream().filter("planes_add"::equals).count());
+        // the two down-sampling blocks' option-A shortcuts
+        assertEquals(2, labels.stream().filter("planes_shortcut_forward"::equals).count());
+        assertEquals(2, labels.stream().filter("planes_shortcut_backward"::equals).count());
         assertFalse(labels.contains("normalize_relu") || labels.contains("bn_statistics")
-                || labels.contains("relu_bn_backward_statistics"));
+                || labels.contains("relu_bn_backward_statistics") || labels.contains("add_relu"));
     }
 
     @Test
@@ -242,7 +248,8 @@ class TuningTest {
                 Routines.byPlanes(calls).forEach(f -> routines.add(f.routine()));
             }
         }
-        assertEquals(new TreeSet<>(List.of("planes_bn", "planes_bn_backward", "planes_bn_relu",
-                "planes_relu_bn_backward")), routines);
+        assertEquals(new TreeSet<>(List.of("planes_add", "planes_add_relu", "planes_bn", "planes_bn_backward",
+                "planes_bn_relu", "planes_relu_bn_backward", "planes_shortcut_backward", "planes_shortcut_forward")),
+                routines);
     }
 }

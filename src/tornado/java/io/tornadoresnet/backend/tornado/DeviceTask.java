@@ -1,5 +1,6 @@
 package io.tornadoresnet.backend.tornado;
 
+import io.tornadoresnet.plan.Kernel;
 import io.tornadoresnet.plan.KernelCall;
 import io.tornadoresnet.tensor.Tensor;
 import uk.ac.manchester.tornado.api.GridScheduler;
@@ -252,6 +253,69 @@ sealed interface DeviceTask {
         @Override
         public boolean launched() {
             return true;
+        }
+    }
+
+    /** {@link PlaneKernels#padSubsample} or {@link PlaneKernels#padSubsampleGradient} for an option-A shortcut call. */
+    record ShortcutPlanes(KernelCall call) implements DeviceTask {
+        @Override
+        public Residency.TaskUse use() {
+            return Residency.TaskUse.of(call);
+        }
+
+        @Override
+        public String label() {
+            return "planes_" + call.kernel().name().toLowerCase();
+        }
+
+        @Override
+        public List<KernelCall> calls() {
+            return List.of(call);
+        }
+
+        @Override
+        public void add(TaskGraph g, String graphName, String id, GridScheduler grids) {
+            KernelCall k = call;
+            if (k.kernel() == Kernel.SHORTCUT_FORWARD) {
+                g.task(id, PlaneKernels::padSubsample, k.floats(0), k.floats(1), k.integer(2), k.integer(3),
+                        k.integer(4), k.integer(5), k.integer(6), k.integer(7), k.integer(8), k.integer(9), k.integer(10));
+            } else {
+                g.task(id, PlaneKernels::padSubsampleGradient, k.floats(0), k.floats(1), k.integer(2), k.integer(3),
+                        k.integer(4), k.integer(5), k.integer(6), k.integer(7), k.integer(8), k.integer(9), k.integer(10));
+            }
+        }
+    }
+
+    /**
+     * {@link PlaneKernels#sumRuns}, or with {@code z} set {@link PlaneKernels#sumReluRuns}: a residual
+     * sum (and the ReLU after it) over runs of {@link #RUN} elements.
+     */
+    record SumRuns(List<KernelCall> calls, Tensor a, Tensor b, Tensor out, Tensor z, int size) implements DeviceTask {
+        /** Elements a work-item adds: 16 KiB of each buffer. */
+        static final int RUN = 4096;
+
+        @Override
+        public Residency.TaskUse use() {
+            List<Tensor> arrays = z == null ? List.of(a, b, out) : List.of(a, b, out, z);
+            return DeviceTask.use(arrays, size, runs(), RUN);
+        }
+
+        private int runs() {
+            return (size + RUN - 1) / RUN;
+        }
+
+        @Override
+        public String label() {
+            return z == null ? "planes_add" : "planes_add_relu";
+        }
+
+        @Override
+        public void add(TaskGraph g, String graphName, String id, GridScheduler grids) {
+            if (z == null) {
+                g.task(id, PlaneKernels::sumRuns, a.data(), b.data(), out.data(), size, runs(), RUN);
+            } else {
+                g.task(id, PlaneKernels::sumReluRuns, a.data(), b.data(), out.data(), z.data(), size, runs(), RUN);
+            }
         }
     }
 

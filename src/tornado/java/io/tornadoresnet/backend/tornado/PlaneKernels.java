@@ -1,9 +1,14 @@
 package io.tornadoresnet.backend.tornado;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
- * A whole training batch norm in one launch per direction, shaped for CPU OpenCL devices: work-group
+ * Routines shaped for CPU OpenCL devices, where a work-item that walks a contiguous run of memory
+ * front to back beats many work-items of one element each (PoCL turns those into gathers, and a
+ * division and remainder per element to find the channel).
+ *
+ * <p>A whole training batch norm in one launch per direction: work-group
  * ch owns channel ch, and each of its work-items walks whole image planes {@code x[b][ch][0..hw)}
  * (planes t, t + size, ...), front to back. The forward routine reduces the channel's statistics in
  * local memory and then normalises the same planes; the backward routine reduces the gradient sums
@@ -247,6 +252,78 @@ final class PlaneKernels {
             for (int p = 0; p < hw; p++) {
                 float xhat = (x[base + p] - mu) * is;
                 gradIn[base + p] = scale * (m * gradOut[base + p] - gb - xhat * gg);
+            }
+        }
+    }
+
+    /**
+     * {@code ShortcutKernels.forward}, one work-item a plane of out: the subsampled plane of the input
+     * channel, or zeros where out's channel is padding.
+     */
+    static void padSubsample(float[] in, float[] out, int n, int c, int h, int w, int k, int oh, int ow, int stride,
+                             int padLow) {
+        for (@Parallel int b = 0; b < n; b++) {
+            for (@Parallel int co = 0; co < k; co++) {
+                int ci = co - padLow;
+                int outBase = (b * k + co) * oh * ow;
+                if (ci >= 0 && ci < c) {
+                    int inBase = (b * c + ci) * h * w;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int inRow = inBase + oy * stride * w;
+                        for (int ox = 0; ox < ow; ox++) {
+                            out[outBase + oy * ow + ox] = in[inRow + ox * stride];
+                        }
+                    }
+                } else {
+                    for (int q = 0; q < oh * ow; q++) {
+                        out[outBase + q] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code ShortcutKernels.backward}, one work-item a plane of gradIn: zeros, then the output
+     * gradient's plane written back at every stride-th row and column.
+     */
+    static void padSubsampleGradient(float[] gradOut, float[] gradIn, int n, int c, int h, int w, int k, int oh,
+                                     int ow, int stride, int padLow) {
+        for (@Parallel int b = 0; b < n; b++) {
+            for (@Parallel int ci = 0; ci < c; ci++) {
+                int inBase = (b * c + ci) * h * w;
+                int outBase = (b * k + ci + padLow) * oh * ow;
+                for (int q = 0; q < h * w; q++) {
+                    gradIn[inBase + q] = 0f;
+                }
+                for (int oy = 0; oy < oh && oy * stride < h; oy++) {
+                    int inRow = inBase + oy * stride * w;
+                    for (int ox = 0; ox < ow && ox * stride < w; ox++) {
+                        gradIn[inRow + ox * stride] = gradOut[outBase + oy * ow + ox];
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code ElementwiseKernels.add} over runs of {@code run} elements, one work-item a run (out may be a or b). */
+    static void sumRuns(float[] a, float[] b, float[] out, int size, int runs, int run) {
+        for (@Parallel int r = 0; r < runs; r++) {
+            int end = Math.min(size, (r + 1) * run);
+            for (int i = r * run; i < end; i++) {
+                out[i] = a[i] + b[i];
+            }
+        }
+    }
+
+    /** {@code ElementwiseKernels.add} then {@code ActivationKernels.reluForward(out, z)}, over runs as {@link #sumRuns}. */
+    static void sumReluRuns(float[] a, float[] b, float[] out, float[] z, int size, int runs, int run) {
+        for (@Parallel int r = 0; r < runs; r++) {
+            int end = Math.min(size, (r + 1) * run);
+            for (int i = r * run; i < end; i++) {
+                float v = a[i] + b[i];
+                out[i] = v;
+                z[i] = v < 0f ? 0f : v;
             }
         }
     }

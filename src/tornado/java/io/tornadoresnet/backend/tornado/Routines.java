@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Chooses, at plan time, the device task for each run of kernel calls of a stage: tiled or row
- * convolutions, whole training batch norms by planes, work-group reductions for the batch-norm
+ * convolutions, whole training batch norms, residual sums and shortcuts by planes, work-group
+ * reductions for the batch-norm
  * statistics and their gradients, and element-wise ops fused with the ReLU after them, as
  * {@link Tuning} allows; every other call runs
  * its plain kernel. A pattern applies only where the calls pass each other the same buffers, as the
@@ -32,7 +33,7 @@ public final class Routines {
         return routines(calls, false);
     }
 
-    /** The runs of calls that the {@link PlaneKernels} replace, fusion on, in order. */
+    /** The runs of calls (batch norms, residual sums, shortcuts) that the {@link PlaneKernels} replace, fusion on, in order. */
     public static List<Fused> byPlanes(List<KernelCall> calls) {
         return routines(calls, true).stream().filter(f -> f.routine().startsWith("planes_")).toList();
     }
@@ -101,6 +102,14 @@ public final class Routines {
                 tasks.add(new DeviceTask.InferenceRelu(List.copyOf(calls.subList(i, i + 2)), c.tensor(0), c.tensor(1), c.tensor(2), c.tensor(3), c.tensor(4),
                         c.tensor(5), calls.get(i + 1).tensor(1), c.integer(6), c.integer(7), c.integer(8), c.real(9)));
                 i += 2;
+            } else if (tuning.byPlanes() && c.kernel() == Kernel.ADD) {
+                boolean relu = tuning.fuse() && reluOf(calls, i, Kernel.ADD, 2);
+                tasks.add(new DeviceTask.SumRuns(List.copyOf(calls.subList(i, i + (relu ? 2 : 1))), c.tensor(0),
+                        c.tensor(1), c.tensor(2), relu ? calls.get(i + 1).tensor(1) : null, c.integer(3)));
+                i += relu ? 2 : 1;
+            } else if (tuning.byPlanes() && (c.kernel() == Kernel.SHORTCUT_FORWARD || c.kernel() == Kernel.SHORTCUT_BACKWARD)) {
+                tasks.add(new DeviceTask.ShortcutPlanes(c));
+                i++;
             } else if (tuning.fuse() && reluOf(calls, i, Kernel.ADD, 2)) {
                 tasks.add(new DeviceTask.AddRelu(List.copyOf(calls.subList(i, i + 2)), c.tensor(0), c.tensor(1), c.tensor(2), calls.get(i + 1).tensor(1),
                         c.integer(3)));

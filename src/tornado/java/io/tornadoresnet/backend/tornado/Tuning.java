@@ -14,22 +14,23 @@ import java.util.Locale;
  * <li>{@value #REDUCE_PROPERTY}: the work-group size of the batch-norm reductions (a power of two up to
  * {@value FusedKernels#MAX_GROUP}), or {@code plain} for the plain two-pass kernels;</li>
  * <li>{@value #FUSE_PROPERTY}: {@code true} or {@code false}, element-wise ops fused with the ReLU after them;</li>
- * <li>{@value #PLANES_PROPERTY}: {@code true} or {@code false}, each training batch norm (with the ReLU after it,
- * and its backward with the ReLU backward before it, where fusion is on) as one {@link PlaneKernels} launch
- * a direction, whose work-items walk whole image planes; it takes the reductions' work-group size, and
- * with the reductions plain it is off.</li>
+ * <li>{@value #PLANES_PROPERTY}: {@code true} or {@code false}, the {@link PlaneKernels}, whose work-items
+ * walk whole image planes or runs of memory: each training batch norm (with the ReLU after it, and its
+ * backward with the ReLU backward before it, where fusion is on) as one launch a direction, the residual
+ * sums and the option-A shortcuts; the batch norms take the reductions' work-group size, and with the
+ * reductions plain the planes are off.</li>
  * </ul>
  *
  * @param conv        the convolutions' tile, or null for the plain kernels
  * @param rows        whether the convolutions that {@link RowConvKernels} run take that kernel
  * @param reduceGroup the reductions' work-group size, or 0 for the plain kernels
- * @param planes      whether training batch norms run as {@link PlaneKernels} (where the reductions are on)
+ * @param planes      whether batch norms, residual sums and shortcuts run as {@link PlaneKernels} (where the reductions are on)
  */
 record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse, boolean planes) {
     static final String REDUCE_PROPERTY = "resnet.tornado.reduce.group";
     static final String FUSE_PROPERTY = "resnet.tornado.fuse";
     static final String ROWS_PROPERTY = "resnet.tornado.conv.rows";
-    static final String PLANES_PROPERTY = "resnet.tornado.bn.planes";
+    static final String PLANES_PROPERTY = "resnet.tornado.planes";
     static final int GPU_REDUCE_GROUP = 256;
     /**
      * Not 64: on PoCL 3.1's CPU device for an Intel Xeon (skylake-avx512), 64-wide reductions made the
@@ -85,7 +86,7 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse, bool
         return reduceGroup > 0;
     }
 
-    /** Whether training batch norms run as {@link PlaneKernels}: asked for, with a work-group size to take. */
+    /** Whether the {@link PlaneKernels} run: asked for, with a work-group size for the batch norms to take. */
     boolean byPlanes() {
         return planes && reduces();
     }
@@ -93,6 +94,6 @@ record Tuning(ConvTiling conv, boolean rows, int reduceGroup, boolean fuse, bool
     @Override
     public String toString() {
         return "conv " + (conv == null ? "plain" : conv) + ", reductions " + (reduces() ? reduceGroup + "-wide" : "plain")
-                + ", fusion " + (fuse ? "on" : "off") + ", batch norm " + (byPlanes() ? "by planes" : "by elements");
+                + ", fusion " + (fuse ? "on" : "off") + ", planes " + (byPlanes() ? "on" : "off");
     }
 }

@@ -42,9 +42,10 @@ import java.util.function.Predicate;
  * <li>{@code kernels/<routine>}: the fused batch-norm and ReLU routines on every shape they get in
  * ResNet-20 on 3x32x32 and {@link CheckNets#wideBottleneck} (training and inference, batch 2), the
  * reductions with the CPU and the GPU work-group widths;</li>
- * <li>{@code kernels/planes_...}: each training batch norm by planes (forward with and without the ReLU
- * after it, backward with and without the ReLU backward before it) on the same shapes, with the CPU
- * width and with one work-item a channel, which then walks every plane.</li>
+ * <li>{@code kernels/planes_...}: the routines by planes on the same shapes: each training batch norm
+ * (forward with and without the ReLU after it, backward with and without the ReLU backward before it),
+ * with the CPU width and with one work-item a channel, which then walks every plane; the residual sums
+ * with and without the ReLU, and the option-A shortcuts.</li>
  * </ul>
  */
 final class RoutineChecks {
@@ -68,8 +69,10 @@ final class RoutineChecks {
     private static final List<String> REDUCTIONS = List.of("bn_statistics", "bn_backward_statistics",
             "relu_bn_backward_statistics");
     private static final List<String> ELEMENT_WISE = List.of("normalize_relu", "inference_relu", "add_relu");
-    private static final List<String> PLANES = List.of("planes_bn", "planes_bn_relu", "planes_bn_backward",
+    private static final List<String> PLANE_REDUCTIONS = List.of("planes_bn", "planes_bn_relu", "planes_bn_backward",
             "planes_relu_bn_backward");
+    private static final List<String> PLANE_ELEMENT_WISE = List.of("planes_add", "planes_add_relu",
+            "planes_shortcut_forward", "planes_shortcut_backward");
     /** The plane routines' widths: the CPU default, and one work-item that walks every plane of its channel. */
     private static final List<Integer> PLANE_GROUPS = List.of(Routines.DEFAULT_REDUCE_GROUPS.get(0), 1);
 
@@ -103,11 +106,15 @@ final class RoutineChecks {
             checks.add(new Check("kernels/" + routine, Tolerances.KERNEL,
                     () -> fused(routine, Routines.DEFAULT_REDUCE_GROUPS.get(0))));
         }
-        for (String routine : PLANES) {
+        for (String routine : PLANE_REDUCTIONS) {
             for (int group : PLANE_GROUPS) {
                 checks.add(new Check("kernels/" + routine + " " + group + "-wide", Tolerances.KERNEL,
                         () -> planes(routine, group)));
             }
+        }
+        for (String routine : PLANE_ELEMENT_WISE) {
+            checks.add(new Check("kernels/" + routine, Tolerances.KERNEL,
+                    () -> planes(routine, PLANE_GROUPS.get(0))));
         }
         return checks;
     }
