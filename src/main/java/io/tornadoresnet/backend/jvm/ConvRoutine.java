@@ -19,6 +19,10 @@ import java.util.Arrays;
  *   <li>otherwise (the input gradient of strided convolutions, paddings wider than the kernel): im2col
  *       into a buffer, and col2im for the input gradient.
  * </ul>
+ * Where the output channels fill four vectors ({@link Gemm#multipliesShifted}), the forward pass
+ * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
+ * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
+ * pixel-wise product's panels come out partly empty.
  * The weight gradient of a padded image with no more output channels than a vector's lanes (16 with
  * AVX-512: ResNet's first stage) is a set of dot products along the grid, each kept as a vector of
  * partial sums until the end of the pass ({@link Gemm#accumulateLaneDots}): as a matrix product its
@@ -37,6 +41,12 @@ public final class ConvRoutine {
     private static final int COLUMN_BUDGET = 64 * 1024;
     /** Floats of padded image and output grid per band: 512 KiB, half an L2. */
     private static final int IMAGE_BUDGET = 128 * 1024;
+
+    /**
+     * Images up to 8x8 pixels run shifted where the channels allow: there it was 1.4-1.9x the gathered
+     * product (ResNet-20's stage 3, 8x8 and 7x7); on 56x56 images it gained nothing.
+     */
+    private static final int SHIFTED_MAX_PIXELS = 8 * 8;
 
     private final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
     private final int pixels;
@@ -59,8 +69,17 @@ public final class ConvRoutine {
     private final PaddedImage inputImage;
     /** The output gradient as the input gradient reads it. */
     private final PaddedImage gradientImage;
-    /** weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient. */
+    /**
+     * weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient, or
+     * as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}.
+     */
     private final float[] rotatedWeight;
+    /** The forward pass runs as {@link Gemm#multiplyShifted}, output channels in vector lanes. */
+    private final boolean shiftedForward;
+    /** The gathered input gradient runs as {@link Gemm#multiplyShifted}, input channels in vector lanes. */
+    private final boolean shiftedData;
+    /** With {@link #shiftedForward}: weight[co][j] as [j][co]. */
+    private final float[] transposedWeight;
     private final int inputGridStride;
     private final int gradientGridStride;
     /** The weight gradient sums lane-split dot products along the grid ({@link Gemm#accumulateLaneDots}). */
@@ -86,6 +105,7 @@ public final class ConvRoutine {
 
     private final RangeTask forwardTask = this::forwardRange;
     private final RangeTask rotateTask = this::rotateRange;
+    private final RangeTask transposeTask = this::transposeRange;
     private final RangeTask backwardDataTask = this::backwardDataRange;
     private final RangeTask backwardWeightsTask = this::backwardWeightsRange;
     private final RangeTask sumWeightGradientsTask = this::sumWeightGradientsRange;
@@ -186,6 +206,9 @@ public final class ConvRoutine {
         // With no more output channels than a vector has lanes, the product's panels would be one vector
         // wide, where its kernels run at half speed: vectors along the grid serve better.
         int vectorLanes = gemms[0].dotLanes();
+        this.shiftedForward = gathered && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
+        this.shiftedData = backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
+        this.transposedWeight = new float[shiftedForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
         this.lanes = laneDots ? vectorLanes : 1;
         this.spreadStride = ceilDiv(inputGridStride, lanes) * lanes;
@@ -230,6 +253,9 @@ public final class ConvRoutine {
         this.epilogue = epilogue;
         this.out = out;
         try {
+            if (shiftedForward) {
+                pool.parallelFor(depth, transposeTask);
+            }
             pool.parallelFor(n * bands, forwardTask);
         } finally {
             this.in = null;
@@ -304,9 +330,15 @@ public final class ConvRoutine {
                 float[] buffer = inputBuffers[worker];
                 float[] grid = grids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
-                gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
-                        buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
-                inputImage.extract(grid, inputGridStride, k, oy0, oy1, out, b * k * pixels);
+                if (shiftedForward) {
+                    gemm.multiplyShifted(inputImage.gridSize(oy1 - oy0), k, depth, buffer, inputImage.taps,
+                            oy0 * inputImage.rowStride, transposedWeight, grid, 0, k, false);
+                    inputImage.extractTransposed(grid, k, oy0, oy1, out, b * k * pixels);
+                } else {
+                    gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
+                            buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
+                    inputImage.extract(grid, inputGridStride, k, oy0, oy1, out, b * k * pixels);
+                }
             } else if (pointwise) {
                 gemm.multiply(k, np, c, weight, 0, c, in, b * c * h * w + p0, pixels, out, outOff, pixels, false);
             } else {
@@ -328,10 +360,26 @@ public final class ConvRoutine {
         for (int ci = from; ci < to; ci++) {
             for (int co = 0; co < k; co++) {
                 int src = (co * c + ci) * taps;
-                int dst = (ci * k + co) * taps + taps - 1;
-                for (int t = 0; t < taps; t++) {
-                    rotatedWeight[dst - t] = weight[src + t];
+                if (shiftedData) {
+                    int last = (co * taps + taps - 1) * c + ci;
+                    for (int t = 0; t < taps; t++) {
+                        rotatedWeight[last - t * c] = weight[src + t];
+                    }
+                } else {
+                    int dst = (ci * k + co) * taps + taps - 1;
+                    for (int t = 0; t < taps; t++) {
+                        rotatedWeight[dst - t] = weight[src + t];
+                    }
                 }
+            }
+        }
+    }
+
+    /** Rows [from, to) of the transposed kernel. */
+    private void transposeRange(int from, int to, int worker) {
+        for (int j = from; j < to; j++) {
+            for (int co = 0; co < k; co++) {
+                transposedWeight[j * k + co] = weight[co * depth + j];
             }
         }
     }
@@ -352,9 +400,16 @@ public final class ConvRoutine {
                 float[] padded = gradientBuffers[worker];
                 float[] grid = grids[worker];
                 gradientImage.load(gradOut, gradOutOff, y0, y1, padded);
-                gemm.multiplyGathered(c, gradientImage.gridSize(y1 - y0), k * taps, rotatedWeight, 0, k * taps,
-                        padded, gradientImage.taps, y0 * gradientImage.rowStride, grid, 0, gradientGridStride, false);
-                gradientImage.extract(grid, gradientGridStride, c, y0, y1, gradIn, b * c * h * w);
+                if (shiftedData) {
+                    gemm.multiplyShifted(gradientImage.gridSize(y1 - y0), c, k * taps, padded, gradientImage.taps,
+                            y0 * gradientImage.rowStride, rotatedWeight, grid, 0, c, false);
+                    gradientImage.extractTransposed(grid, c, y0, y1, gradIn, b * c * h * w);
+                } else {
+                    gemm.multiplyGathered(c, gradientImage.gridSize(y1 - y0), k * taps, rotatedWeight, 0, k * taps,
+                            padded, gradientImage.taps, y0 * gradientImage.rowStride, grid, 0, gradientGridStride,
+                            false);
+                    gradientImage.extract(grid, gradientGridStride, c, y0, y1, gradIn, b * c * h * w);
+                }
                 continue;
             }
             int c0 = WorkerPool.rangeStart(c, dataTiles, t0);

@@ -63,6 +63,23 @@ public abstract class Gemm {
                                    float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
+     * C[m][n] (+)= A[m][k] B[k][n], where element (i, p) of A is read in place from
+     * {@code a[aOff + i + aCols[p]]} and B is row-major [k][n] (ldb = n): the transposed im2col matrix of a
+     * padded image ({@link PaddedImage}: rows the grid's pixels, columns the taps) times the transposed
+     * kernel, which puts a pixel's output channels along a row of C, in a vector's lanes. Rows of A are
+     * read exactly. Only for widths {@link #multipliesShifted} accepts.
+     */
+    abstract void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
+                                  float[] c, int cOff, int ldc, boolean accumulate);
+
+    /**
+     * Whether {@link #multiplyShifted} takes products {@code n} columns wide and runs them faster than
+     * {@link #multiplyGathered} would run the transposed product: with few pixels per image (8x8 and
+     * smaller) the gathered product's panels, along the pixels, come out partly empty.
+     */
+    abstract boolean multipliesShifted(int n);
+
+    /**
      * C[m][n] (+)= A B^T, with B stored as [n][k] and row i of A read in place from
      * {@code a[aOff + aRows[i]]} on; rows of A are read exactly.
      */

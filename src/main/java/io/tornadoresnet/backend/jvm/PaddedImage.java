@@ -152,6 +152,22 @@ final class PaddedImage {
         }
     }
 
+    /**
+     * As {@link #extract}, from a grid stored pixel by pixel ({@code grid[row - oy0][rowStride][count]}),
+     * as {@link Gemm#multiplyShifted} writes it.
+     */
+    void extractTransposed(float[] grid, int count, int oy0, int oy1, float[] out, int outOff) {
+        for (int ch = 0; ch < count; ch++) {
+            for (int oy = oy0; oy < oy1; oy++) {
+                int src = (oy - oy0) * rowStride * count + ch;
+                int dst = outOff + (ch * outHeight + oy) * outWidth;
+                for (int ox = 0; ox < outWidth; ox++) {
+                    out[dst + ox] = grid[src + ox * count];
+                }
+            }
+        }
+    }
+
     /** The reverse of {@link #extract}: the junk columns of the grid are left as they are. */
     void spread(float[] out, int outOff, int count, int oy0, int oy1, float[] grid, int gridStride) {
         for (int ch = 0; ch < count; ch++) {

@@ -11,13 +11,13 @@ final class ScalarGemm extends Gemm {
     @Override
     public void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float[] c, int cOff, int ldc, boolean accumulate) {
-        run(m, n, k, a, aOff, lda, 1, b, null, bOff, ldb, c, cOff, ldc, accumulate);
+        run(m, n, k, a, aOff, lda, 1, null, b, null, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     @Override
     public void multiplyTransposedA(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate) {
-        run(m, n, k, a, aOff, 1, lda, b, null, bOff, ldb, c, cOff, ldc, accumulate);
+        run(m, n, k, a, aOff, 1, lda, null, b, null, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     @Override
@@ -29,7 +29,19 @@ final class ScalarGemm extends Gemm {
     @Override
     void multiplyGathered(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows, int bOff,
                           float[] c, int cOff, int ldc, boolean accumulate) {
-        run(m, n, k, a, aOff, lda, 1, b, bRows, bOff, 0, c, cOff, ldc, accumulate);
+        run(m, n, k, a, aOff, lda, 1, null, b, bRows, bOff, 0, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
+                         float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, aOff, 1, 0, aCols, b, null, 0, n, c, cOff, ldc, accumulate);
+    }
+
+    /** Plain loops gain nothing from the shifted form: convolutions keep the gathered one. */
+    @Override
+    boolean multipliesShifted(int n) {
+        return false;
     }
 
     @Override
@@ -50,10 +62,11 @@ final class ScalarGemm extends Gemm {
     }
 
     /**
-     * C (+)= A B: element (i, p) of A is {@code a[aOff + i * aRowStride + p * aStep]}; row p of B starts
-     * at {@code bOff + p * ldb}, or at {@code bOff + bRows[p]}.
+     * C (+)= A B: element (i, p) of A is {@code a[aOff + i * aRowStride + p * aStep]}, or
+     * {@code a[aOff + i * aRowStride + aCols[p]]}; row p of B starts at {@code bOff + p * ldb}, or at
+     * {@code bOff + bRows[p]}.
      */
-    private static void run(int m, int n, int k, float[] a, int aOff, int aRowStride, int aStep,
+    private static void run(int m, int n, int k, float[] a, int aOff, int aRowStride, int aStep, int[] aCols,
                             float[] b, int[] bRows, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
         if (!accumulate) {
             clear(c, cOff, ldc, m, n);
@@ -63,7 +76,7 @@ final class ScalarGemm extends Gemm {
             for (int i = 0; i < m; i++) {
                 int cRow = cOff + i * ldc;
                 for (int p = p0; p < p1; p++) {
-                    float x = a[aOff + i * aRowStride + p * aStep];
+                    float x = a[aOff + i * aRowStride + (aCols == null ? p * aStep : aCols[p])];
                     int bRow = bOff + (bRows == null ? p * ldb : bRows[p]);
                     for (int j = 0; j < n; j++) {
                         c[cRow + j] += x * b[bRow + j];

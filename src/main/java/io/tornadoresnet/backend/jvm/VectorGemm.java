@@ -11,6 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * A sweeps over it. A is not copied: the micro-kernels broadcast its elements straight from memory, each
  * row from its own base index, along a step stride, which reads A, its transpose and the rows of a
  * padded image alike. B given as a table of row starts (an implicit im2col) is read in place, unpacked.
+ * The shifted product turns that around for small images: A is the image, read in place along a table
+ * of column starts, and B the transposed kernel, exactly one 4-vector panel wide, read as it is.
  *
  * <p>The micro-kernels keep a tile of C in registers (AVX-512 has 32 vector registers: 16
  * accumulators, 4 B vectors and a broadcast) and do one fma per accumulator per step, enough
@@ -26,6 +28,9 @@ final class VectorGemm extends Gemm {
     private static final int KC = 256;
     /** Width of a packed block, a multiple of every panel width; KC x NC floats is 512 KiB. */
     private static final int NC = 512;
+
+    /** Floats of B per depth block of {@link #multiplyShifted}: 32 KiB, within L1. */
+    private static final int SHIFTED_BLOCK_FLOATS = 8 * 1024;
 
     private final int blockDepth;
     private final int blockWidth;
@@ -102,6 +107,56 @@ final class VectorGemm extends Gemm {
         for (; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 laneDot(end, a, aOff + aRows[i], b, bOff + j * ldb, partial, (i * n + j) * L);
+            }
+        }
+    }
+
+    /**
+     * Four vectors only: with two, the 8-row kernel's 8 broadcasts per 2 loads ran the 32-channel
+     * ResNet shapes (14x14, 16x16) at 0.6-0.8x the gathered product.
+     */
+    @Override
+    boolean multipliesShifted(int n) {
+        return n == 4 * L;
+    }
+
+    /**
+     * Rows in groups of 6 (24 accumulators: 4 loads and 6 broadcasts feed 24 fma, 1.3x the 4-row kernel
+     * on ResNet's 8x8 and 7x7 images), then 4, the rest one at a time; the depth in blocks whose rows of B (n floats each)
+     * fill about 32 KiB, so that a block stays in L1 while the rows sweep it.
+     */
+    @Override
+    void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
+                         float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!multipliesShifted(n)) {
+            throw new IllegalArgumentException("shifted products take 4 vectors of columns, not " + n);
+        }
+        if (m <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            if (!accumulate) {
+                clear(c, cOff, ldc, m, n);
+            }
+            return;
+        }
+        int blocks = (k + SHIFTED_BLOCK_FLOATS / n - 1) / (SHIFTED_BLOCK_FLOATS / n);
+        for (int block = 0; block < blocks; block++) {
+            int p0 = (int) ((long) k * block / blocks);
+            int kc = (int) ((long) k * (block + 1) / blocks) - p0;
+            boolean add = accumulate || block > 0;
+            int bBase = p0 * n;
+            int i = 0;
+            for (; i + 6 <= m; i += 6) {
+                shifted6x4(kc, a, aOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
+            }
+            for (; i + 4 <= m; i += 4) {
+                shifted4x4(kc, a, aOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
+            }
+            for (; i < m; i++) {
+                for (int v = 0; v < n; v += L) {
+                    shifted1x1(kc, a, aOff + i, aCols, p0, b, bBase + v, n, c, cOff + i * ldc + v, add);
+                }
             }
         }
     }
@@ -306,6 +361,13 @@ final class VectorGemm extends Gemm {
                             b, bRows, bFrom, panel, c, cCol + i * ldc, ldc, accumulate);
                 }
             } else if (width == 2 * L) {
+                for (; i + 8 <= m; i += 8) {
+                    kernel8x2(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
+                            row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3),
+                            row(aRows, aOff, aRowStride, i + 4), row(aRows, aOff, aRowStride, i + 5),
+                            row(aRows, aOff, aRowStride, i + 6), row(aRows, aOff, aRowStride, i + 7), aStep,
+                            b, bRows, bFrom, panel, c, cCol + i * ldc, ldc, accumulate);
+                }
                 for (; i + 4 <= m; i += 4) {
                     kernel4x2(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
                             row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3), aStep,
@@ -351,6 +413,156 @@ final class VectorGemm extends Gemm {
                 c[at] = accumulate ? c[at] + scratch[r * L + jj] : scratch[r * L + jj];
             }
         }
+    }
+
+    /** Shifted product: 6 rows x 4 vectors: 24 accumulators; per step 4 loads and 6 broadcasts feed 24 fma. */
+    private static void shifted6x4(int kc, float[] a, int a0, int[] aCols, int p0, float[] b, int bBase, int ldb,
+                                   float[] c, int cIdx, int ldc, boolean accumulate) {
+        int c0 = cIdx;
+        int c1 = cIdx + 1 * ldc;
+        int c2 = cIdx + 2 * ldc;
+        int c3 = cIdx + 3 * ldc;
+        int c4 = cIdx + 4 * ldc;
+        int c5 = cIdx + 5 * ldc;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * L) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector c12 = accumulate ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c13 = accumulate ? FloatVector.fromArray(S, c, c1 + 3 * L) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector c22 = accumulate ? FloatVector.fromArray(S, c, c2 + 2 * L) : FloatVector.zero(S);
+        FloatVector c23 = accumulate ? FloatVector.fromArray(S, c, c2 + 3 * L) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        FloatVector c32 = accumulate ? FloatVector.fromArray(S, c, c3 + 2 * L) : FloatVector.zero(S);
+        FloatVector c33 = accumulate ? FloatVector.fromArray(S, c, c3 + 3 * L) : FloatVector.zero(S);
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, c, c4) : FloatVector.zero(S);
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, c, c4 + L) : FloatVector.zero(S);
+        FloatVector c42 = accumulate ? FloatVector.fromArray(S, c, c4 + 2 * L) : FloatVector.zero(S);
+        FloatVector c43 = accumulate ? FloatVector.fromArray(S, c, c4 + 3 * L) : FloatVector.zero(S);
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, c, c5) : FloatVector.zero(S);
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, c, c5 + L) : FloatVector.zero(S);
+        FloatVector c52 = accumulate ? FloatVector.fromArray(S, c, c5 + 2 * L) : FloatVector.zero(S);
+        FloatVector c53 = accumulate ? FloatVector.fromArray(S, c, c5 + 3 * L) : FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+            int ai = a0 + aCols[p0 + p];
+            FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            FloatVector x1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+            FloatVector x2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+            FloatVector x3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+            FloatVector x4 = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41); c42 = x4.fma(b2, c42); c43 = x4.fma(b3, c43);
+            FloatVector x5 = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51); c52 = x5.fma(b2, c52); c53 = x5.fma(b3, c53);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + 2 * L);
+        c03.intoArray(c, c0 + 3 * L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c12.intoArray(c, c1 + 2 * L);
+        c13.intoArray(c, c1 + 3 * L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c22.intoArray(c, c2 + 2 * L);
+        c23.intoArray(c, c2 + 3 * L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
+        c32.intoArray(c, c3 + 2 * L);
+        c33.intoArray(c, c3 + 3 * L);
+        c40.intoArray(c, c4);
+        c41.intoArray(c, c4 + L);
+        c42.intoArray(c, c4 + 2 * L);
+        c43.intoArray(c, c4 + 3 * L);
+        c50.intoArray(c, c5);
+        c51.intoArray(c, c5 + L);
+        c52.intoArray(c, c5 + 2 * L);
+        c53.intoArray(c, c5 + 3 * L);
+    }
+
+    /** Shifted product: 4 rows (consecutive pixels) x 4 vectors; per step 4 loads and 4 broadcasts feed 16 fma. */
+    private static void shifted4x4(int kc, float[] a, int a0, int[] aCols, int p0, float[] b, int bBase, int ldb,
+                                   float[] c, int cIdx, int ldc, boolean accumulate) {
+        int c0 = cIdx;
+        int c1 = cIdx + 1 * ldc;
+        int c2 = cIdx + 2 * ldc;
+        int c3 = cIdx + 3 * ldc;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, c, c0 + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * L) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector c12 = accumulate ? FloatVector.fromArray(S, c, c1 + 2 * L) : FloatVector.zero(S);
+        FloatVector c13 = accumulate ? FloatVector.fromArray(S, c, c1 + 3 * L) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector c22 = accumulate ? FloatVector.fromArray(S, c, c2 + 2 * L) : FloatVector.zero(S);
+        FloatVector c23 = accumulate ? FloatVector.fromArray(S, c, c2 + 3 * L) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        FloatVector c32 = accumulate ? FloatVector.fromArray(S, c, c3 + 2 * L) : FloatVector.zero(S);
+        FloatVector c33 = accumulate ? FloatVector.fromArray(S, c, c3 + 3 * L) : FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+            int ai = a0 + aCols[p0 + p];
+            FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            FloatVector x1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+            FloatVector x2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+            FloatVector x3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c02.intoArray(c, c0 + 2 * L);
+        c03.intoArray(c, c0 + 3 * L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c12.intoArray(c, c1 + 2 * L);
+        c13.intoArray(c, c1 + 3 * L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c22.intoArray(c, c2 + 2 * L);
+        c23.intoArray(c, c2 + 3 * L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
+        c32.intoArray(c, c3 + 2 * L);
+        c33.intoArray(c, c3 + 3 * L);
+    }
+
+    /** Shifted product: 1 row x 1 vector, for the rows left over. */
+    private static void shifted1x1(int kc, float[] a, int a0, int[] aCols, int p0, float[] b, int bBase, int ldb,
+                                   float[] c, int c0, boolean accumulate) {
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            int ai = a0 + aCols[p0 + p];
+            FloatVector x0 = FloatVector.broadcast(S, a[ai]);
+            c00 = x0.fma(b0, c00);
+        }
+        c00.intoArray(c, c0);
     }
 
     /** 1 row x 1 vector, for the rows left over in panels 1 vector wide (or less, padded to 1 vector). */
@@ -441,7 +653,103 @@ final class VectorGemm extends Gemm {
         c33.intoArray(c, c3 + 3 * L);
     }
 
-    /** 4 rows x 2 vectors, for panels 2 vectors wide. */
+    /**
+     * 8 rows x 2 vectors, for panels 2 vectors wide (the weight gradient of 32-channel convolutions):
+     * 16 accumulators, where 4 rows leave the fma latency barely covered.
+     */
+    private static void kernel8x2(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
+                                  int aStep, float[] b, int[] bRows, int bFrom, int bBase,
+                                  float[] c, int cIdx, int ldc, boolean accumulate) {
+        int c0 = cIdx;
+        int c1 = cIdx + 1 * ldc;
+        int c2 = cIdx + 2 * ldc;
+        int c3 = cIdx + 3 * ldc;
+        int c4 = cIdx + 4 * ldc;
+        int c5 = cIdx + 5 * ldc;
+        int c6 = cIdx + 6 * ldc;
+        int c7 = cIdx + 7 * ldc;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, c, c1 + L) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, c, c2) : FloatVector.zero(S);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, c, c2 + L) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, c, c3) : FloatVector.zero(S);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, c, c3 + L) : FloatVector.zero(S);
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, c, c4) : FloatVector.zero(S);
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, c, c4 + L) : FloatVector.zero(S);
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, c, c5) : FloatVector.zero(S);
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, c, c5 + L) : FloatVector.zero(S);
+        FloatVector c60 = accumulate ? FloatVector.fromArray(S, c, c6) : FloatVector.zero(S);
+        FloatVector c61 = accumulate ? FloatVector.fromArray(S, c, c6 + L) : FloatVector.zero(S);
+        FloatVector c70 = accumulate ? FloatVector.fromArray(S, c, c7) : FloatVector.zero(S);
+        FloatVector c71 = accumulate ? FloatVector.fromArray(S, c, c7 + L) : FloatVector.zero(S);
+        if (bRows == null) {
+            for (int p = 0; p < kc; p++) {
+                int bi = bBase + p * 2 * L;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+                FloatVector x4 = FloatVector.broadcast(S, a[a4 + ap]);
+                c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
+                FloatVector x5 = FloatVector.broadcast(S, a[a5 + ap]);
+                c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
+                FloatVector x6 = FloatVector.broadcast(S, a[a6 + ap]);
+                c60 = x6.fma(b0, c60); c61 = x6.fma(b1, c61);
+                FloatVector x7 = FloatVector.broadcast(S, a[a7 + ap]);
+                c70 = x7.fma(b0, c70); c71 = x7.fma(b1, c71);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int bi = bRows[bFrom + p] + bBase;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                int ap = p * aStep;
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+                FloatVector x4 = FloatVector.broadcast(S, a[a4 + ap]);
+                c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
+                FloatVector x5 = FloatVector.broadcast(S, a[a5 + ap]);
+                c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
+                FloatVector x6 = FloatVector.broadcast(S, a[a6 + ap]);
+                c60 = x6.fma(b0, c60); c61 = x6.fma(b1, c61);
+                FloatVector x7 = FloatVector.broadcast(S, a[a7 + ap]);
+                c70 = x7.fma(b0, c70); c71 = x7.fma(b1, c71);
+            }
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+        c10.intoArray(c, c1);
+        c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2);
+        c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3);
+        c31.intoArray(c, c3 + L);
+        c40.intoArray(c, c4);
+        c41.intoArray(c, c4 + L);
+        c50.intoArray(c, c5);
+        c51.intoArray(c, c5 + L);
+        c60.intoArray(c, c6);
+        c61.intoArray(c, c6 + L);
+        c70.intoArray(c, c7);
+        c71.intoArray(c, c7 + L);
+    }
+
+    /** 4 rows x 2 vectors, for the rows of 2-vector panels that the 8-row kernel leaves over. */
     private static void kernel4x2(int kc, float[] a, int a0, int a1, int a2, int a3, int aStep,
                                   float[] b, int[] bRows, int bFrom, int bBase,
                                   float[] c, int cIdx, int ldc, boolean accumulate) {

@@ -31,6 +31,9 @@ class ConvRoutineTest {
             {2, 3, 20, 18, 8, 7, 7, 2, 3},   // 7x7 stride 2 pad 3 (the ImageNet stem)
             {1, 16, 8, 8, 16, 3, 3, 1, 1},   // batch 1
             {2, 16, 32, 32, 16, 3, 3, 1, 1}, // ResNet-20 stage 1: several bands and channel groups
+            {2, 64, 7, 7, 64, 3, 3, 1, 1},   // channels in 4 vectors (AVX-512): forward and input gradient shifted
+            {3, 32, 8, 8, 64, 3, 3, 1, 1},   // 4 vectors out, 2 in
+            {2, 64, 5, 6, 32, 3, 3, 1, 1},   // 2 vectors out, 4 in; rows not a multiple of the row groups
             {2, 2, 13, 13, 3, 5, 5, 3, 2},   // 5x5 stride 3
             {2, 3, 1, 1, 4, 3, 3, 1, 1},     // a single pixel: every tap but the centre reads padding
             {1, 2, 6, 5, 1, 3, 3, 1, 0},     // no padding, one output channel

@@ -1,6 +1,8 @@
 package io.tornadoresnet.backend.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -157,6 +159,80 @@ class GemmTest {
                 }
             }
         }
+    }
+
+    /**
+     * A width of 4 vectors (what {@link Gemm#multipliesShifted} takes), rows around the 6- and 4-row groups,
+     * depths around the blocks (128 rows).
+     */
+    static Stream<Arguments> shiftedCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (String impl : new String[] {"vector", "scalar"}) {
+            if (impl.equals("vector") && !VectorApi.available()) {
+                continue;
+            }
+            int lanes = impl.equals("vector") ? Gemm.create().dotLanes() : 16;
+            for (int m : new int[] {1, 3, 4, 6, 7, 10, 11, 13, 72}) {
+                for (int k : new int[] {0, 1, 9, 144, 577}) {
+                    out.add(Arguments.of(impl, m, 4 * lanes, k));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} shifted m={1} n={2} k={3}")
+    @MethodSource("shiftedCases")
+    void shiftedRowsMatchTripleLoop(String impl, int m, int n, int k) {
+        Gemm gemm = implementation(impl);
+        Random random = new Random(7L * m + 11L * n + k);
+        // Column starts in random order, some overlapping; row i of A reads one float further on.
+        int pool = 3 * k + 40;
+        float[] table = randomArray(random, 2 + pool + m);
+        int[] starts = new int[k];
+        for (int p = 0; p < k; p++) {
+            starts[p] = random.nextInt(pool);
+        }
+        float[] b = randomArray(random, k * n);
+        int ldc = n + 3;
+        float[] c0 = randomArray(random, 1 + m * ldc);
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] c = c0.clone();
+            gemm.multiplyShifted(m, n, k, table, starts, 2, b, c, 1, ldc, accumulate);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double expected = accumulate ? c0[1 + i * ldc + j] : 0.0;
+                    double magnitude = Math.abs(expected);
+                    for (int p = 0; p < k; p++) {
+                        double term = (double) table[2 + i + starts[p]] * b[p * n + j];
+                        expected += term;
+                        magnitude += Math.abs(term);
+                    }
+                    int ii = i;
+                    int jj = j;
+                    assertEquals(expected, c[1 + i * ldc + j], 1e-5 * magnitude + 1e-6,
+                            () -> "accumulate=" + accumulate + " at (" + ii + ", " + jj + ")");
+                }
+                assertEquals(c0[1 + i * ldc + n], c[1 + i * ldc + n], "column n of row " + i + " changed");
+            }
+            assertEquals(c0[0], c[0], "the float before C changed");
+        }
+    }
+
+    @Test
+    void vectorShiftedProductsRefuseOtherWidths() {
+        Gemm gemm = Gemm.create();
+        int lanes = gemm.dotLanes();
+        if (lanes == 1) {
+            return;
+        }
+        assertTrue(gemm.multipliesShifted(4 * lanes));
+        assertFalse(gemm.multipliesShifted(2 * lanes));
+        assertFalse(gemm.multipliesShifted(lanes));
+        assertFalse(gemm.multipliesShifted(3 * lanes));
+        assertThrows(IllegalArgumentException.class, () ->
+                gemm.multiplyShifted(4, lanes, 4, new float[64], new int[4], 0, new float[4 * lanes],
+                        new float[4 * lanes], 0, lanes, false));
     }
 
     /**
