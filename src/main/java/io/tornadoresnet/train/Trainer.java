@@ -6,6 +6,7 @@ import io.tornadoresnet.data.DataLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
+import io.tornadoresnet.data.TimedLoader;
 import io.tornadoresnet.io.AtomicFile;
 import io.tornadoresnet.io.Checkpoint;
 import io.tornadoresnet.io.CheckpointMetadata;
@@ -49,12 +50,12 @@ public final class Trainer {
     private boolean replicasIdentical = true;
 
     /**
-     * What a finished run reports; {@code parallel} is null for a step that runs in one piece on one
-     * worker.
+     * What a finished run reports; {@code dataWaitSeconds} is the part of {@code trainSeconds} spent
+     * waiting for batches, and {@code parallel} is null for a step that runs in one piece on one worker.
      */
     public record Result(double testAccuracy, double testLoss, double trainLoss, double trainSeconds,
-                         double imagesPerSecond, Path checkpoint, Path out, int epochs, long steps,
-                         Parallel parallel) {
+                         double imagesPerSecond, double dataWaitSeconds, Path checkpoint, Path out, int epochs,
+                         long steps, Parallel parallel) {
     }
 
     /**
@@ -144,7 +145,7 @@ public final class Trainer {
         try (Backend.Executable stepper = backend.compile(run.trainPlan());
              Backend.Executable evaluator = backend.compile(model.compileInference(
                      Math.min(recipe.evalBatch(), Math.max(1, test.size()))));
-             DataLoader loader = train.loader(recipe.batch(), workers.rank(), workers.size(),
+             DataLoader batches = train.loader(recipe.batch(), workers.rank(), workers.size(),
                      BatchLoader.Options.training(run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
             // a plan that holds no device memory keeps its state in the float[]s: reading it costs nothing
@@ -153,6 +154,7 @@ public final class Trainer {
                     microBatches(), recipe.ghostBatch() > 1, stateOnHost, run.synchronizedBatchNorm()) : null;
             TrainingState state = new TrainingState(model, stepper, run.start(), recipe.epochs(),
                     run.stepsPerEpoch(), resume != null);
+            DataLoader loader = new TimedLoader(batches, System::nanoTime, state::waitedForData);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
                     recipe.checkpointEvery(), log, checkpointWriter, resume);
             TrainingListener listeners = workers.rank() == 0 ? listeners(state, checkpoints)
@@ -161,6 +163,7 @@ public final class Trainer {
             listeners.runStarted(state);
             EpochRecord last = null;
             double seconds = 0;
+            double dataWaitSeconds = 0;
             long images = 0;
             while (!state.finished()) {
                 loader.startEpoch(state.epoch(), state.epochProgress().steps());
@@ -194,6 +197,7 @@ public final class Trainer {
                 }
                 last = endEpoch(state, run, stepper, evaluator, checkpoints);
                 seconds += last.seconds();
+                dataWaitSeconds += last.dataWaitSeconds();
                 images += Math.round(last.imagesPerSecond() * last.seconds());
                 listeners.epochEnded(state, last);
             }
@@ -201,7 +205,8 @@ public final class Trainer {
                     exchange.bytesPerStep(), exchange.computeSeconds(), exchange.reduceSeconds(), replicasIdentical,
                     exchange.callsPerStep());
             return new Result(1 - last.testError(), last.testLoss(), last.trainLoss(), seconds,
-                    images / Math.max(seconds, 1e-9), checkpoints.file(), out, state.epochs(), state.step(), parallel);
+                    images / Math.max(seconds, 1e-9), dataWaitSeconds, checkpoints.file(), out, state.epochs(),
+                    state.step(), parallel);
         }
     }
 
@@ -418,7 +423,7 @@ public final class Trainer {
         Evaluator.Evaluation evaluation = evaluate(evaluator, run);
         EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
                 p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
-                p.images() / p.seconds(), p.seconds(), p.skipped(), p.skippedFiles());
+                p.images() / p.seconds(), p.seconds(), p.skipped(), p.skippedFiles(), p.dataWaitSeconds());
         state.endEpoch();
         return record;
     }

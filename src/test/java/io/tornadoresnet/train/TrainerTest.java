@@ -83,6 +83,10 @@ class TrainerTest {
         assertTrue(rows.get(3).trainLoss() < rows.get(0).trainLoss() / 2, "loss went from " + rows.get(0).trainLoss()
                 + " to " + rows.get(3).trainLoss());
         assertTrue(rows.get(3).trainError() < 0.10, "training accuracy " + (1 - rows.get(3).trainError()));
+        for (EpochRecord row : rows) {
+            assertTrue(row.dataWaitSeconds() >= 0 && row.dataWaitSeconds() <= row.seconds(),
+                    "the wait for data is part of the epoch's time: " + row);
+        }
         assertTrue(r.testAccuracy() > 0.9, "test accuracy " + r.testAccuracy());
         assertTrue(Files.size(dir.resolve(Trainer.CURVES)) > 1000);
         assertTrue(Files.readString(dir.resolve(Trainer.RECIPE)).contains("model=resnet8"));
