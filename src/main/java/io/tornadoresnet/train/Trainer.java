@@ -165,8 +165,11 @@ public final class Trainer {
             double seconds = 0;
             double dataWaitSeconds = 0;
             long images = 0;
+            int loaderEpoch = -1;
             while (!state.finished()) {
-                loader.startEpoch(state.epoch(), state.epochProgress().steps());
+                if (loaderEpoch != state.epoch()) {
+                    loader.startEpoch(state.epoch(), state.epochProgress().steps());
+                }
                 state.startEpochClock();
                 listeners.epochStarted(state);
                 for (Batch b; !stopping(stop) && (b = loader.next()) != null; ) {
@@ -195,7 +198,8 @@ public final class Trainer {
                 if (exchange != null) {
                     beforeStateIsRead(exchange);
                 }
-                last = endEpoch(state, run, stepper, evaluator, checkpoints);
+                last = endEpoch(state, run, stepper, evaluator, checkpoints, loader);
+                loaderEpoch = state.epoch();
                 seconds += last.seconds();
                 dataWaitSeconds += last.dataWaitSeconds();
                 images += Math.round(last.imagesPerSecond() * last.seconds());
@@ -409,14 +413,22 @@ public final class Trainer {
                 + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
     }
 
-    /** Evaluates the model after an epoch and closes the epoch in the state. */
+    /**
+     * Evaluates the model after an epoch and closes the epoch in the state. The loader starts on the
+     * next epoch first, once the epoch's clock has stopped: its threads prepare the first batches
+     * while the model is tested and the checkpoint written, instead of the next epoch waiting for them.
+     */
     private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
-                                 Backend.Executable evaluator, CheckpointListener checkpoints) throws IOException {
+                                 Backend.Executable evaluator, CheckpointListener checkpoints, DataLoader loader)
+            throws IOException {
         EpochProgress p = state.epochProgress();
         int trained = p.steps() - p.skipped();
         if (trained == 0) {
             throw new DivergedException("every batch of epoch " + (state.epoch() + 1) + " had a non-finite loss: "
                     + "lower the learning rate or check the data; the last good checkpoint is " + checkpoints.lastGood());
+        }
+        if (state.epoch() + 1 < state.epochs()) {
+            loader.startEpoch(state.epoch() + 1, 0);
         }
         stepper.pullModelState();
         evaluator.pushModelState();
