@@ -134,9 +134,6 @@ public final class StreamingLoader implements DataLoader {
         for (int t = 0; t < threads; t++) {
             workers[t] = new Thread(this::work, "image-decoder-" + id + "-" + t);
             workers[t].setDaemon(true);
-            // Below the training threads where the JVM passes priorities on to the OS (on Linux with
-            // -XX:ThreadPriorityPolicy=1): on a busy CPU decoding then takes the cores the step leaves.
-            workers[t].setPriority(Thread.MIN_PRIORITY);
             workers[t].start();
         }
     }

@@ -93,19 +93,6 @@ class StreamingImagesTest {
     }
 
     @Test
-    void decodingThreadsRunBelowTheTrainingThreadsPriority() throws IOException {
-        ImageFiles images = ImageFiles.open(folder(), null, SHAPE, RESIZE, settings(2));
-        try (DataLoader loader = images.loader(5, BatchLoader.Options.evaluation(Normalization.none()))) {
-            List<Thread> decoders = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith("image-decoder-")).toList();
-            assertTrue(!decoders.isEmpty(), "the loader's threads are running");
-            for (Thread t : decoders) {
-                assertEquals(Thread.MIN_PRIORITY, t.getPriority(), t.getName());
-            }
-        }
-    }
-
-    @Test
     void cmykAndYcckJpegsAndPngWithAlphaDecode() throws IOException {
         byte[] cmyk = ImageFixtures.cmykJpeg(12, 12, 0, 255, 255, 0);
         Path file = write(root.resolve("c/cmyk.jpg"), cmyk);
