@@ -154,10 +154,9 @@ final class SparkTraining implements AutoCloseable {
     /** One worker's figures: rank 0's result, and what every worker holds. */
     record Report(int stageAttempt, String resumedFrom, long resumedStep, double testAccuracy, double testLoss,
                   double trainLoss, double trainSeconds, double imagesPerSecond, double dataWaitSeconds,
-                  String checkpoint, String out,
-                  int epochs, long steps, int workers, int globalBatch, int microBatches, long allReduceBytesPerStep,
-                  int allReduceCallsPerStep, double computeSeconds, double allReduceSeconds, boolean replicasIdentical,
-                  long weightsHash) implements Serializable {
+                  String checkpoint, String out, int epochs, long steps, int workers, int globalBatch,
+                  int microBatches, long allReduceBytesPerStep, int allReduceCallsPerStep, double computeSeconds,
+                  double allReduceSeconds, boolean replicasIdentical, long weightsHash) implements Serializable {
 
         static Report of(int stageAttempt, Path resumedFrom, long resumedStep, Trainer.Result r, int workers,
                          long weightsHash) {
@@ -175,8 +174,8 @@ final class SparkTraining implements AutoCloseable {
 
         Trainer.Result result(boolean allIdentical) {
             return new Trainer.Result(testAccuracy, testLoss, trainLoss, trainSeconds, imagesPerSecond,
-                    dataWaitSeconds, Path.of(checkpoint), Path.of(out), epochs, steps, new Trainer.Parallel(workers, globalBatch,
-                    microBatches, allReduceBytesPerStep, computeSeconds, allReduceSeconds, allIdentical,
+                    dataWaitSeconds, Path.of(checkpoint), Path.of(out), epochs, steps, new Trainer.Parallel(workers,
+                    globalBatch, microBatches, allReduceBytesPerStep, computeSeconds, allReduceSeconds, allIdentical,
                     allReduceCallsPerStep));
         }
     }
