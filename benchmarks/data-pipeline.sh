@@ -10,9 +10,12 @@
 #                                                      training images/s of each RUN (default: bench files):
 #                                                      bench      `bench` on synthetic data (3 steps of warm-up, 25 timed)
 #                                                      files      `train` on the JPEG files, 1 decoding thread
+#                                                      files-N    the same with N decoding threads (files-2, ...)
 #                                                      synthetic  `train --synthetic` (in-memory images)
-#                                                      both `train` runs take 2 epochs of 20 steps and give the
-#                                                      second's images/s (metrics.csv), after the JIT's warm-up
+#                                                      the `train` runs take 3 epochs of 20 steps and give the
+#                                                      last one's images/s and the share of its time spent
+#                                                      waiting for the next batch (metrics.csv's images_per_s,
+#                                                      data_wait_s and seconds), after the JIT's warm-up
 # Generated images go to $DATA_DIR (default /tmp/resnet-data-bench); they are made once and reused.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -92,7 +95,11 @@ case "${1:-decode}" in
     shift
     generate "$data/photos" 2000 10 500 375
     recipe=(--model resnet18 --input 3x224x224 --set normalization=pixel --set augment_flip=true --batch 16
-      --epochs 2 --limit-train 320 --lr 0.05 --threads 2)
+      --epochs 3 --limit-train 320 --lr 0.05 --threads 2)
+    last_epoch() {  # RUN_DIR: the last epoch's images/s and wait for data, from metrics.csv
+      tail -n 1 "$1/metrics.csv" | awk -F, '{printf "last epoch %.2f images/s, waiting for data %.2f s of %.1f s (%.1f%%)",
+        $8, $12, $9, 100 * $12 / $9}'
+    }
     for run in "${@:-bench files}"; do
       for r in $run; do
         out=$(mktemp -d)
@@ -101,18 +108,20 @@ case "${1:-decode}" in
             echo "bench: $("$resnet" bench --model resnet18 --input 3x224x224 --classes 10 --batch 16 --mode train \
               --threads 2 --json | tail -n 1)"
             ;;
-          files)
+          files | files-[1-9]*)
+            threads=1
+            [ "$r" = files ] || threads=${r#files-}
             "$resnet" train "${recipe[@]}" --dataset folder --data "$data/photos" --set resize=256 \
-              --set augment_scale=256,480 --set augment_lighting=0.1 --holdout 16 --data-threads 1 \
+              --set augment_scale=256,480 --set augment_lighting=0.1 --holdout 16 --data-threads "$threads" \
               --out "$out/run" --json >/dev/null
-            echo "files: second epoch $(sed -n 3p "$out/run/metrics.csv" | cut -d, -f8) images/s"
+            echo "$r: $(last_epoch "$out/run")"
             ;;
           synthetic)
             "$resnet" train "${recipe[@]}" --synthetic --limit-test 16 --out "$out/run" --json >/dev/null
-            echo "synthetic: second epoch $(sed -n 3p "$out/run/metrics.csv" | cut -d, -f8) images/s"
+            echo "synthetic: $(last_epoch "$out/run")"
             ;;
           *)
-            echo "train runs: bench, files, synthetic; not $r" >&2
+            echo "train runs: bench, files, files-N, synthetic; not $r" >&2
             exit 2
             ;;
         esac
@@ -121,7 +130,7 @@ case "${1:-decode}" in
     done
     ;;
   *)
-    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory [folder|tar] | train [bench|files|synthetic]..." >&2
+    echo "usage: $0 decode [THREADS...] | tar [THREADS...] | memory [folder|tar] | train [bench|files|files-N|synthetic]..." >&2
     exit 2
     ;;
 esac

@@ -153,17 +153,18 @@ final class SparkTraining implements AutoCloseable {
 
     /** One worker's figures: rank 0's result, and what every worker holds. */
     record Report(int stageAttempt, String resumedFrom, long resumedStep, double testAccuracy, double testLoss,
-                  double trainLoss, double trainSeconds, double imagesPerSecond, String checkpoint, String out,
-                  int epochs, long steps, int workers, int globalBatch, int microBatches, long allReduceBytesPerStep,
-                  int allReduceCallsPerStep, double computeSeconds, double allReduceSeconds, boolean replicasIdentical,
-                  long weightsHash) implements Serializable {
+                  double trainLoss, double trainSeconds, double imagesPerSecond, double dataWaitSeconds,
+                  String checkpoint, String out, int epochs, long steps, int workers, int globalBatch,
+                  int microBatches, long allReduceBytesPerStep, int allReduceCallsPerStep, double computeSeconds,
+                  double allReduceSeconds, boolean replicasIdentical, long weightsHash) implements Serializable {
 
         static Report of(int stageAttempt, Path resumedFrom, long resumedStep, Trainer.Result r, int workers,
                          long weightsHash) {
             Trainer.Parallel p = r.parallel();
             return new Report(stageAttempt, resumedFrom == null ? "" : resumedFrom.toString(), resumedStep,
                     r.testAccuracy(),
-                    r.testLoss(), r.trainLoss(), r.trainSeconds(), r.imagesPerSecond(), r.checkpoint().toString(),
+                    r.testLoss(), r.trainLoss(), r.trainSeconds(), r.imagesPerSecond(), r.dataWaitSeconds(),
+                    r.checkpoint().toString(),
                     r.out().toString(), r.epochs(), r.steps(), workers, p == null ? 0 : p.globalBatch(),
                     p == null ? 1 : p.microBatches(), p == null ? 0 : p.allReduceBytesPerStep(),
                     p == null ? 0 : p.allReduceCallsPerStep(), p == null ? 0 : p.computeSeconds(),
@@ -173,8 +174,8 @@ final class SparkTraining implements AutoCloseable {
 
         Trainer.Result result(boolean allIdentical) {
             return new Trainer.Result(testAccuracy, testLoss, trainLoss, trainSeconds, imagesPerSecond,
-                    Path.of(checkpoint), Path.of(out), epochs, steps, new Trainer.Parallel(workers, globalBatch,
-                    microBatches, allReduceBytesPerStep, computeSeconds, allReduceSeconds, allIdentical,
+                    dataWaitSeconds, Path.of(checkpoint), Path.of(out), epochs, steps, new Trainer.Parallel(workers,
+                    globalBatch, microBatches, allReduceBytesPerStep, computeSeconds, allReduceSeconds, allIdentical,
                     allReduceCallsPerStep));
         }
     }

@@ -360,6 +360,7 @@ final class TrainCommand implements Callable<Integer> {
         o.put("train_loss", last.trainLoss());
         o.put("train_seconds", Math.round(last.trainSeconds() * 10) / 10.0);
         o.put("images_per_s", Math.round(last.imagesPerSecond() * 10) / 10.0);
+        o.put("data_wait_seconds", Math.round(last.dataWaitSeconds() * 1000) / 1000.0);
         o.put("epochs", last.epochs());
         o.put("steps", last.steps());
         o.put("backend", backend);

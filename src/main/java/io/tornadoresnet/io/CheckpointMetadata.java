@@ -40,11 +40,12 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
     /**
      * Sums over the batches of an unfinished epoch, so that a run resumed in the middle of it
      * reports the same epoch as an uninterrupted one; {@code skippedFiles} counts the training files
-     * left out because they could not be decoded (all workers together).
+     * left out because they could not be decoded (all workers together), {@code dataWaitSeconds} the
+     * part of {@code seconds} that training spent waiting for its next batch.
      */
     public record EpochProgress(int steps, int skipped, double lossSum, long correct, long images, double seconds,
-                                int skippedFiles) {
-        public static final EpochProgress NONE = new EpochProgress(0, 0, 0, 0, 0, 0, 0);
+                                int skippedFiles, double dataWaitSeconds) {
+        public static final EpochProgress NONE = new EpochProgress(0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** An input normalisation as plain values: kind ({@code none}, {@code pixel}, {@code channel}), mean and std. */
@@ -100,6 +101,7 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
             m.put("epoch_images", Long.toString(partial.images()));
             m.put("epoch_seconds", Double.toString(partial.seconds()));
             m.put("epoch_skipped_files", Integer.toString(partial.skippedFiles()));
+            m.put("epoch_data_wait_seconds", Double.toString(partial.dataWaitSeconds()));
         }
         m.put("seed", Long.toString(seed));
         putIfPresent(m, "optimizer", optimizer);
@@ -137,7 +139,7 @@ public record CheckpointMetadata(String model, Shape input, int classes, Shortcu
         }
         EpochProgress partial = new EpochProgress((int) whole(m, "epoch_steps"), (int) whole(m, "epoch_skipped"),
                 real(m, "epoch_loss_sum"), whole(m, "epoch_correct"), whole(m, "epoch_images"),
-                real(m, "epoch_seconds"), (int) whole(m, "epoch_skipped_files"));
+                real(m, "epoch_seconds"), (int) whole(m, "epoch_skipped_files"), real(m, "epoch_data_wait_seconds"));
         String names = m.getOrDefault("class_names", "");
         InputNormalization normalization = m.containsKey("normalization")
                 && !m.get("normalization").equals(InputNormalization.NONE.kind())

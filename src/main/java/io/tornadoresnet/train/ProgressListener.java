@@ -47,8 +47,9 @@ final class ProgressListener implements TrainingListener {
     @Override
     public void epochEnded(TrainingState state, EpochRecord r) {
         log.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f error %.2f%%, test loss %.4f error %.2f%%, %.0f img/s, "
-                        + "%.0f s%s%n", r.epoch(), state.epochs(), r.trainLoss(), 100 * r.trainError(), r.testLoss(),
-                100 * r.testError(), r.imagesPerSecond(), r.seconds(),
+                        + "%.0f s (%.1f s waiting for data)%s%n", r.epoch(), state.epochs(), r.trainLoss(),
+                100 * r.trainError(), r.testLoss(), 100 * r.testError(), r.imagesPerSecond(), r.seconds(),
+                r.dataWaitSeconds(),
                 r.skipped() == 0 ? "" : ", " + r.skipped() + " batches skipped (loss not finite)");
     }
 }

@@ -6,6 +6,7 @@ import io.tornadoresnet.data.DataLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
+import io.tornadoresnet.data.TimedLoader;
 import io.tornadoresnet.io.AtomicFile;
 import io.tornadoresnet.io.Checkpoint;
 import io.tornadoresnet.io.CheckpointMetadata;
@@ -49,12 +50,12 @@ public final class Trainer {
     private boolean replicasIdentical = true;
 
     /**
-     * What a finished run reports; {@code parallel} is null for a step that runs in one piece on one
-     * worker.
+     * What a finished run reports; {@code dataWaitSeconds} is the part of {@code trainSeconds} spent
+     * waiting for batches, and {@code parallel} is null for a step that runs in one piece on one worker.
      */
     public record Result(double testAccuracy, double testLoss, double trainLoss, double trainSeconds,
-                         double imagesPerSecond, Path checkpoint, Path out, int epochs, long steps,
-                         Parallel parallel) {
+                         double imagesPerSecond, double dataWaitSeconds, Path checkpoint, Path out, int epochs,
+                         long steps, Parallel parallel) {
     }
 
     /**
@@ -144,7 +145,7 @@ public final class Trainer {
         try (Backend.Executable stepper = backend.compile(run.trainPlan());
              Backend.Executable evaluator = backend.compile(model.compileInference(
                      Math.min(recipe.evalBatch(), Math.max(1, test.size()))));
-             DataLoader loader = train.loader(recipe.batch(), workers.rank(), workers.size(),
+             DataLoader batches = train.loader(recipe.batch(), workers.rank(), workers.size(),
                      BatchLoader.Options.training(run.start().seed(), run.normalization(), recipe.augmentation()))) {
             stepper.pushModelState();
             // a plan that holds no device memory keeps its state in the float[]s: reading it costs nothing
@@ -153,6 +154,7 @@ public final class Trainer {
                     microBatches(), recipe.ghostBatch() > 1, stateOnHost, run.synchronizedBatchNorm()) : null;
             TrainingState state = new TrainingState(model, stepper, run.start(), recipe.epochs(),
                     run.stepsPerEpoch(), resume != null);
+            DataLoader loader = new TimedLoader(batches, System::nanoTime, state::waitedForData);
             CheckpointListener checkpoints = new CheckpointListener(out.resolve(CHECKPOINT),
                     recipe.checkpointEvery(), log, checkpointWriter, resume);
             TrainingListener listeners = workers.rank() == 0 ? listeners(state, checkpoints)
@@ -161,9 +163,13 @@ public final class Trainer {
             listeners.runStarted(state);
             EpochRecord last = null;
             double seconds = 0;
+            double dataWaitSeconds = 0;
             long images = 0;
+            int loaderEpoch = -1;
             while (!state.finished()) {
-                loader.startEpoch(state.epoch(), state.epochProgress().steps());
+                if (loaderEpoch != state.epoch()) {
+                    loader.startEpoch(state.epoch(), state.epochProgress().steps());
+                }
                 state.startEpochClock();
                 listeners.epochStarted(state);
                 for (Batch b; !stopping(stop) && (b = loader.next()) != null; ) {
@@ -192,8 +198,10 @@ public final class Trainer {
                 if (exchange != null) {
                     beforeStateIsRead(exchange);
                 }
-                last = endEpoch(state, run, stepper, evaluator, checkpoints);
+                last = endEpoch(state, run, stepper, evaluator, checkpoints, loader);
+                loaderEpoch = state.epoch();
                 seconds += last.seconds();
+                dataWaitSeconds += last.dataWaitSeconds();
                 images += Math.round(last.imagesPerSecond() * last.seconds());
                 listeners.epochEnded(state, last);
             }
@@ -201,7 +209,8 @@ public final class Trainer {
                     exchange.bytesPerStep(), exchange.computeSeconds(), exchange.reduceSeconds(), replicasIdentical,
                     exchange.callsPerStep());
             return new Result(1 - last.testError(), last.testLoss(), last.trainLoss(), seconds,
-                    images / Math.max(seconds, 1e-9), checkpoints.file(), out, state.epochs(), state.step(), parallel);
+                    images / Math.max(seconds, 1e-9), dataWaitSeconds, checkpoints.file(), out, state.epochs(),
+                    state.step(), parallel);
         }
     }
 
@@ -404,21 +413,29 @@ public final class Trainer {
                 + "checkpoint is %s", loss, state.step() + 1, state.epoch() + 1, lr, checkpoints.lastGood()));
     }
 
-    /** Evaluates the model after an epoch and closes the epoch in the state. */
+    /**
+     * Evaluates the model after an epoch and closes the epoch in the state. The loader starts on the
+     * next epoch first, once the epoch's clock has stopped: its threads prepare the first batches
+     * while the model is tested and the checkpoint written, instead of the next epoch waiting for them.
+     */
     private EpochRecord endEpoch(TrainingState state, Run run, Backend.Executable stepper,
-                                 Backend.Executable evaluator, CheckpointListener checkpoints) throws IOException {
+                                 Backend.Executable evaluator, CheckpointListener checkpoints, DataLoader loader)
+            throws IOException {
         EpochProgress p = state.epochProgress();
         int trained = p.steps() - p.skipped();
         if (trained == 0) {
             throw new DivergedException("every batch of epoch " + (state.epoch() + 1) + " had a non-finite loss: "
                     + "lower the learning rate or check the data; the last good checkpoint is " + checkpoints.lastGood());
         }
+        if (state.epoch() + 1 < state.epochs()) {
+            loader.startEpoch(state.epoch() + 1, 0);
+        }
         stepper.pullModelState();
         evaluator.pushModelState();
         Evaluator.Evaluation evaluation = evaluate(evaluator, run);
         EpochRecord record = new EpochRecord(state.epoch() + 1, state.step(), run.schedule().rate(state.step() - 1),
                 p.lossSum() / trained, 1 - (double) p.correct() / p.images(), evaluation.loss(), evaluation.error(),
-                p.images() / p.seconds(), p.seconds(), p.skipped(), p.skippedFiles());
+                p.images() / p.seconds(), p.seconds(), p.skipped(), p.skippedFiles(), p.dataWaitSeconds());
         state.endEpoch();
         return record;
     }

@@ -26,6 +26,8 @@ public final class TrainingState {
     private long epochImages;
     /** Training files of the epoch left out so far because they could not be decoded, all workers together. */
     private int epochSkippedFiles;
+    /** Seconds of the epoch spent waiting for the next batch, in this process and before a resume. */
+    private double epochDataWaitSeconds;
     private double secondsBefore;
     private long startNanos;
 
@@ -47,6 +49,7 @@ public final class TrainingState {
         this.epochCorrect = p.correct();
         this.epochImages = p.images();
         this.epochSkippedFiles = p.skippedFiles();
+        this.epochDataWaitSeconds = p.dataWaitSeconds();
         this.secondsBefore = p.seconds();
         this.startNanos = System.nanoTime();
     }
@@ -84,10 +87,13 @@ public final class TrainingState {
         return epoch == epochs;
     }
 
-    /** The epoch in progress so far: batches consumed, skipped, sums of loss and correct answers, seconds. */
+    /**
+     * The epoch in progress so far: batches consumed, skipped, sums of loss and correct answers, seconds,
+     * files left out, seconds waiting for batches.
+     */
     public EpochProgress epochProgress() {
         return new EpochProgress(epochSteps, epochSkipped, epochLossSum, epochCorrect, epochImages, epochSeconds(),
-                epochSkippedFiles);
+                epochSkippedFiles, epochDataWaitSeconds);
     }
 
     /** Brings the model state (weights, momentum, running statistics) from the backend into the model. */
@@ -119,6 +125,11 @@ public final class TrainingState {
         step++;
     }
 
+    /** The trainer waited {@code nanos} for a batch (or for the end of the epoch) from the loader. */
+    void waitedForData(long nanos) {
+        epochDataWaitSeconds += nanos / 1e9;
+    }
+
     /** Batches of the epoch that were trained on (not skipped). */
     int epochTrainedSteps() {
         return epochSteps - epochSkipped;
@@ -131,6 +142,7 @@ public final class TrainingState {
     void startEpochClock() {
         if (epochSteps == 0) {
             secondsBefore = 0;
+            epochDataWaitSeconds = 0;
         }
         startNanos = System.nanoTime();
     }
@@ -144,6 +156,7 @@ public final class TrainingState {
         epochCorrect = 0;
         epochImages = 0;
         epochSkippedFiles = 0;
+        epochDataWaitSeconds = 0;
         secondsBefore = 0;
     }
 }

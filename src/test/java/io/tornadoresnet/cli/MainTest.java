@@ -115,11 +115,12 @@ class MainTest {
         Run train = run("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8", "--epochs", "1",
                 "--batch", "64", "--threads", "2", "--set", "augment_flip=false", "--out", out.toString(), "--json");
         assertEquals(0, train.status(), train.err());
-        for (String key : new String[] {"test_accuracy", "train_loss", "train_seconds", "images_per_s", "checkpoint",
-                "\"out\"", "\"epochs\":1", "\"steps\":32"}) {
+        for (String key : new String[] {"test_accuracy", "train_loss", "train_seconds", "images_per_s",
+                "data_wait_seconds", "checkpoint", "\"out\"", "\"epochs\":1", "\"steps\":32"}) {
             assertTrue(train.json().contains(key), key + " in " + train.json());
         }
         assertTrue(train.err().contains("epoch 1/1"), "the trainer logs to the command's stderr: " + train.err());
+        assertTrue(train.err().contains(" s waiting for data)"), "the epoch's line gives the wait: " + train.err());
         String recipe = Files.readString(out.resolve("recipe.properties"));
         assertTrue(recipe.contains("augment_flip=false\n") && recipe.contains("batch=64\n")
                 && recipe.contains("dataset=synthetic\n"), recipe);

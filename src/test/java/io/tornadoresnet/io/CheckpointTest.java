@@ -35,7 +35,7 @@ class CheckpointTest {
 
     private static CheckpointMetadata metadata(ResNet model) {
         return new CheckpointMetadata(model.name(), model.imageShape(), model.classes(), model.shortcut(), 3, 47,
-                new EpochProgress(5, 1, 9.25, 61, 64, 1.5, 2), 11, "sgd(momentum=0.9)", "synthetic",
+                new EpochProgress(5, 1, 9.25, 61, 64, 1.5, 2, 0.25), 11, "sgd(momentum=0.9)", "synthetic",
                 List.of("cat", "dog", "t-shirt/top", "bag"), "# recipe\nlr=0.1\n",
                 new InputNormalization("channel_mean_std", new float[] {0.1f}, new float[] {0.3f}));
     }

@@ -3,6 +3,7 @@ package io.tornadoresnet.train;
 import io.tornadoresnet.backend.jvm.JvmBackend;
 import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
+import io.tornadoresnet.data.DataLoader;
 import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
@@ -83,6 +84,10 @@ class TrainerTest {
         assertTrue(rows.get(3).trainLoss() < rows.get(0).trainLoss() / 2, "loss went from " + rows.get(0).trainLoss()
                 + " to " + rows.get(3).trainLoss());
         assertTrue(rows.get(3).trainError() < 0.10, "training accuracy " + (1 - rows.get(3).trainError()));
+        for (EpochRecord row : rows) {
+            assertTrue(row.dataWaitSeconds() >= 0 && row.dataWaitSeconds() <= row.seconds(),
+                    "the wait for data is part of the epoch's time: " + row);
+        }
         assertTrue(r.testAccuracy() > 0.9, "test accuracy " + r.testAccuracy());
         assertTrue(Files.size(dir.resolve(Trainer.CURVES)) > 1000);
         assertTrue(Files.readString(dir.resolve(Trainer.RECIPE)).contains("model=resnet8"));
@@ -90,6 +95,79 @@ class TrainerTest {
         assertEquals("4", meta.get("epoch"));
         assertEquals(Long.toString(4 * 20), meta.get("step"));
         assertEquals("resnet8", meta.get("model"));
+    }
+
+    /** A data set whose loaders write down each epoch they start, as "NAME EPOCH". */
+    private record Recorded(Dataset data, String name, List<String> events) implements Dataset {
+        @Override
+        public int size() {
+            return data.size();
+        }
+
+        @Override
+        public Shape imageShape() {
+            return data.imageShape();
+        }
+
+        @Override
+        public List<String> classNames() {
+            return data.classNames();
+        }
+
+        @Override
+        public int label(int i) {
+            return data.label(i);
+        }
+
+        @Override
+        public void image(int i, float[] dst, int offset) {
+            data.image(i, dst, offset);
+        }
+
+        @Override
+        public DataLoader loader(int batchSize, BatchLoader.Options options) {
+            DataLoader loader = data.loader(batchSize, options);
+            return new DataLoader() {
+                @Override
+                public int batchSize() {
+                    return loader.batchSize();
+                }
+
+                @Override
+                public int batchesPerEpoch() {
+                    return loader.batchesPerEpoch();
+                }
+
+                @Override
+                public void startEpoch(int epoch, int firstBatch) {
+                    events.add(name + " " + epoch);
+                    loader.startEpoch(epoch, firstBatch);
+                }
+
+                @Override
+                public Batch next() {
+                    return loader.next();
+                }
+
+                @Override
+                public void close() {
+                    loader.close();
+                }
+            };
+        }
+    }
+
+    @Test
+    void theLoaderStartsTheNextEpochBeforeTheTest(@TempDir Path dir) throws IOException {
+        List<String> events = new ArrayList<>();
+        ResNet model = ResNets.create("resnet8", IMAGE, 10);
+        try (Backend backend = new JvmBackend(2)) {
+            new Trainer(recipe(3), model, backend, new Recorded(TRAIN, "train", events),
+                    new Recorded(TEST, "test", events), dir, new PrintStream(new ByteArrayOutputStream(), true), false)
+                    .run(null);
+        }
+        assertEquals(List.of("train 0", "train 1", "test 0", "train 2", "test 0", "test 0"), events,
+                "the next epoch's first batches are prepared while the model is tested");
     }
 
     @Test

@@ -1,0 +1,61 @@
+package io.tornadoresnet.data;
+
+import java.util.Objects;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * A loader that measures how long its caller waits for each batch: the time spent in
+ * {@link #next()}, handed to {@code waited} in nanoseconds after each call. A loader that keeps up
+ * has the next batch ready and the wait is close to nothing; one that falls behind the training
+ * step shows it here, on the consumer's side, whatever its threads do.
+ * Not thread-safe, as every {@link DataLoader}; closing it closes the loader it wraps.
+ */
+public final class TimedLoader implements DataLoader {
+    private final DataLoader loader;
+    private final LongSupplier nanoClock;
+    private final LongConsumer waited;
+
+    /**
+     * @param nanoClock a monotonic clock in nanoseconds ({@code System::nanoTime})
+     * @param waited    hears the nanoseconds of each call to {@code next()}
+     */
+    public TimedLoader(DataLoader loader, LongSupplier nanoClock, LongConsumer waited) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.waited = Objects.requireNonNull(waited, "waited");
+    }
+
+    @Override
+    public int batchSize() {
+        return loader.batchSize();
+    }
+
+    @Override
+    public int batchesPerEpoch() {
+        return loader.batchesPerEpoch();
+    }
+
+    @Override
+    public void startEpoch(int epoch, int firstBatch) {
+        loader.startEpoch(epoch, firstBatch);
+    }
+
+    @Override
+    public Batch next() {
+        long start = nanoClock.getAsLong();
+        Batch batch = loader.next();
+        waited.accept(nanoClock.getAsLong() - start);
+        return batch;
+    }
+
+    @Override
+    public int skippedFiles() {
+        return loader.skippedFiles();
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+    }
+}
