@@ -122,8 +122,8 @@ final class VectorGemm extends Gemm {
 
     /**
      * Rows in groups of 6 (24 accumulators: 4 loads and 6 broadcasts feed 24 fma, 1.3x the 4-row kernel
-     * on ResNet's 8x8 and 7x7 images), then 4, the rest one at a time; the depth in blocks whose rows of B (n floats each)
-     * fill about 32 KiB, so that a block stays in L1 while the rows sweep it.
+     * on ResNet's 8x8 and 7x7 images), then 4, the rest one at a time; the depth in blocks whose rows of
+     * B (n floats each) fill about 32 KiB, so that a block stays in L1 while the rows sweep it.
      */
     @Override
     void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
