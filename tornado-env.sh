@@ -16,6 +16,12 @@
 # path (a copy kept under ~/.cache/tornado-resnet), so java may start in any directory; with
 # --stock it prints the SDK's tornado-argfile itself, which must then be used from an empty
 # working directory (TornadoVM reads every jar in '.' as a module).
+#
+# `tornado_preload` prints what LD_PRELOAD must hold for that JVM: the JDK's libjsig.so (signal
+# chaining) ahead of whatever it held. OpenCL drivers built on LLVM (PoCL) put LLVM's one-shot crash
+# handlers in place of the JVM's SIGSEGV handler, which HotSpot needs for its safepoints; without
+# libjsig the JVM dies of SIGSEGV, with no hs_err file, when two threads reach a safepoint at once.
+#   LD_PRELOAD=$(tornado_preload) "$JAVA_HOME/bin/java" $(tornado_java_args) -cp app.jar Main ...
 
 _tornado_env_say() {
     [ -n "${TORNADO_ENV_QUIET:-}" ] || echo "tornado-env: $*" >&2
@@ -142,6 +148,16 @@ tornado_java_args() {
     # no silent fallback to the JVM when a kernel does not compile; room for big task graphs; TornadoVM's
     # own cap on device memory (4GB unless told) raised so that the device's real size is the limit
     echo "@$argfile -Dtornado.recover.bailout=False -Dtornado.tvm.maxbytecodesize=1048576 -Dtornado.device.memory=${TORNADO_DEVICE_MEMORY:-1024GB}"
+}
+
+tornado_preload() {
+    if [ -z "${JAVA_HOME:-}" ]; then
+        echo "tornado-env: JAVA_HOME is not set: source tornado-env.sh first" >&2
+        return 1
+    fi
+    local jsig="$JAVA_HOME/lib/libjsig.so"
+    [ -f "$jsig" ] || { echo "tornado-env: $jsig is missing" >&2; return 1; }
+    echo "$jsig${LD_PRELOAD:+:$LD_PRELOAD}"
 }
 
 _tornado_env_main() {

@@ -4,6 +4,8 @@ import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.plan.Stage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * creates it by reflection with {@link #TornadoBackend(String)}.
  */
 public final class TornadoBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(TornadoBackend.class);
     private static final AtomicInteger PLANS = new AtomicInteger();
 
     /**
@@ -52,6 +55,9 @@ public final class TornadoBackend implements Backend {
         if (System.getProperty("tornado.load.api.implementation") == null) {
             throw new IllegalStateException("the tornado backend runs only in TornadoVM's JVM: start java with "
                     + "@$TORNADOVM_HOME/tornado-argfile (source tornado-env.sh; tornado_java_args prints the options)");
+        }
+        if (!SignalChaining.active()) {
+            LOG.warn(SignalChaining.advice());
         }
         if (System.getProperty(BYTECODE_SIZE_PROPERTY) == null) {
             System.setProperty(BYTECODE_SIZE_PROPERTY, BYTECODE_SIZE);
