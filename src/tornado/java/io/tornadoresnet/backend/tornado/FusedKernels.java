@@ -19,6 +19,26 @@ final class FusedKernels {
     }
 
     /**
+     * The sum of every work-item's {@code value} over the work-group, a tree in the local array
+     * {@code sums} (at least the group's size, a power of two), returned to every work-item. A
+     * barrier closes it, so that sums may be used again at once. Inlined into the kernels that call it.
+     */
+    static float groupSum(KernelContext ctx, float[] sums, float value) {
+        int t = ctx.localIdx;
+        sums[t] = value;
+        ctx.localBarrier();
+        for (int s = ctx.localGroupSizeX / 2; s > 0; s /= 2) {
+            if (t < s) {
+                sums[t] += sums[t + s];
+            }
+            ctx.localBarrier();
+        }
+        float total = sums[0];
+        ctx.localBarrier();
+        return total;
+    }
+
+    /**
      * {@code BatchNormKernels.channelSums, finishMean, channelSquaredDeviations, finishVariance} in
      * one launch: work-group ch reduces channel ch of x [n][c][hw] (mean, then the squared
      * deviations from it, as the plain kernels), writes mean and invStd and updates the running
@@ -36,32 +56,15 @@ final class FusedKernels {
             int b = e / hw;
             acc += x[(b * c + ch) * hw + e - b * hw];
         }
-        sums[t] = acc;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                sums[t] += sums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float mu = sums[0] / (float) m;
-        ctx.localBarrier();
+        float mu = groupSum(ctx, sums, acc) / (float) m;
         acc = 0f;
         for (int e = t; e < m; e += size) {
             int b = e / hw;
             float d = x[(b * c + ch) * hw + e - b * hw] - mu;
             acc += d * d;
         }
-        sums[t] = acc;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                sums[t] += sums[t + s];
-            }
-            ctx.localBarrier();
-        }
+        float var = groupSum(ctx, sums, acc) / (float) m;
         if (t == 0) {
-            float var = sums[0] / (float) m;
             mean[ch] = mu;
             invStd[ch] = 1f / (float) Math.sqrt(var + eps);
             float unbiased = m > 1 ? var * ((float) m / (float) (m - 1)) : var;
@@ -76,37 +79,7 @@ final class FusedKernels {
      */
     static void bnBackwardStatistics(KernelContext ctx, float[] gradOut, float[] x, float[] mean, float[] invStd,
                                      float[] gradGamma, float[] gradBeta, int n, int c, int hw) {
-        float[] gammaSums = ctx.allocateFloatLocalArray(MAX_GROUP);
-        float[] betaSums = ctx.allocateFloatLocalArray(MAX_GROUP);
-        int t = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int ch = ctx.groupIdx;
-        int m = n * hw;
-        float mu = mean[ch];
-        float is = invStd[ch];
-        float accGamma = 0f;
-        float accBeta = 0f;
-        for (int e = t; e < m; e += size) {
-            int b = e / hw;
-            int i = (b * c + ch) * hw + e - b * hw;
-            float go = gradOut[i];
-            accGamma += go * (x[i] - mu) * is;
-            accBeta += go;
-        }
-        gammaSums[t] = accGamma;
-        betaSums[t] = accBeta;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                gammaSums[t] += gammaSums[t + s];
-                betaSums[t] += betaSums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        if (t == 0) {
-            gradGamma[ch] = gammaSums[0];
-            gradBeta[ch] = betaSums[0];
-        }
+        backwardStatistics(ctx, gradOut, gradOut, gradOut, x, mean, invStd, gradGamma, gradBeta, n, c, hw, false);
     }
 
     /**
@@ -117,8 +90,17 @@ final class FusedKernels {
     static void reluBnBackwardStatistics(KernelContext ctx, float[] y, float[] gradY, float[] gradOut, float[] x,
                                          float[] mean, float[] invStd, float[] gradGamma, float[] gradBeta,
                                          int n, int c, int hw) {
-        float[] gammaSums = ctx.allocateFloatLocalArray(MAX_GROUP);
-        float[] betaSums = ctx.allocateFloatLocalArray(MAX_GROUP);
+        backwardStatistics(ctx, y, gradY, gradOut, x, mean, invStd, gradGamma, gradBeta, n, c, hw, true);
+    }
+
+    /**
+     * The body of both backward statistics kernels, inlined into each: with {@code relu} (a constant
+     * there) it first writes gradOut from y and gradY, without it it reads gradOut and never touches y or gradY.
+     */
+    private static void backwardStatistics(KernelContext ctx, float[] y, float[] gradY, float[] gradOut, float[] x,
+                                           float[] mean, float[] invStd, float[] gradGamma, float[] gradBeta,
+                                           int n, int c, int hw, boolean relu) {
+        float[] sums = ctx.allocateFloatLocalArray(MAX_GROUP);
         int t = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int ch = ctx.groupIdx;
@@ -130,24 +112,21 @@ final class FusedKernels {
         for (int e = t; e < m; e += size) {
             int b = e / hw;
             int i = (b * c + ch) * hw + e - b * hw;
-            float go = y[i] > 0f ? gradY[i] : 0f;
-            gradOut[i] = go;
+            float go;
+            if (relu) {
+                go = y[i] > 0f ? gradY[i] : 0f;
+                gradOut[i] = go;
+            } else {
+                go = gradOut[i];
+            }
             accGamma += go * (x[i] - mu) * is;
             accBeta += go;
         }
-        gammaSums[t] = accGamma;
-        betaSums[t] = accBeta;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                gammaSums[t] += gammaSums[t + s];
-                betaSums[t] += betaSums[t + s];
-            }
-            ctx.localBarrier();
-        }
+        float gg = groupSum(ctx, sums, accGamma);
+        float gb = groupSum(ctx, sums, accBeta);
         if (t == 0) {
-            gradGamma[ch] = gammaSums[0];
-            gradBeta[ch] = betaSums[0];
+            gradGamma[ch] = gg;
+            gradBeta[ch] = gb;
         }
     }
 

@@ -34,67 +34,26 @@ final class PlaneKernels {
     static void statisticsNormalize(KernelContext ctx, float[] x, float[] mean, float[] invStd, float[] runningMean,
                           float[] runningVar, float[] gamma, float[] beta, float[] y, int n, int c, int hw,
                           float eps, float momentum) {
-        float[] sums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
-        int t = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int ch = ctx.groupIdx;
-        float m = (float) (n * hw);
-        float acc = 0f;
-        for (int b = t; b < n; b += size) {
-            int base = (b * c + ch) * hw;
-            for (int p = 0; p < hw; p++) {
-                acc += x[base + p];
-            }
-        }
-        sums[t] = acc;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                sums[t] += sums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float mu = sums[0] / m;
-        ctx.localBarrier();
-        acc = 0f;
-        for (int b = t; b < n; b += size) {
-            int base = (b * c + ch) * hw;
-            for (int p = 0; p < hw; p++) {
-                float d = x[base + p] - mu;
-                acc += d * d;
-            }
-        }
-        sums[t] = acc;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                sums[t] += sums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float var = sums[0] / m;
-        float is = 1f / (float) Math.sqrt(var + eps);
-        if (t == 0) {
-            mean[ch] = mu;
-            invStd[ch] = is;
-            float unbiased = n * hw > 1 ? var * (m / (m - 1f)) : var;
-            runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mu;
-            runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
-        }
-        float g = gamma[ch];
-        float be = beta[ch];
-        for (int b = t; b < n; b += size) {
-            int base = (b * c + ch) * hw;
-            for (int p = 0; p < hw; p++) {
-                y[base + p] = (x[base + p] - mu) * is * g + be;
-            }
-        }
+        normalizePlanes(ctx, x, mean, invStd, runningMean, runningVar, gamma, beta, y, y, n, c, hw, eps, momentum,
+                false);
     }
 
     /** {@link #statisticsNormalize} then {@code ActivationKernels.reluForward(y, z)}. */
     static void statisticsNormalizeRelu(KernelContext ctx, float[] x, float[] mean, float[] invStd, float[] runningMean,
                               float[] runningVar, float[] gamma, float[] beta, float[] y, float[] z, int n, int c,
                               int hw, float eps, float momentum) {
+        normalizePlanes(ctx, x, mean, invStd, runningMean, runningVar, gamma, beta, y, z, n, c, hw, eps, momentum,
+                true);
+    }
+
+    /**
+     * The body of both normalising kernels, inlined into each: {@code relu} is a constant there, so
+     * the kernel without it never touches z.
+     */
+    private static void normalizePlanes(KernelContext ctx, float[] x, float[] mean, float[] invStd,
+                                        float[] runningMean, float[] runningVar, float[] gamma, float[] beta,
+                                        float[] y, float[] z, int n, int c, int hw, float eps, float momentum,
+                                        boolean relu) {
         float[] sums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
         int t = ctx.localIdx;
         int size = ctx.localGroupSizeX;
@@ -107,16 +66,7 @@ final class PlaneKernels {
                 acc += x[base + p];
             }
         }
-        sums[t] = acc;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                sums[t] += sums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float mu = sums[0] / m;
-        ctx.localBarrier();
+        float mu = FusedKernels.groupSum(ctx, sums, acc) / m;
         acc = 0f;
         for (int b = t; b < n; b += size) {
             int base = (b * c + ch) * hw;
@@ -125,15 +75,7 @@ final class PlaneKernels {
                 acc += d * d;
             }
         }
-        sums[t] = acc;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                sums[t] += sums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float var = sums[0] / m;
+        float var = FusedKernels.groupSum(ctx, sums, acc) / m;
         float is = 1f / (float) Math.sqrt(var + eps);
         if (t == 0) {
             mean[ch] = mu;
@@ -149,7 +91,9 @@ final class PlaneKernels {
             for (int p = 0; p < hw; p++) {
                 float v = (x[base + p] - mu) * is * g + be;
                 y[base + p] = v;
-                z[base + p] = v < 0f ? 0f : v;
+                if (relu) {
+                    z[base + p] = v < 0f ? 0f : v;
+                }
             }
         }
     }
@@ -160,48 +104,8 @@ final class PlaneKernels {
      */
     static void gradients(KernelContext ctx, float[] gradOut, float[] x, float[] mean, float[] invStd, float[] gamma,
                          float[] gradGamma, float[] gradBeta, float[] gradIn, int n, int c, int hw) {
-        float[] gammaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
-        float[] betaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
-        int t = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int ch = ctx.groupIdx;
-        float mu = mean[ch];
-        float is = invStd[ch];
-        float accGamma = 0f;
-        float accBeta = 0f;
-        for (int b = t; b < n; b += size) {
-            int base = (b * c + ch) * hw;
-            for (int p = 0; p < hw; p++) {
-                float go = gradOut[base + p];
-                accGamma += go * (x[base + p] - mu) * is;
-                accBeta += go;
-            }
-        }
-        gammaSums[t] = accGamma;
-        betaSums[t] = accBeta;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                gammaSums[t] += gammaSums[t + s];
-                betaSums[t] += betaSums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float gg = gammaSums[0];
-        float gb = betaSums[0];
-        if (t == 0) {
-            gradGamma[ch] = gg;
-            gradBeta[ch] = gb;
-        }
-        float m = (float) (n * hw);
-        float scale = gamma[ch] * is / m;
-        for (int b = t; b < n; b += size) {
-            int base = (b * c + ch) * hw;
-            for (int p = 0; p < hw; p++) {
-                float xhat = (x[base + p] - mu) * is;
-                gradIn[base + p] = scale * (m * gradOut[base + p] - gb - xhat * gg);
-            }
-        }
+        gradientPlanes(ctx, gradOut, gradOut, gradOut, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn, n, c, hw,
+                false);
     }
 
     /**
@@ -211,8 +115,17 @@ final class PlaneKernels {
     static void reluGradients(KernelContext ctx, float[] y, float[] gradY, float[] gradOut, float[] x, float[] mean,
                              float[] invStd, float[] gamma, float[] gradGamma, float[] gradBeta, float[] gradIn,
                              int n, int c, int hw) {
-        float[] gammaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
-        float[] betaSums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
+        gradientPlanes(ctx, y, gradY, gradOut, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn, n, c, hw, true);
+    }
+
+    /**
+     * The body of both gradient kernels, inlined into each: with {@code relu} (a constant there) it
+     * first writes gradOut from y and gradY, without it it reads gradOut and never touches y or gradY.
+     */
+    private static void gradientPlanes(KernelContext ctx, float[] y, float[] gradY, float[] gradOut, float[] x,
+                                       float[] mean, float[] invStd, float[] gamma, float[] gradGamma,
+                                       float[] gradBeta, float[] gradIn, int n, int c, int hw, boolean relu) {
+        float[] sums = ctx.allocateFloatLocalArray(FusedKernels.MAX_GROUP);
         int t = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int ch = ctx.groupIdx;
@@ -223,24 +136,19 @@ final class PlaneKernels {
         for (int b = t; b < n; b += size) {
             int base = (b * c + ch) * hw;
             for (int p = 0; p < hw; p++) {
-                float go = y[base + p] > 0f ? gradY[base + p] : 0f;
-                gradOut[base + p] = go;
+                float go;
+                if (relu) {
+                    go = y[base + p] > 0f ? gradY[base + p] : 0f;
+                    gradOut[base + p] = go;
+                } else {
+                    go = gradOut[base + p];
+                }
                 accGamma += go * (x[base + p] - mu) * is;
                 accBeta += go;
             }
         }
-        gammaSums[t] = accGamma;
-        betaSums[t] = accBeta;
-        ctx.localBarrier();
-        for (int s = size / 2; s > 0; s /= 2) {
-            if (t < s) {
-                gammaSums[t] += gammaSums[t + s];
-                betaSums[t] += betaSums[t + s];
-            }
-            ctx.localBarrier();
-        }
-        float gg = gammaSums[0];
-        float gb = betaSums[0];
+        float gg = FusedKernels.groupSum(ctx, sums, accGamma);
+        float gb = FusedKernels.groupSum(ctx, sums, accBeta);
         if (t == 0) {
             gradGamma[ch] = gg;
             gradBeta[ch] = gb;
