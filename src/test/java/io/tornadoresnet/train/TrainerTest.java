@@ -26,8 +26,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,7 +42,7 @@ class TrainerTest {
     private static final Shape IMAGE = Shape.of(1, 8, 8);
     private static final Dataset ALL = SyntheticData.generate(IMAGE, 10, 960, 0.25f, 3);
     private static final Dataset TRAIN = Splits.limit(ALL, 640);
-    private static final Dataset TEST = Splits.subset(ALL, java.util.stream.IntStream.range(640, 960).toArray());
+    private static final Dataset TEST = Splits.subset(ALL, IntStream.range(640, 960).toArray());
 
     private static Recipe recipe(int epochs) {
         return Recipe.defaults("synthetic").with(Map.of("model", "resnet8", "epochs", Integer.toString(epochs),
@@ -97,8 +101,14 @@ class TrainerTest {
         assertEquals("resnet8", meta.get("model"));
     }
 
-    /** A data set whose loaders write down each epoch they start, as "NAME EPOCH". */
-    private record Recorded(Dataset data, String name, List<String> events) implements Dataset {
+    /** A data set that forwards to another; the tests' variants override what they change. */
+    private abstract static class Forwarding implements Dataset {
+        final Dataset data;
+
+        Forwarding(Dataset data) {
+            this.data = data;
+        }
+
         @Override
         public int size() {
             return data.size();
@@ -122,6 +132,18 @@ class TrainerTest {
         @Override
         public void image(int i, float[] dst, int offset) {
             data.image(i, dst, offset);
+        }
+    }
+
+    /** A data set whose loaders write down each epoch they start, as "NAME EPOCH". */
+    private static final class Recorded extends Forwarding {
+        private final String name;
+        private final List<String> events;
+
+        Recorded(Dataset data, String name, List<String> events) {
+            super(data);
+            this.name = name;
+            this.events = events;
         }
 
         @Override
@@ -269,7 +291,7 @@ class TrainerTest {
             float[][] before = plan.modelState().stream().map(t -> t.data().clone()).toArray(float[][]::new);
             StateSnapshot snapshot = new StateSnapshot(step);
             snapshot.take();
-            java.util.Arrays.fill(plan.input().data(), Float.NaN);
+            Arrays.fill(plan.input().data(), Float.NaN);
             plan.learningRate().data()[0] = 0.1f;
             step.run();
             assertTrue(Float.isNaN(plan.loss()));
@@ -352,33 +374,13 @@ class TrainerTest {
 
     /** The data set with NaN in every pixel of the given images. */
     private static Dataset withNaNImages(Dataset data, int... poisoned) {
-        java.util.Set<Integer> bad = java.util.Arrays.stream(poisoned).boxed().collect(java.util.stream.Collectors.toSet());
-        return new Dataset() {
-            @Override
-            public int size() {
-                return data.size();
-            }
-
-            @Override
-            public Shape imageShape() {
-                return data.imageShape();
-            }
-
-            @Override
-            public List<String> classNames() {
-                return data.classNames();
-            }
-
-            @Override
-            public int label(int i) {
-                return data.label(i);
-            }
-
+        Set<Integer> bad = Arrays.stream(poisoned).boxed().collect(Collectors.toSet());
+        return new Forwarding(data) {
             @Override
             public void image(int i, float[] dst, int offset) {
                 data.image(i, dst, offset);
                 if (bad.contains(i)) {
-                    java.util.Arrays.fill(dst, offset, offset + imageShape().size(), Float.NaN);
+                    Arrays.fill(dst, offset, offset + imageShape().size(), Float.NaN);
                 }
             }
         };
