@@ -138,7 +138,7 @@ final class VectorGemm extends Gemm {
         }
     }
 
-    /** Copies rows [0, 8) x columns [0, kc) of A (from {@code src}, rows lda apart) into the packing buffer as [kc][8]. */
+    /** Copies rows [0, 8) x columns [0, kc) of A into the packing buffer, [kc][8]. */
     private void packRows(float[] a, int src, int lda, int kc, int dst) {
         for (int r = 0; r < 8; r++) {
             int from = src + r * lda;

@@ -209,13 +209,15 @@ class GemmTest {
                 double expected = 0.0;
                 double magnitude = 0.0;
                 for (int p = 0; p < k; p++) {
-                    double term = (double) a[1 + i * lda + p] * table[2 + starts[p] + j / width * rowStride + j % width];
+                    int at = 2 + starts[p] + j / width * rowStride + j % width;
+                    double term = (double) a[1 + i * lda + p] * table[at];
                     expected += term;
                     magnitude += Math.abs(term);
                 }
                 int ii = i;
                 int jj = j;
-                assertEquals(expected, c[1 + i * ldc + j], 1e-5 * magnitude + 1e-6, () -> "at (" + ii + ", " + jj + ")");
+                assertEquals(expected, c[1 + i * ldc + j], 1e-5 * magnitude + 1e-6,
+                        () -> "at (" + ii + ", " + jj + ")");
             }
             assertEquals(c0[1 + i * ldc + n], c[1 + i * ldc + n], "column n of row " + i + " changed");
         }
