@@ -23,9 +23,10 @@ import java.util.Arrays;
  * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
  * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
  * pixel-wise product's panels come out partly empty.
- * Elsewhere, where a row of output pixels is a whole number of vectors (32 or 16 pixels with AVX-512), the
- * gathered products skip the grid's junk columns and write the output in place
- * ({@link Gemm#multiplyGatheredRows}), with no grid to copy out.
+ * Elsewhere, where a row of output pixels is a whole number of vectors (32 or 16 pixels with AVX-512) and
+ * the channels written come in groups of 8 ({@link Gemm#multipliesRows}), the gathered products skip the
+ * grid's junk columns and write the output in place ({@link Gemm#multiplyGatheredRows}), with no grid to
+ * copy out.
  * The weight gradient of a padded image with no more output channels than a vector's lanes (16 with
  * AVX-512: ResNet's first stage) is a set of dot products along the grid, each kept as a vector of
  * partial sums until the end of the pass ({@link Gemm#accumulateLaneDots}): as a matrix product its
@@ -215,8 +216,8 @@ public final class ConvRoutine {
         int vectorLanes = gemms[0].dotLanes();
         this.shiftedForward = gathered && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
         this.shiftedData = backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
-        this.rowsForward = gathered && !shiftedForward && gemms[0].multipliesRows(ow);
-        this.rowsData = backward && gatheredData && !shiftedData && gemms[0].multipliesRows(w);
+        this.rowsForward = gathered && !shiftedForward && gemms[0].multipliesRows(k, ow);
+        this.rowsData = backward && gatheredData && !shiftedData && gemms[0].multipliesRows(c, w);
         this.transposedWeight = new float[shiftedForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
         this.lanes = laneDots ? vectorLanes : 1;

@@ -43,7 +43,7 @@ final class ScalarGemm extends Gemm {
 
     /** Plain loops run better along the grid's long rows than along an image's short ones. */
     @Override
-    boolean multipliesRows(int width) {
+    boolean multipliesRows(int m, int width) {
         return false;
     }
 

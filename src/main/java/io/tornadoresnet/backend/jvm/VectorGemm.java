@@ -87,7 +87,7 @@ final class VectorGemm extends Gemm {
     @Override
     void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
                               float[] b, int[] bRows, int bOff, int bRowStride, float[] c, int cOff, int ldc) {
-        if (!multipliesRows(width)) {
+        if (!wholeVectors(width)) {
             throw new IllegalArgumentException("rows of " + width + " floats are not whole vectors");
         }
         if (m <= 0 || rows <= 0) {
@@ -138,7 +138,7 @@ final class VectorGemm extends Gemm {
         }
     }
 
-    /** Copies rows [0, 8) x columns [0, kc) of A into the packing buffer, [kc][8]. */
+    /** Copies 8 rows of A (from {@code src}, lda apart) x kc columns into the packing buffer as [kc][8]. */
     private void packRows(float[] a, int src, int lda, int kc, int dst) {
         for (int r = 0; r < 8; r++) {
             int from = src + r * lda;
@@ -148,9 +148,16 @@ final class VectorGemm extends Gemm {
         }
     }
 
-    /** Rows of whole vectors. */
+    /**
+     * Rows of whole vectors, rows of A in groups of 8: the rows left over run 1 x 2 vectors, with too few
+     * accumulators to cover the fma latency (ResNet's stem, 3 input channels, took 1.2-1.8x as long there).
+     */
     @Override
-    boolean multipliesRows(int width) {
+    boolean multipliesRows(int m, int width) {
+        return wholeVectors(width) && m > 0 && m % 8 == 0;
+    }
+
+    private static boolean wholeVectors(int width) {
         return width > 0 && width % L == 0;
     }
 

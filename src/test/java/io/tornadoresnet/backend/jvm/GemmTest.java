@@ -202,7 +202,7 @@ class GemmTest {
         int ldc = n + 2;
         float[] c0 = randomArray(random, 1 + m * ldc);
         float[] c = c0.clone();
-        assertTrue(impl.equals("scalar") || gemm.multipliesRows(width));
+        assertTrue(impl.equals("scalar") || gemm.multipliesRows(8, width));
         gemm.multiplyGatheredRows(m, rows, width, k, a, 1, lda, table, starts, 2, rowStride, c, 1, ldc);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -231,11 +231,13 @@ class GemmTest {
         if (lanes == 1) {
             return;
         }
-        assertTrue(gemm.multipliesRows(lanes));
-        assertTrue(gemm.multipliesRows(2 * lanes));
-        assertFalse(gemm.multipliesRows(lanes - 2));
-        assertFalse(gemm.multipliesRows(lanes + 12));
-        assertFalse(new ScalarGemm().multipliesRows(2 * lanes));
+        assertTrue(gemm.multipliesRows(16, lanes));
+        assertTrue(gemm.multipliesRows(8, 2 * lanes));
+        assertFalse(gemm.multipliesRows(3, 2 * lanes));
+        assertFalse(gemm.multipliesRows(12, 2 * lanes));
+        assertFalse(gemm.multipliesRows(16, lanes - 2));
+        assertFalse(gemm.multipliesRows(16, lanes + 12));
+        assertFalse(new ScalarGemm().multipliesRows(16, 2 * lanes));
         assertThrows(IllegalArgumentException.class, () ->
                 gemm.multiplyGatheredRows(4, 2, lanes + 1, 4, new float[64], 0, 4, new float[8 * lanes],
                         new int[4], 0, lanes + 1, new float[8 * lanes], 0, 2 * lanes + 2));
