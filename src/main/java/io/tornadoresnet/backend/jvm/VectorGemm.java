@@ -13,6 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * padded image alike. B given as a table of row starts (an implicit im2col) is read in place, unpacked.
  * The shifted product turns that around for small images: A is the image, read in place along a table
  * of column starts, and B the transposed kernel, exactly one 4-vector panel wide, read as it is.
+ * The row product reads the padded image in place too, but skips its junk columns, each vector from its
+ * row's start, and copies A instead, 8 rows at a time, into the packing buffer.
  *
  * <p>The micro-kernels keep a tile of C in registers (AVX-512 has 32 vector registers: 16
  * accumulators, 4 B vectors and a broadcast) and do one fma per accumulator per step, enough
@@ -150,7 +152,7 @@ final class VectorGemm extends Gemm {
 
     /**
      * Rows of whole vectors, rows of A in groups of 8: the rows left over run 1 x 2 vectors, with too few
-     * accumulators to cover the fma latency (ResNet's stem, 3 input channels, took 1.2-1.8x as long there).
+     * accumulators to cover the fma latency (the input gradient of ResNet's stem, 3 channels, took 1.2-1.4x as long).
      */
     @Override
     boolean multipliesRows(int m, int width) {
@@ -161,7 +163,7 @@ final class VectorGemm extends Gemm {
         return width > 0 && width % L == 0;
     }
 
-    /** Where vector {@code v} of rows {@code perRow} vectors wide starts in a grid of rows {@code rowStride} apart. */
+    /** Where vector {@code v} of rows {@code perRow} vectors wide starts, rows {@code rowStride} apart. */
     private static int rowVector(int v, int perRow, int rowStride) {
         return v / perRow * rowStride + v % perRow * L;
     }
