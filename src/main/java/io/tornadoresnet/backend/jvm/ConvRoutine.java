@@ -23,6 +23,10 @@ import java.util.Arrays;
  * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
  * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
  * pixel-wise product's panels come out partly empty.
+ * Elsewhere, where a row of output pixels is a whole number of vectors (32 or 16 pixels with AVX-512) and
+ * the channels written come in groups of 8 ({@link Gemm#multipliesRows}), the gathered products skip the
+ * grid's junk columns and write the output in place ({@link Gemm#multiplyGatheredRows}), with no grid to
+ * copy out.
  * The weight gradient of a padded image with no more output channels than a vector's lanes (16 with
  * AVX-512: ResNet's first stage) is a set of dot products along the grid, each kept as a vector of
  * partial sums until the end of the pass ({@link Gemm#accumulateLaneDots}): as a matrix product its
@@ -78,6 +82,10 @@ public final class ConvRoutine {
     private final boolean shiftedForward;
     /** The gathered input gradient runs as {@link Gemm#multiplyShifted}, input channels in vector lanes. */
     private final boolean shiftedData;
+    /** The gathered forward pass writes rows of whole vectors into the output ({@link Gemm#multiplyGatheredRows}). */
+    private final boolean rowsForward;
+    /** The gathered input gradient writes rows of whole vectors into the input gradient. */
+    private final boolean rowsData;
     /** With {@link #shiftedForward}: weight[co][j] as [j][co]. */
     private final float[] transposedWeight;
     private final int inputGridStride;
@@ -208,6 +216,8 @@ public final class ConvRoutine {
         int vectorLanes = gemms[0].dotLanes();
         this.shiftedForward = gathered && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
         this.shiftedData = backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
+        this.rowsForward = gathered && !shiftedForward && gemms[0].multipliesRows(k, ow);
+        this.rowsData = backward && gatheredData && !shiftedData && gemms[0].multipliesRows(c, w);
         this.transposedWeight = new float[shiftedForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
         this.lanes = laneDots ? vectorLanes : 1;
@@ -216,7 +226,8 @@ public final class ConvRoutine {
             inputBuffers[t] = new float[gathered ? inputImage.size : 0];
             gradientBuffers[t] = new float[backward && gatheredData ? gradientImage.size : 0];
             columnBuffers[t] = new float[columnFloats];
-            grids[t] = new float[Math.max(k * inputGridStride, c * gradientGridStride)];
+            int forwardGrid = rowsForward ? 0 : k * inputGridStride;
+            grids[t] = new float[Math.max(forwardGrid, rowsData ? 0 : c * gradientGridStride)];
             gradientGrids[t] = new float[backward ? k * spreadStride : 0];
             weightGradients[t] = new float[backward ? depth * k * lanes : 0];
         }
@@ -334,6 +345,9 @@ public final class ConvRoutine {
                     gemm.multiplyShifted(inputImage.gridSize(oy1 - oy0), k, depth, buffer, inputImage.taps,
                             oy0 * inputImage.rowStride, transposedWeight, grid, 0, k, false);
                     inputImage.extractTransposed(grid, k, oy0, oy1, out, b * k * pixels);
+                } else if (rowsForward) {
+                    gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, weight, 0, depth, buffer, inputImage.taps,
+                            oy0 * inputImage.rowStride, inputImage.rowStride, out, outOff, pixels);
                 } else {
                     gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
                             buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
@@ -404,6 +418,10 @@ public final class ConvRoutine {
                     gemm.multiplyShifted(gradientImage.gridSize(y1 - y0), c, k * taps, padded, gradientImage.taps,
                             y0 * gradientImage.rowStride, rotatedWeight, grid, 0, c, false);
                     gradientImage.extractTransposed(grid, c, y0, y1, gradIn, b * c * h * w);
+                } else if (rowsData) {
+                    gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, 0, k * taps, padded,
+                            gradientImage.taps, y0 * gradientImage.rowStride, gradientImage.rowStride, gradIn,
+                            b * c * h * w + y0 * w, h * w);
                 } else {
                     gemm.multiplyGathered(c, gradientImage.gridSize(y1 - y0), k * taps, rotatedWeight, 0, k * taps,
                             padded, gradientImage.taps, y0 * gradientImage.rowStride, grid, 0, gradientGridStride,

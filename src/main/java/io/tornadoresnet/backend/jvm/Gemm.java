@@ -63,6 +63,24 @@ public abstract class Gemm {
                                    float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
+     * C[m][rows * width] = A[m][k] B, where column {@code r * width + x} of row p of B is read in place from
+     * {@code b[bOff + bRows[p] + r * bRowStride + x]}: {@link #multiplyGathered} on a padded image's grid
+     * ({@link PaddedImage}) without its junk columns, so that C is the output itself, rows of pixels
+     * {@code width} apart. C is overwritten; rows of B are read exactly. Only for widths
+     * {@link #multipliesRows} accepts (any m).
+     */
+    abstract void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
+                                       float[] b, int[] bRows, int bOff, int bRowStride,
+                                       float[] c, int cOff, int ldc);
+
+    /**
+     * Whether {@link #multiplyGatheredRows} takes rows {@code width} floats wide and runs products of
+     * {@code m} rows faster than {@link #multiplyGathered} and a copy of the grid would: rows of whole
+     * vectors, and rows of A in whole groups of its kernel.
+     */
+    abstract boolean multipliesRows(int m, int width);
+
+    /**
      * C[m][n] (+)= A[m][k] B[k][n], where element (i, p) of A is read in place from
      * {@code a[aOff + i + aCols[p]]} and B is row-major [k][n] (ldb = n): the transposed im2col matrix of a
      * padded image ({@link PaddedImage}: rows the grid's pixels, columns the taps) times the transposed

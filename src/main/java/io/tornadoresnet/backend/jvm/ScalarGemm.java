@@ -33,6 +33,21 @@ final class ScalarGemm extends Gemm {
     }
 
     @Override
+    void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
+                              float[] b, int[] bRows, int bOff, int bRowStride, float[] c, int cOff, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            run(m, width, k, a, aOff, lda, 1, null, b, bRows, bOff + r * bRowStride, 0, c, cOff + r * width, ldc,
+                    false);
+        }
+    }
+
+    /** Plain loops run better along the grid's long rows than along an image's short ones. */
+    @Override
+    boolean multipliesRows(int m, int width) {
+        return false;
+    }
+
+    @Override
     void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
                          float[] c, int cOff, int ldc, boolean accumulate) {
         run(m, n, k, a, aOff, 1, 0, aCols, b, null, 0, n, c, cOff, ldc, accumulate);

@@ -13,6 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * padded image alike. B given as a table of row starts (an implicit im2col) is read in place, unpacked.
  * The shifted product turns that around for small images: A is the image, read in place along a table
  * of column starts, and B the transposed kernel, exactly one 4-vector panel wide, read as it is.
+ * The row product reads the padded image in place too, but skips its junk columns, each vector from its
+ * row's start, and copies A instead, 8 rows at a time, into the packing buffer.
  *
  * <p>The micro-kernels keep a tile of C in registers (AVX-512 has 32 vector registers: 16
  * accumulators, 4 B vectors and a broadcast) and do one fma per accumulator per step, enough
@@ -75,6 +77,95 @@ final class VectorGemm extends Gemm {
     void multiplyGathered(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int[] bRows, int bOff,
                           float[] c, int cOff, int ldc, boolean accumulate) {
         run(m, n, k, a, null, aOff, lda, 1, b, bRows, bOff, 0, false, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * Rows of A in groups of 8, copied for each depth block into the packing buffer as [p][8] (so that the
+     * kernel's broadcasts step along one index, whose bounds the JIT checks once, before the loop), then
+     * pairs of vectors along the rows of pixels, each vector read from where its row of the grid starts:
+     * 8 broadcasts and 2 loads feed 16 fma, with 2 bounds checks; the rows and the vector left over one at
+     * a time.
+     */
+    @Override
+    void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
+                              float[] b, int[] bRows, int bOff, int bRowStride, float[] c, int cOff, int ldc) {
+        if (!wholeVectors(width)) {
+            throw new IllegalArgumentException("rows of " + width + " floats are not whole vectors");
+        }
+        if (m <= 0 || rows <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            clear(c, cOff, ldc, m, rows * width);
+            return;
+        }
+        int perRow = width / L;
+        int vectors = rows * perRow;
+        int groups = m / 8;
+        int blocks = (k + blockDepth - 1) / blockDepth;
+        for (int block = 0; block < blocks; block++) {
+            int p0 = (int) ((long) k * block / blocks);
+            int kc = (int) ((long) k * (block + 1) / blocks) - p0;
+            boolean add = block > 0;
+            int aBlock = aOff + p0;
+            // As many groups at a time as the packing buffer holds (all of ResNet's, whose copies fill 1-36 KiB).
+            int chunk = Math.max(1, packed.length / (8 * kc));
+            for (int g0 = 0; g0 < groups; g0 += chunk) {
+                int g1 = Math.min(groups, g0 + chunk);
+                for (int g = g0; g < g1; g++) {
+                    packRows(a, aBlock + 8 * g * lda, lda, kc, 8 * (g - g0) * kc);
+                }
+                for (int v = 0; v + 2 <= vectors; v += 2) {
+                    int b0 = bOff + rowVector(v, perRow, bRowStride);
+                    int b1 = bOff + rowVector(v + 1, perRow, bRowStride);
+                    for (int g = g0; g < g1; g++) {
+                        rows8x2(kc, packed, 8 * (g - g0) * kc, b, bRows, p0, b0, b1, c, cOff + v * L + 8 * g * ldc,
+                                ldc, add);
+                    }
+                }
+            }
+            for (int i = 8 * groups; i < m; i++) {
+                for (int v = 0; v + 2 <= vectors; v += 2) {
+                    rows1x2(kc, a, aBlock + i * lda, b, bRows, p0, bOff + rowVector(v, perRow, bRowStride),
+                            bOff + rowVector(v + 1, perRow, bRowStride), c, cOff + v * L + i * ldc, add);
+                }
+            }
+            if (vectors % 2 == 1) {
+                int v = vectors - 1;
+                int b0 = bOff + rowVector(v, perRow, bRowStride);
+                for (int i = 0; i < m; i++) {
+                    kernel1x1(kc, a, aBlock + i * lda, 1, b, bRows, p0, b0, c, cOff + v * L + i * ldc, add);
+                }
+            }
+        }
+    }
+
+    /** Copies 8 rows of A (from {@code src}, lda apart) x kc columns into the packing buffer as [kc][8]. */
+    private void packRows(float[] a, int src, int lda, int kc, int dst) {
+        for (int r = 0; r < 8; r++) {
+            int from = src + r * lda;
+            for (int p = 0; p < kc; p++) {
+                packed[dst + p * 8 + r] = a[from + p];
+            }
+        }
+    }
+
+    /**
+     * Rows of whole vectors, rows of A in groups of 8: the rows left over run 1 x 2 vectors, with too few
+     * accumulators to cover the fma latency (the input gradient of ResNet's stem, 3 channels, took 1.2-1.4x as long).
+     */
+    @Override
+    boolean multipliesRows(int m, int width) {
+        return wholeVectors(width) && m > 0 && m % 8 == 0;
+    }
+
+    private static boolean wholeVectors(int width) {
+        return width > 0 && width % L == 0;
+    }
+
+    /** Where vector {@code v} of rows {@code perRow} vectors wide starts, rows {@code rowStride} apart. */
+    private static int rowVector(int v, int perRow, int rowStride) {
+        return v / perRow * rowStride + v % perRow * L;
     }
 
     @Override
@@ -574,6 +665,91 @@ final class VectorGemm extends Gemm {
             acc = FloatVector.broadcast(S, a[a0 + p * aStep]).fma(FloatVector.fromArray(S, b, bi), acc);
         }
         acc.intoArray(c, cIdx);
+    }
+
+    /**
+     * 8 rows of A, packed as [p][8] from {@code a0}, x 2 vectors of B read in place, each from its own
+     * start ({@code b0}, {@code b1}: a row of pixels apart where a row is one vector); 16 accumulators.
+     * They start at zero and C is added after the loop: with C's 8 row starts live across the loop, C2
+     * ran out of general registers and, on Intel, kept some in vector registers, moving them back and forth
+     * on the ports the fma need in every step (1.4x slower on ResNet-20's stage 1).
+     */
+    private static void rows8x2(int kc, float[] a, int a0, float[] b, int[] bRows, int bFrom, int b0, int b1,
+                                float[] c, int cIdx, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int row = bRows[bFrom + p];
+            FloatVector y0 = FloatVector.fromArray(S, b, row + b0);
+            FloatVector y1 = FloatVector.fromArray(S, b, row + b1);
+            int ap = a0 + 8 * p;
+            FloatVector x0 = FloatVector.broadcast(S, a[ap + 0]);
+            c00 = x0.fma(y0, c00); c01 = x0.fma(y1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x1.fma(y0, c10); c11 = x1.fma(y1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x2.fma(y0, c20); c21 = x2.fma(y1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x3.fma(y0, c30); c31 = x3.fma(y1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x4.fma(y0, c40); c41 = x4.fma(y1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x5.fma(y0, c50); c51 = x5.fma(y1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, a[ap + 6]);
+            c60 = x6.fma(y0, c60); c61 = x6.fma(y1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, a[ap + 7]);
+            c70 = x7.fma(y0, c70); c71 = x7.fma(y1, c71);
+        }
+        store(c00, c, cIdx, accumulate);
+        store(c01, c, cIdx + L, accumulate);
+        store(c10, c, cIdx + 1 * ldc, accumulate);
+        store(c11, c, cIdx + 1 * ldc + L, accumulate);
+        store(c20, c, cIdx + 2 * ldc, accumulate);
+        store(c21, c, cIdx + 2 * ldc + L, accumulate);
+        store(c30, c, cIdx + 3 * ldc, accumulate);
+        store(c31, c, cIdx + 3 * ldc + L, accumulate);
+        store(c40, c, cIdx + 4 * ldc, accumulate);
+        store(c41, c, cIdx + 4 * ldc + L, accumulate);
+        store(c50, c, cIdx + 5 * ldc, accumulate);
+        store(c51, c, cIdx + 5 * ldc + L, accumulate);
+        store(c60, c, cIdx + 6 * ldc, accumulate);
+        store(c61, c, cIdx + 6 * ldc + L, accumulate);
+        store(c70, c, cIdx + 7 * ldc, accumulate);
+        store(c71, c, cIdx + 7 * ldc + L, accumulate);
+    }
+
+    /** Writes {@code sum} into C at {@code at}, or adds it to what is there. */
+    private static void store(FloatVector sum, float[] c, int at, boolean accumulate) {
+        (accumulate ? sum.add(FloatVector.fromArray(S, c, at)) : sum).intoArray(c, at);
+    }
+
+    /** 1 row of A (row-major, from {@code a0}) x the 2 vectors of {@link #rows8x2}, for the rows it leaves over. */
+    private static void rows1x2(int kc, float[] a, int a0, float[] b, int[] bRows, int bFrom, int b0, int b1,
+                                float[] c, int c0, boolean accumulate) {
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int row = bRows[bFrom + p];
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x0.fma(FloatVector.fromArray(S, b, row + b0), c00);
+            c01 = x0.fma(FloatVector.fromArray(S, b, row + b1), c01);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
     }
 
     /** 4 rows x 4 vectors: 16 accumulators; per step 4 loads and 4 broadcasts feed 16 fma. */

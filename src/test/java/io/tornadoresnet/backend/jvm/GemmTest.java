@@ -162,6 +162,88 @@ class GemmTest {
     }
 
     /**
+     * Rows of 1, 2 and 3 vectors (what {@link Gemm#multipliesRows} takes), row counts that leave a vector
+     * over from the pairs, rows of A around the 8-row groups, depths around the blocks (7 deep with small
+     * blocks, 256 otherwise).
+     */
+    static Stream<Arguments> rowCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (String impl : new String[] {"vector", "vector-small-blocks", "scalar"}) {
+            if (impl.startsWith("vector") && !VectorApi.available()) {
+                continue;
+            }
+            int lanes = impl.startsWith("vector") ? Gemm.create().dotLanes() : 16;
+            for (int perRow : new int[] {1, 2, 3}) {
+                for (int[] mRowsK : new int[][] {{16, 4, 144}, {32, 3, 288}, {7, 5, 9}, {9, 1, 300}, {1, 2, 0},
+                        {13, 6, 27}}) {
+                    out.add(Arguments.of(impl, mRowsK[0], mRowsK[1], perRow * lanes, mRowsK[2]));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} rows m={1} rows={2} width={3} k={4}")
+    @MethodSource("rowCases")
+    void gatheredRowsOfWholeVectorsMatchTripleLoop(String impl, int m, int rows, int width, int k) {
+        Gemm gemm = implementation(impl);
+        Random random = new Random(13L * m + 5L * rows + 3L * width + k);
+        // Row starts in random order, some overlapping; rows of pixels a few floats further apart than wide.
+        int rowStride = width + 3;
+        int pool = 2 * k + 40;
+        float[] table = randomArray(random, 2 + pool + rows * rowStride);
+        int[] starts = new int[k];
+        for (int p = 0; p < k; p++) {
+            starts[p] = random.nextInt(pool);
+        }
+        int lda = k + 1;
+        float[] a = randomArray(random, 1 + m * lda);
+        int n = rows * width;
+        int ldc = n + 2;
+        float[] c0 = randomArray(random, 1 + m * ldc);
+        float[] c = c0.clone();
+        assertTrue(impl.equals("scalar") || gemm.multipliesRows(8, width));
+        gemm.multiplyGatheredRows(m, rows, width, k, a, 1, lda, table, starts, 2, rowStride, c, 1, ldc);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double expected = 0.0;
+                double magnitude = 0.0;
+                for (int p = 0; p < k; p++) {
+                    int at = 2 + starts[p] + j / width * rowStride + j % width;
+                    double term = (double) a[1 + i * lda + p] * table[at];
+                    expected += term;
+                    magnitude += Math.abs(term);
+                }
+                int ii = i;
+                int jj = j;
+                assertEquals(expected, c[1 + i * ldc + j], 1e-5 * magnitude + 1e-6,
+                        () -> "at (" + ii + ", " + jj + ")");
+            }
+            assertEquals(c0[1 + i * ldc + n], c[1 + i * ldc + n], "column n of row " + i + " changed");
+        }
+        assertEquals(c0[0], c[0], "the float before C changed");
+    }
+
+    @Test
+    void vectorRowProductsRefuseRowsOfPartVectors() {
+        Gemm gemm = Gemm.create();
+        int lanes = gemm.dotLanes();
+        if (lanes == 1) {
+            return;
+        }
+        assertTrue(gemm.multipliesRows(16, lanes));
+        assertTrue(gemm.multipliesRows(8, 2 * lanes));
+        assertFalse(gemm.multipliesRows(3, 2 * lanes));
+        assertFalse(gemm.multipliesRows(12, 2 * lanes));
+        assertFalse(gemm.multipliesRows(16, lanes - 2));
+        assertFalse(gemm.multipliesRows(16, lanes + 12));
+        assertFalse(new ScalarGemm().multipliesRows(16, 2 * lanes));
+        assertThrows(IllegalArgumentException.class, () ->
+                gemm.multiplyGatheredRows(4, 2, lanes + 1, 4, new float[64], 0, 4, new float[8 * lanes],
+                        new int[4], 0, lanes + 1, new float[8 * lanes], 0, 2 * lanes + 2));
+    }
+
+    /**
      * A width of 4 vectors (what {@link Gemm#multipliesShifted} takes), rows around the 6- and 4-row groups,
      * depths around the blocks (128 rows).
      */
