@@ -11,8 +11,7 @@ import java.util.function.LongSupplier;
  * step shows it here, on the consumer's side, whatever its threads do.
  * Not thread-safe, as every {@link DataLoader}; closing it closes the loader it wraps.
  */
-public final class TimedLoader implements DataLoader {
-    private final DataLoader loader;
+public final class TimedLoader extends ForwardingLoader {
     private final LongSupplier nanoClock;
     private final LongConsumer waited;
 
@@ -21,24 +20,9 @@ public final class TimedLoader implements DataLoader {
      * @param waited    hears the nanoseconds of each call to {@code next()}
      */
     public TimedLoader(DataLoader loader, LongSupplier nanoClock, LongConsumer waited) {
-        this.loader = Objects.requireNonNull(loader, "loader");
+        super(loader);
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.waited = Objects.requireNonNull(waited, "waited");
-    }
-
-    @Override
-    public int batchSize() {
-        return loader.batchSize();
-    }
-
-    @Override
-    public int batchesPerEpoch() {
-        return loader.batchesPerEpoch();
-    }
-
-    @Override
-    public void startEpoch(int epoch, int firstBatch) {
-        loader.startEpoch(epoch, firstBatch);
     }
 
     @Override
@@ -47,15 +31,5 @@ public final class TimedLoader implements DataLoader {
         Batch batch = loader.next();
         waited.accept(nanoClock.getAsLong() - start);
         return batch;
-    }
-
-    @Override
-    public int skippedFiles() {
-        return loader.skippedFiles();
-    }
-
-    @Override
-    public void close() {
-        loader.close();
     }
 }

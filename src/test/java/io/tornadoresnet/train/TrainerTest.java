@@ -5,6 +5,7 @@ import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.DataLoader;
 import io.tornadoresnet.data.Dataset;
+import io.tornadoresnet.data.ForwardingLoader;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.Splits;
 import io.tornadoresnet.data.SyntheticData;
@@ -148,32 +149,11 @@ class TrainerTest {
 
         @Override
         public DataLoader loader(int batchSize, BatchLoader.Options options) {
-            DataLoader loader = data.loader(batchSize, options);
-            return new DataLoader() {
-                @Override
-                public int batchSize() {
-                    return loader.batchSize();
-                }
-
-                @Override
-                public int batchesPerEpoch() {
-                    return loader.batchesPerEpoch();
-                }
-
+            return new ForwardingLoader(data.loader(batchSize, options)) {
                 @Override
                 public void startEpoch(int epoch, int firstBatch) {
                     events.add(name + " " + epoch);
                     loader.startEpoch(epoch, firstBatch);
-                }
-
-                @Override
-                public Batch next() {
-                    return loader.next();
-                }
-
-                @Override
-                public void close() {
-                    loader.close();
                 }
             };
         }
