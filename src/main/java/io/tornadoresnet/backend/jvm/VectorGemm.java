@@ -714,27 +714,40 @@ final class VectorGemm extends Gemm {
             FloatVector x7 = FloatVector.broadcast(S, a[ap + 7]);
             c70 = x7.fma(y0, c70); c71 = x7.fma(y1, c71);
         }
-        store(c00, c, cIdx, accumulate);
-        store(c01, c, cIdx + L, accumulate);
-        store(c10, c, cIdx + 1 * ldc, accumulate);
-        store(c11, c, cIdx + 1 * ldc + L, accumulate);
-        store(c20, c, cIdx + 2 * ldc, accumulate);
-        store(c21, c, cIdx + 2 * ldc + L, accumulate);
-        store(c30, c, cIdx + 3 * ldc, accumulate);
-        store(c31, c, cIdx + 3 * ldc + L, accumulate);
-        store(c40, c, cIdx + 4 * ldc, accumulate);
-        store(c41, c, cIdx + 4 * ldc + L, accumulate);
-        store(c50, c, cIdx + 5 * ldc, accumulate);
-        store(c51, c, cIdx + 5 * ldc + L, accumulate);
-        store(c60, c, cIdx + 6 * ldc, accumulate);
-        store(c61, c, cIdx + 6 * ldc + L, accumulate);
-        store(c70, c, cIdx + 7 * ldc, accumulate);
-        store(c71, c, cIdx + 7 * ldc + L, accumulate);
-    }
-
-    /** Writes {@code sum} into C at {@code at}, or adds it to what is there. */
-    private static void store(FloatVector sum, float[] c, int at, boolean accumulate) {
-        (accumulate ? sum.add(FloatVector.fromArray(S, c, at)) : sum).intoArray(c, at);
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cIdx));
+            c01 = c01.add(FloatVector.fromArray(S, c, cIdx + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc + L));
+        }
+        c00.intoArray(c, cIdx);
+        c01.intoArray(c, cIdx + L);
+        c10.intoArray(c, cIdx + 1 * ldc);
+        c11.intoArray(c, cIdx + 1 * ldc + L);
+        c20.intoArray(c, cIdx + 2 * ldc);
+        c21.intoArray(c, cIdx + 2 * ldc + L);
+        c30.intoArray(c, cIdx + 3 * ldc);
+        c31.intoArray(c, cIdx + 3 * ldc + L);
+        c40.intoArray(c, cIdx + 4 * ldc);
+        c41.intoArray(c, cIdx + 4 * ldc + L);
+        c50.intoArray(c, cIdx + 5 * ldc);
+        c51.intoArray(c, cIdx + 5 * ldc + L);
+        c60.intoArray(c, cIdx + 6 * ldc);
+        c61.intoArray(c, cIdx + 6 * ldc + L);
+        c70.intoArray(c, cIdx + 7 * ldc);
+        c71.intoArray(c, cIdx + 7 * ldc + L);
     }
 
     /** 1 row of A (row-major, from {@code a0}) x the 2 vectors of {@link #rows8x2}, for the rows it leaves over. */
