@@ -147,17 +147,23 @@ class TuningTest {
     void rowConvolutionsTakeForwardPassesAndInputGradients() {
         // stage 3 of ResNet-20: 64 channels out in blocks of 32
         ConvTasks.RowLaunch forward = ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 64, 8, 64, 1, 1));
-        assertEquals(new ConvTasks.RowLaunch(64, 8, 8, 64, 8, 8, 1, 1, 32, false, 1), forward);
-        assertArrayEquals(new long[] {8, 4 * 2, 1}, forward.grid(4).getGlobalWork());
-        assertArrayEquals(new long[] {8, 1, 1}, forward.grid(4).getLocalWork());
+        assertEquals(new ConvTasks.RowLaunch(64, 8, 8, 64, 8, 8, 1, 1, 32, false, 1, 4, 8), forward);
+        // each work-item computes 4 of the 8 columns
+        assertArrayEquals(new long[] {2, 4 * 2, 1}, forward.grid(4).getGlobalWork());
+        assertArrayEquals(new long[] {2, 1, 1}, forward.grid(4).getLocalWork());
         // the input gradient reads the output gradient, padded by kh - 1 - pad, with the weights turned
-        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 16, 16, 1, 1, 16, true, 1),
+        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 16, 16, 1, 1, 16, true, 1, 4, 16),
                 ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 16, 32, 1, 1)));
-        // 256 channels of 1x1 on a 10-wide image fit in local memory, 512 do not
-        assertNotNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 256, 10, 64, 1, 0)));
-        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 512, 10, 64, 1, 0)));
-        // stride 2: the 16x16 output gradient spread to 31x31, padded by 1 (and 2 on the far side)
-        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 32, 32, 1, 1, 16, true, 2),
+        // ResNet-20's first stage: the whole padded image in one band
+        assertEquals(32, ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 16, 32, 16, 1, 1)).band());
+        // the weights of 1x1 from 512 channels fit in local memory, those of 3x3 from 128 do not
+        assertNotNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 512, 10, 64, 1, 0)));
+        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 128, 10, 64, 1, 1)));
+        // nor do the rows of one output row from 4,096 channels of 1x1 on a 10-wide image
+        assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 4096, 10, 16, 1, 0)));
+        // stride 2: the 16x16 output gradient spread to 31x31, padded by 1 (and 2 on the far side); the
+        // 34 rows of 32 channels do not fit in local memory at once, two bands of 16 output rows do
+        assertEquals(new ConvTasks.RowLaunch(32, 16, 16, 16, 32, 32, 1, 1, 16, true, 2, 4, 16),
                 ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 16, 32, 32, 2, 1)));
         assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_BACKWARD_DATA, 3, 32, 16, 1, 1)));    // 3 channels out
         assertNull(ConvTasks.rowLaunch(convolution(Kernel.CONV_FORWARD, 3, 32, 24, 1, 1)));          // 24 channels out
@@ -169,8 +175,13 @@ class TuningTest {
         assertEquals(32, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 64, 8, 64, 1, 1)));
         assertEquals(16, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 3, 32, 16, 1, 1)));
         assertEquals(32, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 32, 32, 2, 1)));
-        // 512 channels x 9 taps: more work-items than a group holds
-        assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 512, 8, 64, 1, 1)));
+        // ResNet-20's first stage stages whole images; 512 channels of 8x8 fit four rows at a time
+        assertEquals(32, ConvTasks.weightRowBand(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 32, 16, 1, 1), 16));
+        KernelCall wide = convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 512, 8, 64, 1, 1);
+        assertEquals(32, ConvTasks.weightRowBlock(wide));
+        assertEquals(4, ConvTasks.weightRowBand(wide, 32));
+        // 2,048 channels x 3 rows of taps: more work-items than a group holds
+        assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 2048, 8, 64, 1, 1)));
         assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 16, 8, 24, 1, 1)));
         assertEquals(0, ConvTasks.weightRowBlock(convolution(Kernel.CONV_FORWARD, 64, 8, 64, 1, 1)));
         assertTrue(ConvTasks.rowsApply(convolution(Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL, 64, 8, 64, 1, 1)));

@@ -89,40 +89,66 @@ final class ConvTasks {
             return null;
         }
         int span = (outW - 1) * stride + kw;
-        boolean fits = inC * kh * span <= RowConvKernels.MAX_ROWS && inC * kh * kw * rk <= RowConvKernels.MAX_WEIGHTS;
-        return !fits ? null : new RowLaunch(inC, flip ? c.integer(12) : c.integer(5), flip ? c.integer(13) : c.integer(6),
-                outC, outH, outW, stride, flip ? kh - 1 - pad : pad, rk, flip, flip ? c.integer(10) : 1);
+        if (inC * kh * kw * rk > RowConvKernels.MAX_WEIGHTS) {
+            return null;
+        }
+        // the largest band of output rows (a divisor of outH) whose input rows fit in local memory
+        int band = 0;
+        for (int d = 1; d <= outH; d++) {
+            if (outH % d == 0 && inC * ((d - 1) * stride + kh) * span <= RowConvKernels.MAX_BAND) {
+                band = d;
+            }
+        }
+        int pixels = outW % 4 == 0 ? 4 : outW % 2 == 0 ? 2 : 1;
+        return band == 0 ? null : new RowLaunch(inC, flip ? c.integer(12) : c.integer(5), flip ? c.integer(13) : c.integer(6),
+                outC, outH, outW, stride, flip ? kh - 1 - pad : pad, rk, flip, flip ? c.integer(10) : 1, pixels, band);
     }
 
     /** The arguments and launch of {@link RowConvKernels#rows} for one call (input and output as that kernel sees them). */
     record RowLaunch(int inC, int inH, int inW, int outC, int outH, int outW, int stride, int pad, int rk,
-                     boolean flip, int dilate) {
+                     boolean flip, int dilate, int pixels, int band) {
         WorkerGrid grid(int n) {
-            WorkerGrid grid = new WorkerGrid2D(outW, n * (outC / rk));
-            grid.setLocalWork(outW, 1, 1);
+            WorkerGrid grid = new WorkerGrid2D(outW / pixels, n * (outC / rk));
+            grid.setLocalWork(outW / pixels, 1, 1);
             return grid;
         }
     }
 
     /**
      * The output-channel block of {@link RowConvKernels#weightRows} for a weight-gradient call (32 or
-     * 16), or 0 where that kernel does not apply (other channel counts, or rows, gradient rows or
-     * columns beyond its limits).
+     * 16), or 0 where that kernel does not apply (other channel counts, kernels wider than
+     * {@link RowConvKernels#MAX_KW}, more work-items than a group holds, or rows beyond local memory).
      */
     static int weightRowBlock(KernelCall c) {
         if (c.kernel() != Kernel.CONV_BACKWARD_WEIGHTS_PARTIAL) {
             return 0;
         }
-        int ch = c.integer(4);
         int k = c.integer(7);
-        int kh = c.integer(8);
-        int kw = c.integer(9);
-        int ow = c.integer(13);
         int rk = k % 32 == 0 ? 32 : k % 16 == 0 ? 16 : 0;
-        int span = (ow - 1) * c.integer(10) + kw;
-        boolean fits = ch * kh * span <= RowConvKernels.MAX_ROWS && rk * ow <= RowConvKernels.MAX_GRADIENT_ROW
-                && ch * kh * kw <= RowConvKernels.MAX_COLUMNS;
-        return fits ? rk : 0;
+        boolean fits = c.integer(4) * c.integer(8) <= RowConvKernels.MAX_GROUP && c.integer(9) <= RowConvKernels.MAX_KW;
+        return rk != 0 && fits && weightRowBand(c, rk) != 0 ? rk : 0;
+    }
+
+    /**
+     * The output rows {@link RowConvKernels#weightRows} stages at once for a weight-gradient call in blocks
+     * of {@code rk} channels: the largest divisor of the output height whose input and output-gradient
+     * rows fit in local memory, or 0 where not even one row does.
+     */
+    static int weightRowBand(KernelCall c, int rk) {
+        int ch = c.integer(4);
+        int kh = c.integer(8);
+        int stride = c.integer(10);
+        int oh = c.integer(12);
+        int ow = c.integer(13);
+        int span = (ow - 1) * stride + c.integer(9);
+        int band = 0;
+        for (int d = 1; d <= oh; d++) {
+            if (oh % d == 0 && ch * ((d - 1) * stride + kh) * span <= RowConvKernels.MAX_BAND
+                    && rk * d * ow <= RowConvKernels.MAX_GRADIENT_BAND) {
+                band = d;
+            }
+        }
+        return band;
     }
 
     /** Whether {@link RowConvKernels} run this call. */
@@ -135,11 +161,11 @@ final class ConvTasks {
         int n = c.integer(3);
         int rk = weightRowBlock(c);
         if (rk != 0) {
-            int columns = c.integer(4) * c.integer(8) * c.integer(9);
+            int columns = c.integer(4) * c.integer(8);
             int groups = c.integer(14);
             g.task(id, RowConvKernels::weightRows, new KernelContext(), c.floats(0), c.floats(1), c.floats(2), n,
                     c.integer(4), c.integer(5), c.integer(6), c.integer(7), c.integer(8), c.integer(9), c.integer(10),
-                    c.integer(11), c.integer(12), c.integer(13), groups, rk);
+                    c.integer(11), c.integer(12), c.integer(13), groups, rk, weightRowBand(c, rk));
             WorkerGrid grid = new WorkerGrid2D(columns, groups * (c.integer(7) / rk));
             grid.setLocalWork(columns, 1, 1);
             grids.addWorkerGrid(graphName + "." + id, grid);
@@ -151,7 +177,7 @@ final class ConvTasks {
         }
         g.task(id, RowConvKernels::rows, new KernelContext(), c.floats(0), c.floats(1), c.floats(2), n, l.inC(),
                 l.inH(), l.inW(), l.outC(), l.outH(), l.outW(), c.integer(8), c.integer(9), l.stride(), l.pad(), l.rk(),
-                l.flip() ? 1 : 0, l.dilate());
+                l.flip() ? 1 : 0, l.dilate(), l.pixels(), l.band());
         grids.addWorkerGrid(graphName + "." + id, l.grid(n));
     }
 
