@@ -61,6 +61,7 @@ final class RowConvKernels {
         float[] weightsLocal = ctx.allocateFloatLocalArray(MAX_WEIGHTS);
         float[] acc = new float[MAX_BLOCK * MAX_PIXELS];
         int x = ctx.localIdx;
+        int zero = x >> 30;
         int columns = outW / pixels;
         int blocks = outC / rk;
         int b = ctx.groupIdy / blocks;
@@ -106,12 +107,13 @@ final class RowConvKernels {
                 for (int a = 0; a < pixels * rk; a++) {
                     acc[a] = 0f;
                 }
-                // The bound depends on the work-item (x >> 30 is 0) so that PoCL keeps the loop whole in each
-                // work-item, its sums in registers (see weightRows)
-                for (int j = 0; j < inC + (x >> 30); j++) {
-                    for (int ky = 0; ky < kh; ky++) {
+                // Bounds that depend on the work-item (zero is 0): PoCL keeps the loops whole in each work-item,
+                // its sums in registers (see weightRows), and TornadoVM's compiler unrolls only the pixels and
+                // channels, not the taps too (which took it half a second a task)
+                for (int j = 0; j < inC + zero; j++) {
+                    for (int ky = 0; ky < kh + zero; ky++) {
                         int rowBase = (j * bandRows + dy * stride + ky) * span;
-                        for (int kx = 0; kx < kw; kx++) {
+                        for (int kx = 0; kx < kw + zero; kx++) {
                             int wb = ((j * kh + ky) * kw + kx) * rk;
                             for (int q = 0; q < pixels; q++) {
                                 float v = rowsLocal[rowBase + (x + q * columns) * stride + kx];
