@@ -1,5 +1,7 @@
 package io.tornadoresnet.cli;
 
+import io.tornadoresnet.backend.jvm.JvmBackend;
+import io.tornadoresnet.backend.jvm.OpTimes;
 import io.tornadoresnet.nn.ResNet;
 import io.tornadoresnet.nn.Sgd;
 import io.tornadoresnet.plan.Backend;
@@ -69,6 +71,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "jvm,0:0,1:0. --json then gives one object whose \"devices\" list has one object per device.")
     private List<String> devices;
 
+    @Option(names = "--ops",
+            description = "Also print where a step's time goes on the JVM backend: milliseconds per step for each "
+                    + "convolution pass (by shape), fused chain and other op, over the timed blocks.")
+    private boolean ops;
+
     @Mixin
     private BackendOptions backendOptions;
     @Mixin
@@ -82,9 +89,16 @@ final class BenchCommand implements Callable<Integer> {
         Usage.range(spec, "--warmup", warmup, 0, MAX_STEPS);
         ResNet model = modelOptions.build();
         if (devices != null) {
+            if (ops) {
+                throw Usage.error(spec, "--ops times one JVM backend: leave out --devices");
+            }
             return onDevices(model);
         }
         String backendName = backendOptions.checkedName("jvm");
+        if (ops && !backendName.equals("jvm")) {
+            throw Usage.error(spec, "--ops times the JVM backend's steps (TornadoVM's own profiler times the device's "
+                    + "tasks: -Dtornado.profiler=True)");
+        }
         try (Backend backend = backendOptions.open(backendName)) {
             Map<String, Object> o = measure(model, backend);
             json.print(main.out, o);
@@ -178,12 +192,16 @@ final class BenchCommand implements Callable<Integer> {
         if (plan.learningRate() != null) {
             plan.learningRate().data()[0] = 0.01f;
         }
+        OpTimes times = ops ? new OpTimes() : null;
         long compileStart = System.nanoTime();
-        try (Backend.Executable step = backend.compile(plan)) {
+        try (Backend.Executable step = times == null ? backend.compile(plan) : ((JvmBackend) backend).compile(plan, times)) {
             step.run();
             double firstStepSeconds = (System.nanoTime() - compileStart) / 1e9;
             for (int i = 0; i < warmup; i++) {
                 step.run();
+            }
+            if (times != null) {
+                times.reset();
             }
             double[] rates = new double[repeats];
             for (int r = 0; r < repeats; r++) {
@@ -214,8 +232,33 @@ final class BenchCommand implements Callable<Integer> {
             o.put("first_step_seconds", round(firstStepSeconds, 1000));
             o.put("device_memory_mib", memory < 0 ? null : round(memory / (1024.0 * 1024.0), 10));
             o.put("loss", plan.loss());
+            if (times != null) {
+                o.put("ops", opTable(times, iters * repeats));
+            }
             return o;
         }
+    }
+
+    /** Prints the time per step of each label of {@code times}, over {@code steps} steps, and returns it for --json. */
+    private List<Map<String, Object>> opTable(OpTimes times, int steps) {
+        PrintStream out = main.out;
+        List<OpTimes.Entry> entries = times.entries();
+        double total = entries.stream().mapToDouble(OpTimes.Entry::seconds).sum();
+        out.printf("per step, over the %d timed steps:%n%10s %7s %6s  %s%n", steps, "ms", "share", "calls", "op");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (OpTimes.Entry e : entries) {
+            double ms = e.seconds() * 1e3 / steps;
+            double calls = (double) e.calls() / steps;
+            out.printf("%10.2f %6.1f%% %6s  %s%n", ms, total > 0 ? 100 * e.seconds() / total : 0,
+                    calls == Math.rint(calls) ? String.valueOf((long) calls) : String.format("%.2f", calls), e.label());
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("op", e.label());
+            row.put("ms_per_step", round(ms, 1000));
+            row.put("calls_per_step", round(calls, 100));
+            rows.add(row);
+        }
+        out.printf("%10.2f %6.1f%%         all steps%n", total * 1e3 / steps, 100.0);
+        return rows;
     }
 
     /** FLOPs of one image: 2 per multiply-add of the forward pass, three passes' worth for training. */

@@ -104,6 +104,18 @@ class MainTest {
     }
 
     @Test
+    void benchWithOpsPrintsTheTimeOfEachKindOfStep() {
+        Run r = run("bench", "--model", "resnet8", "--input", "1x8x8", "--batch", "2", "--iters", "2", "--repeats", "1",
+                "--warmup", "0", "--threads", "1", "--ops", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("per step, over the 2 timed steps:"), r.out());
+        assertTrue(r.out().contains("conv weight gradient 1x8x8->16 3x3/1"), r.out());
+        assertTrue(r.json().contains("\"ops\":[{\"op\":"), r.json());
+        assertTrue(r.json().contains("\"ms_per_step\":"), r.json());
+        assertEquals(2, run("bench", "--ops", "--devices", "jvm").status());
+    }
+
+    @Test
     void benchOnDevicesRefusesABadDeviceAndABackend() {
         assertEquals(2, run("bench", "--devices", "gpu0").status());
         assertEquals(2, run("bench", "--devices", "jvm", "--backend", "jvm").status());

@@ -20,6 +20,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Runs plans on the JVM's cores. Tensors live in their own float[]s, so there is nothing to copy
@@ -63,6 +64,11 @@ public final class JvmBackend implements Backend {
 
     @Override
     public Executable compile(Plan plan) {
+        return compile(plan, null);
+    }
+
+    /** As {@link #compile(Plan)}, each step counting its time in {@code times} when that is not null. */
+    public Executable compile(Plan plan, OpTimes times) {
         Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
         boolean training = plan.mode() == Mode.TRAIN;
         Set<Op> updateOps = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -75,6 +81,8 @@ public final class JvmBackend implements Backend {
         int gradientSteps = -1;
         int fused = 0;
         for (Fusion.Step step : Fusion.schedule(plan, VectorApi.available())) {
+            String label = times == null ? null : OpTimes.label(step);
+            Consumer<Runnable> add = times == null ? steps::add : run -> steps.add(times.timed(label, run));
             boolean update = updateOps.containsAll(step.ops());
             if (gradientSteps < 0 && update) {
                 gradientSteps = steps.size();
@@ -82,27 +90,27 @@ public final class JvmBackend implements Backend {
                 throw new IllegalStateException("the update stages must come last in a plan");
             }
             if (step instanceof Fusion.ConvChain chain) {
-                steps.add(fusedRoutine(chain, convolutions, training));
+                add.accept(fusedRoutine(chain, convolutions, training));
                 fused++;
                 continue;
             }
             if (step instanceof Fusion.NormChain chain) {
-                steps.add(Pointwise.normChain(chain, pool));
+                add.accept(Pointwise.normChain(chain, pool));
                 fused++;
                 continue;
             }
             if (step instanceof Fusion.NormBackwardChain chain) {
-                steps.add(Pointwise.normBackwardChain(chain, pool));
+                add.accept(Pointwise.normBackwardChain(chain, pool));
                 fused++;
                 continue;
             }
             Op op = ((Fusion.Single) step).op();
             Runnable fast = fastRoutine(op, convolutions, training);
             if (fast != null) {
-                steps.add(fast);
+                add.accept(fast);
             } else {
                 for (KernelCall call : op.lower(Tensor::new)) {
-                    steps.add(call.bind());
+                    add.accept(call.bind());
                 }
             }
         }
