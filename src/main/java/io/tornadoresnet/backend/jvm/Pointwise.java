@@ -4,9 +4,11 @@ import io.tornadoresnet.backend.jvm.WorkerPool.RangeTask;
 import io.tornadoresnet.plan.Op;
 import io.tornadoresnet.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * Multi-threaded, vectorised routines for the memory-bound ops (ReLU, residual add, batch norm,
- * the option-A shortcut's gradient) with the kernels' semantics, and for the chains of them that
+ * the option-A shortcut and its gradient) with the kernels' semantics, and for the chains of them that
  * {@link Fusion} finds in training plans. Without the Vector API the backend runs these ops as their kernels.
  * Batch norm splits its statistics by channel and its element-wise passes by (image, channel)
  * plane; each channel's statistics are summed in a fixed order, so results do not depend on the
@@ -39,6 +41,9 @@ final class Pointwise {
             int size = a.out().size();
             return () -> pool.parallelFor(size, task);
         }
+        if (op instanceof Op.ShortcutA f) {
+            return shortcutForward(f, pool);
+        }
         if (op instanceof Op.ShortcutABackward b) {
             return shortcutBackward(b, pool);
         }
@@ -67,6 +72,35 @@ final class Pointwise {
     }
 
     /**
+     * The option-A shortcut, one output plane at a time: the input's channel padLow below it,
+     * subsampled by the stride, or zeros for the padding channels.
+     */
+    private static Runnable shortcutForward(Op.ShortcutA f, WorkerPool pool) {
+        float[] in = f.in().data(), out = f.out().data();
+        int c = f.c(), h = f.h(), w = f.w(), k = f.k(), oh = f.oh(), ow = f.ow(), stride = f.stride();
+        int padLow = f.padLow();
+        RangeTask task = (from, to, worker) -> {
+            for (int plane = from; plane < to; plane++) {
+                int img = plane / k;
+                int ci = plane % k - padLow;
+                int at = plane * oh * ow;
+                if (ci < 0 || ci >= c) {
+                    Arrays.fill(out, at, at + oh * ow, 0f);
+                    continue;
+                }
+                int source = (img * c + ci) * h * w;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        out[at + oy * ow + ox] = in[source + oy * stride * w + ox * stride];
+                    }
+                }
+            }
+        };
+        int planes = f.n() * k;
+        return () -> pool.parallelFor(planes, task);
+    }
+
+    /**
      * The option-A shortcut's gradient, one input plane at a time: zero, then the strided pixels
      * from the output gradient's channel padLow further on.
      */
@@ -80,7 +114,7 @@ final class Pointwise {
                 int img = plane / c;
                 int ch = plane % c;
                 int in = plane * h * w;
-                java.util.Arrays.fill(gradIn, in, in + h * w, 0f);
+                Arrays.fill(gradIn, in, in + h * w, 0f);
                 int out = (img * k + ch + padLow) * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
                     for (int ox = 0; ox < ow; ox++) {
