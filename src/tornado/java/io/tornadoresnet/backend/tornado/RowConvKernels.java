@@ -7,14 +7,13 @@ import uk.ac.manchester.tornado.api.KernelContext;
  * output for {@code rk} output channels, each work-item {@code pixels} output columns (so that it keeps
  * that many independent chains of multiply-adds in flight). For each band of {@code band} output rows
  * (the whole image where it fits) it copies the input rows the taps read into local memory once,
- * padding included (zeros), so that the multiply-adds
- * read local memory at plain affine indices with no bounds checks; the {@code rk} sums of a
- * work-item then sit side by side, which PoCL's compiler turns into vector multiply-adds, one input
- * value broadcast against 16 weights (AVX-512). The block's weights are staged once per work-group.
- * All input channels are staged at once, so the kernel takes only layers whose rows (for a band of one
- * output row) and weights fit
- * in local memory ({@link ConvTasks#rowLaunch}); staging them in chunks would need a condition that
- * TornadoVM 5.2 fails to compile once the shapes are constants ("logic node LogicConstantNode").
+ * padding included (zeros), so that the multiply-adds read local memory at plain affine indices with
+ * no bounds checks; the {@code rk} sums of a work-item's column then sit side by side, which PoCL's
+ * compiler turns into vector multiply-adds, one input value broadcast against 16 weights (AVX-512).
+ * The block's weights are staged once per work-group. All input channels are staged at once, so the
+ * kernel takes only layers whose rows (for a band of one output row) and weights fit in local memory
+ * ({@link ConvTasks#rowLaunch}); staging them in chunks would need a condition that TornadoVM 5.2
+ * fails to compile once the shapes are constants ("logic node LogicConstantNode").
  *
  * <p>The same kernel runs the forward pass and, with {@code flip = 1}, the input gradient, which is a
  * stride-1 convolution of the output gradient with the weights transposed ({@code [k][c]} read as
@@ -61,6 +60,7 @@ final class RowConvKernels {
         float[] weightsLocal = ctx.allocateFloatLocalArray(MAX_WEIGHTS);
         float[] acc = new float[MAX_BLOCK * MAX_PIXELS];
         int x = ctx.localIdx;
+        // 0, but neither TornadoVM's compiler nor PoCL's uniformity analysis can tell (see the tap loops)
         int zero = x >> 30;
         int columns = outW / pixels;
         int blocks = outC / rk;
@@ -107,7 +107,7 @@ final class RowConvKernels {
                 for (int a = 0; a < pixels * rk; a++) {
                     acc[a] = 0f;
                 }
-                // Bounds that depend on the work-item (zero is 0): PoCL keeps the loops whole in each work-item,
+                // Bounds that depend on the work-item (zero): PoCL keeps the loops whole in each work-item,
                 // its sums in registers (see weightRows), and TornadoVM's compiler unrolls only the pixels and
                 // channels, not the taps too (which took it half a second a task)
                 for (int j = 0; j < inC + zero; j++) {
