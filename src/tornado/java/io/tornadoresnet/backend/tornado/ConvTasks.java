@@ -8,6 +8,8 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 
+import java.util.function.IntPredicate;
+
 /**
  * Runs a convolution call with the {@link TiledConvKernels} instead of the plain kernel: the task
  * takes the plain kernel's arguments plus the tile's register block and K step, and its launch
@@ -92,13 +94,7 @@ final class ConvTasks {
         if (inC * kh * kw * rk > RowConvKernels.MAX_WEIGHTS) {
             return null;
         }
-        // the largest band of output rows (a divisor of outH) whose input rows fit in local memory
-        int band = 0;
-        for (int d = 1; d <= outH; d++) {
-            if (outH % d == 0 && inC * ((d - 1) * stride + kh) * span <= RowConvKernels.MAX_BAND) {
-                band = d;
-            }
-        }
+        int band = largestBand(outH, d -> inC * ((d - 1) * stride + kh) * span <= RowConvKernels.MAX_BAND);
         int pixels = outW % 4 == 0 ? 4 : outW % 2 == 0 ? 2 : 1;
         return band == 0 ? null : new RowLaunch(inC, flip ? c.integer(12) : c.integer(5), flip ? c.integer(13) : c.integer(6),
                 outC, outH, outW, stride, flip ? kh - 1 - pad : pad, rk, flip, flip ? c.integer(10) : 1, pixels, band);
@@ -141,14 +137,18 @@ final class ConvTasks {
         int oh = c.integer(12);
         int ow = c.integer(13);
         int span = (ow - 1) * stride + c.integer(9);
-        int band = 0;
-        for (int d = 1; d <= oh; d++) {
-            if (oh % d == 0 && ch * ((d - 1) * stride + kh) * span <= RowConvKernels.MAX_BAND
-                    && rk * d * ow <= RowConvKernels.MAX_GRADIENT_BAND) {
-                band = d;
+        return largestBand(oh, d -> ch * ((d - 1) * stride + kh) * span <= RowConvKernels.MAX_BAND
+                && rk * d * ow <= RowConvKernels.MAX_GRADIENT_BAND);
+    }
+
+    /** The largest divisor of {@code height} (output rows staged at once) that {@code fits}, or 0 where none does. */
+    private static int largestBand(int height, IntPredicate fits) {
+        for (int d = height; d >= 1; d--) {
+            if (height % d == 0 && fits.test(d)) {
+                return d;
             }
         }
-        return band;
+        return 0;
     }
 
     /** Whether {@link RowConvKernels} run this call. */

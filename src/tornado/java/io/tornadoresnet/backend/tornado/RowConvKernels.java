@@ -150,6 +150,8 @@ final class RowConvKernels {
         float[] gradLocal = ctx.allocateFloatLocalArray(MAX_GRADIENT_BAND);
         float[] acc = new float[MAX_BLOCK * MAX_KW];
         int t = ctx.localIdx;
+        // 0, but neither TornadoVM's compiler nor PoCL's uniformity analysis can tell (see the pixel loop)
+        int zero = t >> 30;
         int threads = ctx.localGroupSizeX;
         int blocks = k / rk;
         int g = ctx.groupIdy / blocks;
@@ -190,8 +192,8 @@ final class RowConvKernels {
                     int rowBase = (ci * bandRows + dy * stride + ky) * span;
                     // PoCL puts an implicit barrier into an innermost loop whose bound is the same for every
                     // work-item (to vectorise across work-items), which here would load and store the sums at
-                    // every pixel; a bound that depends on the work-item (t >> 30 is 0) keeps the loop whole
-                    for (int ox = 0; ox < ow + (t >> 30); ox++) {
+                    // every pixel; a bound that depends on the work-item (zero) keeps the loop whole
+                    for (int ox = 0; ox < ow + zero; ox++) {
                         int gb = (dy * ow + ox) * rk;
                         for (int kx = 0; kx < kw; kx++) {
                             float v = rowsLocal[rowBase + ox * stride + kx];
