@@ -25,9 +25,16 @@ Usage (each command prints one JSON line last; errors print {"error": ...} and e
         (images/s of the same network in PyTorch: the median of timed blocks, as `resnet bench`;
          on cuda: fp32 throughout (TF32 off), cuDNN's autotuner on, the GPU synchronised around
          each timed block)
+  torch_interop.py train --task tasks/NAME.properties [--data DIR] [--epochs N] [--limit-train N]
+                         [--limit-test N] [--threads 2]
+        (the recipe of a Fashion-MNIST task, as `resnet train` runs it, in PyTorch: a line per epoch
+         on stderr, then the JSON with every epoch's test accuracy and training seconds)
 """
 import argparse
+import gzip
 import json
+import math
+import os
 import re
 import struct
 import sys
@@ -41,6 +48,7 @@ FORMAT = "tornado-resnet"
 DTYPES = {"F32": torch.float32, "I64": torch.int64, "I32": torch.int32}
 DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
 DTYPE_BYTES = {"F32": 4, "I64": 8, "I32": 4}
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 IMAGENET = {18: ("basic", [2, 2, 2, 2]), 34: ("basic", [3, 4, 6, 3]), 50: ("bottleneck", [3, 4, 6, 3]),
             101: ("bottleneck", [3, 4, 23, 3]), 152: ("bottleneck", [3, 8, 36, 3])}
 
@@ -453,6 +461,183 @@ def bench(args):
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# training by a recipe
+
+# The recipe keys `resnet train` reads, with its defaults (train.Recipe); keys outside this list are
+# refused where they would change the recipe, so that both sides always train the same thing.
+RECIPE_DEFAULTS = {"model": "resnet20", "shortcut": "A", "dataset": "fashion-mnist", "epochs": "15", "batch": "128",
+                   "lr": "0.1", "schedule": "step", "milestones": "", "momentum": "0.9", "weight_decay": "1e-4",
+                   "nesterov": "false", "augment_pad": "0", "augment_padding": "zero", "augment_flip": "false",
+                   "normalization": "channel", "seed": "0", "eval_batch": "500", "limit_train": "0", "limit_test": "0"}
+RECIPE_NEUTRAL = {"description", "backend", "checkpoint_every", "strict", "data_threads", "skip_nonfinite", "data"}
+RECIPE_UNSUPPORTED_UNLESS = {"holdout": "0", "warmup_steps": "0", "augment_scale": "", "augment_lighting": "0",
+                             "accumulate": "1", "ghost_batch": "1", "sync_bn": "false", "resize": "0", "input": "",
+                             "models": ""}
+
+
+def read_recipe(path):
+    """A tasks/*.properties file as a dict over RECIPE_DEFAULTS (key=value or key: value, # comments)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise InteropError(f"no recipe at {path}: {e.strerror}")
+    recipe = dict(RECIPE_DEFAULTS)
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        m = re.fullmatch(r"([^=:\s]+)\s*[=:]\s*(.*)", line)
+        if not m:
+            raise InteropError(f"{path}:{number}: expected key=value, not {line!r}")
+        key, value = m.group(1), m.group(2).strip()
+        if key in RECIPE_UNSUPPORTED_UNLESS:
+            if value.lower() != RECIPE_UNSUPPORTED_UNLESS[key]:
+                raise InteropError(f"{path}: {key}={value} is not implemented on the PyTorch side")
+        elif key not in RECIPE_DEFAULTS and key not in RECIPE_NEUTRAL:
+            raise InteropError(f"{path}: unknown recipe key {key!r}")
+        recipe[key] = value
+    if recipe["dataset"] != "fashion-mnist":
+        raise InteropError(f"{path}: dataset {recipe['dataset']!r}: the PyTorch side trains on fashion-mnist only")
+    if recipe["normalization"] not in ("channel", "none"):
+        raise InteropError(f"{path}: normalization {recipe['normalization']!r} is not implemented on the PyTorch side")
+    if recipe["augment_padding"] not in ("zero", "reflect"):
+        raise InteropError(f"{path}: augment_padding must be zero or reflect, not {recipe['augment_padding']!r}")
+    return recipe
+
+
+def read_idx(directory, stem, kind):
+    """MNIST's IDX file <stem>-<kind>-ubyte (raw or .gz) as a uint8 tensor of its dimensions."""
+    for name in (f"{stem}-{kind}-ubyte", f"{stem}.{kind}-ubyte"):
+        for path in (os.path.join(directory, name), os.path.join(directory, name + ".gz")):
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    raw = f.read()
+                if raw[:2] == b"\x1f\x8b":
+                    raw = gzip.decompress(raw)
+                if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
+                    raise InteropError(f"{path}: not an IDX file of unsigned bytes")
+                dims = struct.unpack(f">{raw[3]}I", raw[4:4 + 4 * raw[3]])
+                data = raw[4 + 4 * raw[3]:]
+                count = 1
+                for d in dims:
+                    count *= d
+                if len(data) != count:
+                    raise InteropError(f"{path}: {len(data)} bytes of data, its header says {count}")
+                return torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(dims)
+    raise InteropError(f"no {stem}-{kind}-ubyte[.gz] in {directory}")
+
+
+def fashion_mnist(directory, limit_train, limit_test):
+    """(train images, train labels, test images, test labels): images float [N][1][28][28] in [0, 1]."""
+    parts = []
+    for stem, limit in (("train", limit_train), ("t10k", limit_test)):
+        images, labels = read_idx(directory, stem, "images-idx3"), read_idx(directory, stem, "labels-idx1")
+        if images.shape[0] != labels.shape[0]:
+            raise InteropError(f"{directory}: {images.shape[0]} {stem} images but {labels.shape[0]} labels")
+        if limit > 0:
+            images, labels = images[:limit], labels[:limit]
+        parts += [images.unsqueeze(1).float() / 255, labels.long()]
+    return parts
+
+
+def augment(x, pad, reflect, flip, generator):
+    """Random crops of the images padded by pad on each side (reflected or zero), then random mirror images."""
+    n, c, h, w = x.shape
+    if pad > 0:
+        padded = F.pad(x, (pad, pad, pad, pad), mode="reflect" if reflect else "constant")
+        dy = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
+        dx = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
+        rows = (dy[:, None] + torch.arange(h))[:, None, :, None]
+        cols = (dx[:, None] + torch.arange(w))[:, None, None, :]
+        x = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    if flip:
+        mirrored = torch.rand(n, generator=generator) < 0.5
+        x = torch.where(mirrored[:, None, None, None], x.flip(3), x)
+    return x
+
+
+def schedule(recipe, optimizer, steps_per_epoch, total_steps):
+    """The recipe's learning rate per step, as train.LearningRateSchedule: step, cosine or onecycle."""
+    kind, base = recipe["schedule"].lower(), float(recipe["lr"])
+    if kind == "onecycle":
+        # PyTorch's defaults are train.LearningRateSchedule.oneCycle's; the recipe's momentum stays fixed.
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=base, total_steps=total_steps,
+                                                   cycle_momentum=False)
+    if kind == "cosine":
+        return torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps)))))
+    if kind == "step":
+        milestones = []
+        for part in filter(None, (p.strip().lower() for p in recipe["milestones"].split(","))):
+            milestones.append(int(part[:-1]) * steps_per_epoch if part.endswith("e") else int(part))
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=sorted(milestones), gamma=0.1)
+    raise InteropError(f"unknown schedule {recipe['schedule']!r}: use step, cosine or onecycle")
+
+
+def train(args):
+    recipe = read_recipe(args.task)
+    for key, value in (("epochs", args.epochs), ("limit_train", args.limit_train), ("limit_test", args.limit_test)):
+        if value is not None:
+            recipe[key] = str(value)
+    torch.set_num_threads(args.threads)
+    seed, epochs, batch = int(recipe["seed"]), int(recipe["epochs"]), int(recipe["batch"])
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    x_train, y_train, x_test, y_test = fashion_mnist(args.data or recipe.get("data") or FASHION_MNIST,
+                                                     int(recipe["limit_train"]), int(recipe["limit_test"]))
+    steps_per_epoch = x_train.shape[0] // batch
+    if steps_per_epoch == 0:
+        raise InteropError(f"{x_train.shape[0]} training images make no batch of {batch}")
+    if recipe["normalization"] == "channel":
+        mean, std = x_train.mean(dim=(0, 2, 3), keepdim=True), x_train.std(dim=(0, 2, 3), keepdim=True)
+        x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    spec = Spec(recipe["model"], "x".join(map(str, x_train.shape[1:])), "10",
+                None if recipe["model"].startswith("plain") else recipe["shortcut"])
+    model = ResNet(spec)
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(recipe["lr"]), momentum=float(recipe["momentum"]),
+                                weight_decay=float(recipe["weight_decay"]),
+                                nesterov=recipe["nesterov"].lower() == "true")
+    rates = schedule(recipe, optimizer, steps_per_epoch, epochs * steps_per_epoch)
+    pad, flip = int(recipe["augment_pad"]), recipe["augment_flip"].lower() == "true"
+    reflect, eval_batch = recipe["augment_padding"] == "reflect", int(recipe["eval_batch"])
+    history, trained_seconds = [], 0.0
+    for epoch in range(epochs):
+        model.train()
+        start = time.perf_counter()
+        order = torch.randperm(x_train.shape[0], generator=generator)
+        loss_sum, correct = 0.0, 0
+        for step in range(steps_per_epoch):
+            idx = order[step * batch:(step + 1) * batch]
+            x = augment(x_train[idx], pad, reflect, flip, generator)
+            logits = model(x)
+            loss = F.cross_entropy(logits, y_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            rates.step()
+            loss_sum += loss.item()
+            correct += (logits.argmax(1) == y_train[idx]).sum().item()
+        seconds = time.perf_counter() - start
+        trained_seconds += seconds
+        model.eval()
+        test_correct = 0
+        with torch.no_grad():
+            for i in range(0, x_test.shape[0], eval_batch):
+                test_correct += (model(x_test[i:i + eval_batch]).argmax(1) == y_test[i:i + eval_batch]).sum().item()
+        record = {"epoch": epoch + 1, "train_loss": round(loss_sum / steps_per_epoch, 5),
+                  "train_accuracy": round(correct / (steps_per_epoch * batch), 5),
+                  "test_accuracy": round(test_correct / x_test.shape[0], 5), "seconds": round(seconds, 2),
+                  "train_seconds": round(trained_seconds, 2)}
+        history.append(record)
+        print(f"epoch {epoch + 1}/{epochs}: loss {record['train_loss']:.4f}, test accuracy "
+              f"{100 * record['test_accuracy']:.2f}%, {seconds:.1f} s ({batch * steps_per_epoch / seconds:.1f} images/s)",
+              file=sys.stderr, flush=True)
+    return {"system": "pytorch-" + torch.__version__, "task": args.task, "model": spec.model, "threads": args.threads,
+            "epochs": history, "test_accuracy": history[-1]["test_accuracy"], "train_seconds": round(trained_seconds, 2)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -490,6 +675,14 @@ def main(argv=None):
     p.add_argument("--profile", action="store_true",
                    help="then profile --iters more steps and print the time per op (torch.autograd.profiler) to stderr")
     p.set_defaults(run=bench)
+    p = sub.add_parser("train", help="train by a Fashion-MNIST recipe of tasks/ in PyTorch, test accuracy per epoch")
+    p.add_argument("--task", required=True, help="a tasks/*.properties file")
+    p.add_argument("--data", help=f"the IDX files' folder (default: the recipe's, else {FASHION_MNIST})")
+    p.add_argument("--epochs", type=int, help="instead of the recipe's")
+    p.add_argument("--limit-train", type=int, help="only the first N training images")
+    p.add_argument("--limit-test", type=int, help="only the first N test images")
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(run=train)
     args = parser.parse_args(argv)
 
     if sys.byteorder != "little":

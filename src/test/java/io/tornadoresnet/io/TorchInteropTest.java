@@ -10,6 +10,8 @@ import io.tornadoresnet.io.SafeTensors.Contents;
 import io.tornadoresnet.io.SafeTensors.DType;
 import io.tornadoresnet.io.SafeTensors.Entry;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -236,6 +239,71 @@ class TorchInteropTest {
     }
 
     /** Learnable parameters: everything but batch-norm running statistics. */
+    @Test
+    void trainsARecipeOnIdxFilesAndReportsEachEpoch() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("idx"));
+        Random random = new Random(5);
+        writeIdx(data.resolve("train-images-idx3-ubyte.gz"), new int[] {96, 28, 28}, random, 256, true);
+        writeIdx(data.resolve("train-labels-idx1-ubyte.gz"), new int[] {96}, random, 10, true);
+        writeIdx(data.resolve("t10k-images-idx3-ubyte"), new int[] {40, 28, 28}, random, 256, false);
+        writeIdx(data.resolve("t10k-labels-idx1-ubyte"), new int[] {40}, random, 10, false);
+        Path recipe = dir.resolve("tiny.properties");
+        Files.writeString(recipe, String.join("\n", "# a ResNet-8 by the default task's recipe", "model=resnet8",
+                "dataset=fashion-mnist", "epochs=2", "batch=32", "lr=0.1", "schedule=onecycle", "nesterov=true",
+                "weight_decay=5e-4", "augment_pad=2", "augment_padding=reflect", "augment_flip=true", "backend=jvm"));
+
+        Result trained = python("train", "--task", recipe.toString(), "--data", data.toString(), "--threads", "1");
+        assertEquals(0, trained.exitCode, trained.toString());
+        String json = trained.lastLine();
+        assertEquals("\"resnet8\"", field(json, "model"), json);
+        Matcher epochs = Pattern.compile("\\{\"epoch\": (\\d+), [^}]*\"test_accuracy\": ([0-9.]+), \"seconds\": ([0-9.]+), "
+                + "\"train_seconds\": ([0-9.]+)}").matcher(json);
+        List<double[]> rows = new ArrayList<>();
+        while (epochs.find()) {
+            rows.add(new double[] {Double.parseDouble(epochs.group(1)), Double.parseDouble(epochs.group(2)),
+                    Double.parseDouble(epochs.group(3)), Double.parseDouble(epochs.group(4))});
+        }
+        assertEquals(2, rows.size(), json);
+        for (int e = 0; e < 2; e++) {
+            double[] row = rows.get(e);
+            assertEquals(e + 1, row[0], json);
+            assertTrue(row[1] >= 0 && row[1] <= 1 && row[1] * 40 == Math.rint(row[1] * 40), "accuracy of 40 images: " + json);
+            assertTrue(row[2] > 0, json);
+        }
+        assertEquals(rows.get(0)[2] + rows.get(1)[2], rows.get(1)[3], 0.011, "train_seconds sums the epochs: " + json);
+        assertTrue(trained.stderr.contains("epoch 2/2: loss "), trained.stderr);
+
+        Files.writeString(recipe, "model=resnet8\nholdout=10\n");
+        Result refused = python("train", "--task", recipe.toString(), "--data", data.toString());
+        assertEquals(2, refused.exitCode, refused.toString());
+        assertTrue(refused.lastLine().contains("holdout=10 is not implemented on the PyTorch side"), refused.toString());
+
+        Files.writeString(recipe, "model=resnet8\n");
+        Result noData = python("train", "--task", recipe.toString(), "--data", dir.resolve("none").toString());
+        assertEquals(2, noData.exitCode, noData.toString());
+        assertTrue(noData.lastLine().contains("no train-images-idx3-ubyte[.gz] in"), noData.toString());
+    }
+
+    /** An IDX file of unsigned bytes, random values below {@code bound}, raw or gzip-compressed. */
+    private static void writeIdx(Path file, int[] dims, Random random, int bound, boolean gzip) throws IOException {
+        int count = 1;
+        for (int d : dims) {
+            count *= d;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(4 + 4 * dims.length + count);
+        buffer.put(new byte[] {0, 0, 8, (byte) dims.length});
+        for (int d : dims) {
+            buffer.putInt(d);
+        }
+        for (int i = 0; i < count; i++) {
+            buffer.put((byte) random.nextInt(bound));
+        }
+        try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file))
+                : Files.newOutputStream(file)) {
+            out.write(buffer.array());
+        }
+    }
+
     private static long parameterCount(Map<String, Entry> tensors) {
         return tensors.entrySet().stream()
                 .filter(e -> !e.getKey().matches(".*\\.(running_mean|running_var|num_batches_tracked)"))
