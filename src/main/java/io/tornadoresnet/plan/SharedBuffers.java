@@ -17,11 +17,12 @@ import java.util.TreeMap;
  * plan order; every op overwrites what it writes, so a buffer may pass from a dead tensor to the
  * next one without being cleared.
  *
- * <p>Backends run the ops in plan order, with one freedom: an op may run as late as the only other
- * op of its stage that touches a tensor it writes, when that op works element by element (batch
- * norm, its gradient, a residual add, ReLU, its gradient), together with it; and so on down such a
- * chain, as the JVM backend's fused chains of a convolution, batch norm, residual add and ReLU do.
- * So every tensor an op touches lives on until the last op the op may be delayed to.
+ * <p>Backends run the ops in plan order, with one freedom: an op may run as late as the next op of its
+ * stage that touches a tensor it writes, when that op works element by element (batch norm, its
+ * gradient, a residual add, ReLU, its gradient), together with it; and so on down such a chain, as
+ * the JVM backend's fused chains of a convolution, batch norm, residual add and ReLU, or of the
+ * gradients of a residual add, ReLU and batch norm, do. So every tensor an op touches lives on until
+ * the last op the op may be delayed to.
  *
  * <p>Tensors that are not shared: the ones the caller pins (the input, the learning rate, the
  * outputs), any tensor that an op reads before one writes it (it carries a value from one step to
@@ -130,7 +131,7 @@ final class SharedBuffers {
             lastRun[i] = i;
             for (Tensor t : written.get(i)) {
                 List<Integer> u = users.get(t);
-                if (u.size() == 2 && u.get(0) == i && stageOf.get(u.get(1)).equals(stageOf.get(i))
+                if (u.size() >= 2 && u.get(0) == i && stageOf.get(u.get(1)).equals(stageOf.get(i))
                         && elementWise(ops.get(u.get(1)))) {
                     lastRun[i] = Math.max(lastRun[i], lastRun[u.get(1)]);
                 }

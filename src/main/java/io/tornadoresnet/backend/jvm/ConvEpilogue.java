@@ -11,7 +11,7 @@ package io.tornadoresnet.backend.jvm;
  * current values: a few operations per channel, and never stale after training steps or a
  * checkpoint load changed the weights or the statistics.
  */
-final class ConvEpilogue {
+final class ConvEpilogue implements TileEpilogue {
     private final float[] gamma, beta, runningMean, runningVar;
     private final float eps;
     private final float[] residual;
@@ -49,7 +49,8 @@ final class ConvEpilogue {
      * {@code x[i] = relu(x[i] * scale + shift + residual[i])} for {@code i} in {@code [from, to)}, with
      * channel {@code ch}'s scale and shift.
      */
-    void apply(float[] x, int from, int to, int ch) {
+    @Override
+    public void apply(float[] x, int from, int to, int ch, int tile) {
         if (VectorApi.available()) {
             VectorPointwise.scaleShiftAddRelu(x, scale[ch], shift[ch], residual, relu, x, from, to);
             return;

@@ -120,7 +120,7 @@ public final class ConvRoutine {
 
     // The arguments of the pass in progress, read by the workers.
     private float[] in, weight, out, gradOut, gradIn, gradWeight;
-    private ConvEpilogue epilogue;
+    private TileEpilogue epilogue;
     private int activeWorkers;
 
     /** Workspaces for {@code workers} workers: the parallelism of the pools this routine will run on. */
@@ -253,11 +253,16 @@ public final class ConvRoutine {
         forward(in, weight, null, out, pool);
     }
 
+    /** Tiles of the forward pass's output: (image, band of output rows). */
+    int forwardTiles() {
+        return n * bands;
+    }
+
     /**
-     * As {@link #forward(float[], float[], float[], WorkerPool)}, with {@code epilogue} (when not null,
-     * {@link ConvEpilogue#prepare() prepared}) applied to each tile of the output as it is written.
+     * As {@link #forward(float[], float[], float[], WorkerPool)}, with {@code epilogue} (when not null)
+     * applied to each tile of the output as it is written.
      */
-    void forward(float[] in, float[] weight, ConvEpilogue epilogue, float[] out, WorkerPool pool) {
+    void forward(float[] in, float[] weight, TileEpilogue epilogue, float[] out, WorkerPool pool) {
         checkPool(pool);
         this.in = in;
         this.weight = weight;
@@ -363,7 +368,7 @@ public final class ConvRoutine {
             if (epilogue != null) {
                 for (int ch = 0; ch < k; ch++) {
                     int at = outOff + ch * pixels;
-                    epilogue.apply(out, at, at + np, ch);
+                    epilogue.apply(out, at, at + np, ch, item);
                 }
             }
         }

@@ -21,7 +21,10 @@ import java.util.Set;
  *   <li>{@link NormChain} (training): batch norm with the batch's statistics (its own, or the
  *       synchronised one's normalising op), then the residual add and ReLU that follow it (at least
  *       one of them);
- *   <li>{@link NormBackwardChain} (training): ReLU's gradient, read only by batch norm's backward.
+ *   <li>{@link NormBackwardChain} (training): ReLU's gradient, read only by batch norm's backward;
+ *   <li>{@link ResidualBackwardChain} (training): ReLU's gradient at a residual block's output, read by
+ *       batch norm's backward and by the block's shortcut, and the add of the two gradients (the next
+ *       block's input gradient) that may come before it.
  * </ul>
  *
  * <p>A chain replaces its ops and runs where its last op ran; the ops in between (a block's shortcut)
@@ -37,7 +40,7 @@ final class Fusion {
     }
 
     /** One thing to run: an op on its own, or a chain. */
-    sealed interface Step permits Single, ConvChain, NormChain, NormBackwardChain {
+    sealed interface Step permits Single, ConvChain, NormChain, NormBackwardChain, ResidualBackwardChain {
         /** The plan's ops this step stands for, in plan order. */
         List<Op> ops();
     }
@@ -64,6 +67,14 @@ final class Fusion {
 
     /** norm's backward of relu's gradient: gradOut where relu's output is positive, else 0. */
     record NormBackwardChain(Op.ReluBackward relu, Op.BatchNormBackward norm, List<Op> ops) implements Step {
+    }
+
+    /**
+     * ReLU's gradient of add's sum (of relu's own gradOut when add is null), written for the ops that read
+     * it after the chain, and norm's backward of it.
+     */
+    record ResidualBackwardChain(Op.Add add, Op.ReluBackward relu, Op.BatchNormBackward norm, List<Op> ops)
+            implements Step {
     }
 
     /**
@@ -128,6 +139,15 @@ final class Fusion {
                             && undisturbed(List.of(i, next), null)) {
                         members = List.of(i, next);
                         chain = new NormBackwardChain(relu, norm, List.of(relu, norm));
+                    } else {
+                        members = residualBackward(-1, i);
+                        chain = members == null ? null : residualBackwardChain(members);
+                    }
+                } else if (normChains && op instanceof Op.Add add) {
+                    int next = nextReader(add.out(), i);
+                    if (next >= 0 && ops.get(next) instanceof Op.ReluBackward relu && relu.gradOut() == add.out()) {
+                        members = residualBackward(i, next);
+                        chain = members == null ? null : residualBackwardChain(members);
                     }
                 }
                 if (chain != null) {
@@ -144,6 +164,35 @@ final class Fusion {
                 }
             }
             return steps;
+        }
+
+        /**
+         * The add (when {@code addAt >= 0}), the ReLU gradient at {@code reluAt} and the batch-norm backward
+         * that reads it first, where that reader is in the same stage, ReLU's gradient has other readers
+         * after it, and the ops in between leave the chain's tensors alone; or null.
+         */
+        private List<Integer> residualBackward(int addAt, int reluAt) {
+            Op.ReluBackward relu = (Op.ReluBackward) ops.get(reluAt);
+            List<Integer> readers = users.get(relu.gradIn()).stream().filter(u -> u > reluAt).toList();
+            if (readers.size() < 2 || claimed[readers.get(0)] || stageOf[readers.get(0)] != stageOf[reluAt]
+                    || !(ops.get(readers.get(0)) instanceof Op.BatchNormBackward norm)
+                    || norm.gradOut() != relu.gradIn()) {
+                return null;
+            }
+            List<Integer> members = new ArrayList<>();
+            if (addAt >= 0) {
+                members.add(addAt);
+            }
+            members.add(reluAt);
+            members.add(readers.get(0));
+            return undisturbed(members, null) ? members : null;
+        }
+
+        private ResidualBackwardChain residualBackwardChain(List<Integer> members) {
+            List<Op> chainOps = members.stream().map(ops::get).toList();
+            Op.Add add = chainOps.get(0) instanceof Op.Add a ? a : null;
+            return new ResidualBackwardChain(add, (Op.ReluBackward) chainOps.get(chainOps.size() - 2),
+                    (Op.BatchNormBackward) chainOps.get(chainOps.size() - 1), chainOps);
         }
 
         /** The members (indices) of the longest valid chain from conv at start, or null. */

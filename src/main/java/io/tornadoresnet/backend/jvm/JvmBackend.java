@@ -80,7 +80,10 @@ public final class JvmBackend implements Backend {
         List<Runnable> steps = new ArrayList<>();
         int gradientSteps = -1;
         int fused = 0;
-        for (Fusion.Step step : Fusion.schedule(plan, VectorApi.available())) {
+        List<Fusion.Step> schedule = Fusion.schedule(plan, VectorApi.available());
+        Set<Tensor> normalizedByBatch = VectorApi.available() ? batchNormInputs(schedule) : Set.of();
+        Map<Tensor, ChannelMoments> moments = new IdentityHashMap<>();
+        for (Fusion.Step step : schedule) {
             String label = times == null ? null : OpTimes.label(step);
             Consumer<Runnable> add = times == null ? steps::add : run -> steps.add(times.timed(label, run));
             boolean update = updateOps.containsAll(step.ops());
@@ -95,7 +98,8 @@ public final class JvmBackend implements Backend {
                 continue;
             }
             if (step instanceof Fusion.NormChain chain) {
-                add.accept(Pointwise.normChain(chain, pool));
+                ChannelMoments gathered = chain.norm() instanceof Op.BatchNormTrain b ? moments.get(b.x()) : null;
+                add.accept(Pointwise.normChain(chain, gathered, pool));
                 fused++;
                 continue;
             }
@@ -104,7 +108,20 @@ public final class JvmBackend implements Backend {
                 fused++;
                 continue;
             }
+            if (step instanceof Fusion.ResidualBackwardChain chain) {
+                add.accept(Pointwise.residualBackwardChain(chain, pool));
+                fused++;
+                continue;
+            }
             Op op = ((Fusion.Single) step).op();
+            if (op instanceof Op.ConvForward f && normalizedByBatch.contains(f.out())) {
+                add.accept(convolutionWithMoments(f, convolutions, training, moments));
+                continue;
+            }
+            if (op instanceof Op.BatchNormTrain b && moments.containsKey(b.x())) {
+                add.accept(Pointwise.batchNormTrain(b, moments.get(b.x()), pool));
+                continue;
+            }
             Runnable fast = fastRoutine(op, convolutions, training);
             if (fast != null) {
                 add.accept(fast);
@@ -137,6 +154,32 @@ public final class JvmBackend implements Backend {
             epilogue.prepare();
             r.forward(in, weight, epilogue, out, pool);
         };
+    }
+
+    /** The inputs of the batch norms that normalise by the batch's own statistics, on the Vector API's routines. */
+    private static Set<Tensor> batchNormInputs(List<Fusion.Step> schedule) {
+        Set<Tensor> inputs = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Fusion.Step step : schedule) {
+            Op op = step instanceof Fusion.NormChain chain ? chain.norm()
+                    : step instanceof Fusion.Single single ? single.op() : null;
+            if (op instanceof Op.BatchNormTrain b) {
+                inputs.add(b.x());
+            }
+        }
+        return inputs;
+    }
+
+    /**
+     * A convolution whose output only a training batch norm normalises: it gathers the batch norm's
+     * statistics as it writes each tile ({@link ChannelMoments}, kept in {@code moments} by output).
+     */
+    private Runnable convolutionWithMoments(Op.ConvForward f, Map<ConvGeometry, ConvRoutine> convolutions,
+                                            boolean training, Map<Tensor, ChannelMoments> moments) {
+        ConvRoutine r = routine(f.g(), convolutions, training);
+        ChannelMoments m = new ChannelMoments(r.forwardTiles(), f.g().k());
+        moments.put(f.out(), m);
+        float[] in = f.in().data(), weight = f.weight().data(), out = f.out().data();
+        return () -> r.forward(in, weight, m, out, pool);
     }
 
     /** A faster routine with the kernels' results for this op, or null to run its kernels. */

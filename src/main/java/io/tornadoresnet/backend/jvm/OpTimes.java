@@ -61,6 +61,9 @@ public final class OpTimes {
         if (step instanceof Fusion.NormBackwardChain) {
             return "relu+bn backward";
         }
+        if (step instanceof Fusion.ResidualBackwardChain chain) {
+            return (chain.add() == null ? "" : "add+") + "relu+bn backward, relu gradient kept";
+        }
         Op op = ((Fusion.Single) step).op();
         if (op instanceof Op.ConvForward f) {
             return "conv forward " + shape(f.g());

@@ -10,9 +10,9 @@ import java.util.Arrays;
  * Multi-threaded, vectorised routines for the memory-bound ops (ReLU, residual add, batch norm,
  * the option-A shortcut and its gradient) with the kernels' semantics, and for the chains of them that
  * {@link Fusion} finds in training plans. Without the Vector API the backend runs these ops as their kernels.
- * Batch norm splits its statistics by channel and its element-wise passes by (image, channel)
- * plane; each channel's statistics are summed in a fixed order, so results do not depend on the
- * thread timing. Every task is built once, when the plan is compiled: a step allocates nothing.
+ * Batch norm's element-wise passes split by (image, channel) plane; its gradient's sums split the
+ * planes into contiguous ranges, each worker summing per channel, and add the workers' sums in worker
+ * order (its forward statistics, by channel), so results do not depend on the thread timing. Every task is built once, when the plan is compiled: a step allocates nothing.
  */
 final class Pointwise {
     private Pointwise() {
@@ -48,7 +48,7 @@ final class Pointwise {
             return shortcutBackward(b, pool);
         }
         if (op instanceof Op.BatchNormTrain b) {
-            return batchNormTrain(b, pool);
+            return batchNormTrain(b, null, pool);
         }
         if (op instanceof Op.BatchNormInfer b) {
             return batchNormInfer(b, pool);
@@ -127,17 +127,25 @@ final class Pointwise {
         return () -> pool.parallelFor(planes, task);
     }
 
-    /** Statistics as BatchNormKernels (two passes: mean, then squared deviations), then normalise. */
-    private static Runnable batchNormTrain(Op.BatchNormTrain b, WorkerPool pool) {
-        return batchNormTrain(b, null, false, b.y(), pool);
+    /**
+     * Statistics as BatchNormKernels (two passes: mean, then squared deviations), or from {@code moments}
+     * when not null, then normalise.
+     */
+    static Runnable batchNormTrain(Op.BatchNormTrain b, ChannelMoments moments, WorkerPool pool) {
+        return batchNormTrain(b, null, false, b.y(), moments, pool);
     }
 
-    /** Batch norm's training pass (its own or the synchronised one), then + residual (unless null), then ReLU when asked, into out. */
-    static Runnable normChain(Fusion.NormChain chain, WorkerPool pool) {
+    /**
+     * Batch norm's training pass (its own or the synchronised one), then + residual (unless null), then ReLU
+     * when asked, into out; {@code moments} as in {@link #batchNormTrain(Op.BatchNormTrain, ChannelMoments,
+     * WorkerPool)} (never for the synchronised one).
+     */
+    static Runnable normChain(Fusion.NormChain chain, ChannelMoments moments, WorkerPool pool) {
         if (chain.norm() instanceof Op.BatchNormFromSums synced) {
             return batchNormFromSums(synced, chain.residual(), chain.relu(), chain.out(), pool);
         }
-        return batchNormTrain((Op.BatchNormTrain) chain.norm(), chain.residual(), chain.relu(), chain.out(), pool);
+        return batchNormTrain((Op.BatchNormTrain) chain.norm(), chain.residual(), chain.relu(), chain.out(), moments,
+                pool);
     }
 
     /** Synchronised batch norm's sums as BatchNormKernels.channelSumsAndSquares and sumGroups define them. */
@@ -202,8 +210,7 @@ final class Pointwise {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data(), sums = b.sums().data();
-        RangeTask reduce = gradientSums(gradOut, null, x, mean, invStd, gradGamma, gradBeta, sums, n, c, hw, pool);
-        return () -> pool.parallelFor(c, reduce);
+        return gradientSums(gradOut, null, x, mean, invStd, gradGamma, gradBeta, sums, n, c, hw, pool);
     }
 
     /** The input gradient from the replicas' mean gradient sums, as BatchNormKernels.backwardInputFromSums. */
@@ -226,8 +233,12 @@ final class Pointwise {
         return () -> pool.parallelFor(planes, input);
     }
 
+    /**
+     * Batch norm's training pass, then + residual (unless null), then ReLU when asked, into out; with
+     * {@code moments} not null, the statistics are those its convolution gathered as it wrote x.
+     */
     private static Runnable batchNormTrain(Op.BatchNormTrain b, Tensor residualTensor, boolean relu, Tensor out,
-                                           WorkerPool pool) {
+                                           ChannelMoments moments, WorkerPool pool) {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] runningMean = b.runningMean().data(), runningVar = b.runningVar().data();
@@ -235,6 +246,15 @@ final class Pointwise {
         float[] residual = residualTensor == null ? null : residualTensor.data();
         float m = (float) n * hw;
         float momentum = b.momentum();
+        float[] variance = new float[c];
+        Runnable finish = () -> {
+            for (int ch = 0; ch < c; ch++) {
+                invStd[ch] = (float) (1.0 / Math.sqrt(variance[ch] + b.eps()));
+                float unbiased = m > 1 ? variance[ch] * m / (m - 1) : variance[ch];
+                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch];
+                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * unbiased;
+            }
+        };
         RangeTask statistics = (from, to, worker) -> {
             for (int ch = from; ch < to; ch++) {
                 float sum = 0;
@@ -248,12 +268,8 @@ final class Pointwise {
                     int base = (img * c + ch) * hw;
                     squares += VectorPointwise.squaredDeviations(x, mu, base, base + hw);
                 }
-                float var = squares / m;
                 mean[ch] = mu;
-                invStd[ch] = (float) (1.0 / Math.sqrt(var + b.eps()));
-                float unbiased = m > 1 ? var * m / (m - 1) : var;
-                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mu;
-                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * unbiased;
+                variance[ch] = squares / m;
             }
         };
         RangeTask normalize = (from, to, worker) -> {
@@ -265,7 +281,12 @@ final class Pointwise {
             }
         };
         return () -> {
-            pool.parallelFor(c, statistics);
+            if (moments == null) {
+                pool.parallelFor(c, statistics);
+            } else {
+                moments.finish(mean, variance);
+            }
+            finish.run();
             pool.parallelFor(n * c, normalize);
         };
     }
@@ -303,15 +324,52 @@ final class Pointwise {
         return batchNormBackward(masked, relu.y().data(), pool);
     }
 
+    /**
+     * ReLU's gradient of the add's sum (or of ReLU's gradOut) written for the ops after the chain, with
+     * batch norm's sums in the same pass, then batch norm's input gradient from it.
+     */
+    static Runnable residualBackwardChain(Fusion.ResidualBackwardChain chain, WorkerPool pool) {
+        Op.ReluBackward relu = chain.relu();
+        Op.BatchNormBackward norm = chain.norm();
+        float[] a = chain.add() == null ? relu.gradOut().data() : chain.add().a().data();
+        float[] b = chain.add() == null ? null : chain.add().b().data();
+        float[] y = relu.y().data(), dy = relu.gradIn().data();
+        int n = norm.n(), c = norm.c(), hw = norm.hw();
+        float[] x = norm.x().data(), mean = norm.mean().data(), invStd = norm.invStd().data();
+        Runnable reduce = parameterGradients((plane, ch, s, at) -> VectorPointwise.reluGradientSums(a, b, y, x,
+                mean[ch], dy, plane * hw, plane * hw + hw, s, at), invStd, norm.gradGamma().data(),
+                norm.gradBeta().data(), null, n, c, pool);
+        RangeTask input = inputGradient(norm, null);
+        return () -> {
+            reduce.run();
+            pool.parallelFor(n * c, input);
+        };
+    }
+
     /** With {@code mask} not null, gradOut counts only where mask is positive. */
     private static Runnable batchNormBackward(Op.BatchNormBackward b, float[] mask, WorkerPool pool) {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
+        float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
+        Runnable reduce = gradientSums(gradOut, mask, x, mean, invStd, gradGamma, gradBeta, null, n, c, hw, pool);
+        RangeTask input = inputGradient(b, mask);
+        return () -> {
+            reduce.run();
+            pool.parallelFor(n * c, input);
+        };
+    }
+
+    /**
+     * Batch norm's input gradient, plane by plane, from its gradOut (counted only where mask is positive
+     * when mask is not null) and its parameters' gradients, already summed.
+     */
+    private static RangeTask inputGradient(Op.BatchNormBackward b, float[] mask) {
+        int c = b.c(), hw = b.hw();
+        float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gamma = b.gamma().data(), gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
         float[] gradIn = b.gradIn().data();
-        float m = (float) n * hw;
-        RangeTask reduce = gradientSums(gradOut, mask, x, mean, invStd, gradGamma, gradBeta, null, n, c, hw, pool);
-        RangeTask input = (from, to, worker) -> {
+        float m = (float) b.n() * hw;
+        return (from, to, worker) -> {
             for (int plane = from; plane < to; plane++) {
                 int ch = plane % c;
                 float a = gamma[ch] * invStd[ch];
@@ -322,34 +380,69 @@ final class Pointwise {
                         plane * hw + hw);
             }
         };
-        return () -> {
-            pool.parallelFor(c, reduce);
-            pool.parallelFor(n * c, input);
-        };
     }
 
     /**
      * Per channel, beta's and gamma's gradients (with {@code mask} not null, gradOut counted only where
      * mask is positive); with {@code packed} not null, also the two sums packed as [gamma's | beta's].
      */
-    private static RangeTask gradientSums(float[] gradOut, float[] mask, float[] x, float[] mean, float[] invStd,
-                                          float[] gradGamma, float[] gradBeta, float[] packed, int n, int c, int hw,
-                                          WorkerPool pool) {
-        float[][] sums = new float[pool.parallelism()][2];
-        return (from, to, worker) -> {
-            float[] s = sums[worker];
-            for (int ch = from; ch < to; ch++) {
-                s[0] = 0;
-                s[1] = 0;
-                for (int img = 0; img < n; img++) {
-                    int base = (img * c + ch) * hw;
-                    VectorPointwise.gradientSums(gradOut, mask, x, mean[ch], base, base + hw, s);
-                }
-                gradBeta[ch] = s[0];
-                gradGamma[ch] = s[1] * invStd[ch];
+    private static Runnable gradientSums(float[] gradOut, float[] mask, float[] x, float[] mean, float[] invStd,
+                                         float[] gradGamma, float[] gradBeta, float[] packed, int n, int c, int hw,
+                                         WorkerPool pool) {
+        return parameterGradients((plane, ch, s, at) -> VectorPointwise.gradientSums(gradOut, mask, x, mean[ch],
+                plane * hw, plane * hw + hw, s, at), invStd, gradGamma, gradBeta, packed, n, c, pool);
+    }
+
+    /**
+     * beta's gradient, sum(dy), and gamma's, sum(dy * (x - mean)) * invStd, per channel from {@code body}'s
+     * sums of each plane; with {@code packed} not null, also packed as [gamma's | beta's].
+     */
+    private static Runnable parameterGradients(PlaneSums body, float[] invStd, float[] gradGamma, float[] gradBeta,
+                                               float[] packed, int n, int c, WorkerPool pool) {
+        float[] sums = new float[2 * c];
+        Runnable reduce = channelSums(n, c, pool, body, sums);
+        return () -> {
+            reduce.run();
+            for (int ch = 0; ch < c; ch++) {
+                gradBeta[ch] = sums[2 * ch];
+                gradGamma[ch] = sums[2 * ch + 1] * invStd[ch];
                 if (packed != null) {
                     packed[ch] = gradGamma[ch];
                     packed[c + ch] = gradBeta[ch];
+                }
+            }
+        };
+    }
+
+    /** Adds a plane's two sums to {@code sums[at]} and {@code sums[at + 1]}. */
+    @FunctionalInterface
+    private interface PlaneSums {
+        void add(int plane, int channel, float[] sums, int at);
+    }
+
+    /**
+     * Two sums per channel over the (image, channel) planes into {@code total} [c][2]: the planes split into
+     * contiguous ranges, so that each worker reads memory in order, each worker adding into its own pairs;
+     * then the workers' pairs added in worker order, so results do not depend on the thread timing.
+     */
+    private static Runnable channelSums(int n, int c, WorkerPool pool, PlaneSums body, float[] total) {
+        float[][] partial = new float[pool.parallelism()][2 * c];
+        RangeTask task = (from, to, worker) -> {
+            float[] s = partial[worker];
+            for (int plane = from; plane < to; plane++) {
+                int ch = plane % c;
+                body.add(plane, ch, s, 2 * ch);
+            }
+        };
+        return () -> {
+            for (float[] p : partial) {
+                Arrays.fill(p, 0f);
+            }
+            pool.parallelFor(n * c, task);
+            Arrays.fill(total, 0f);
+            for (float[] p : partial) {
+                for (int i = 0; i < total.length; i++) {
+                    total[i] += p[i];
                 }
             }
         };

@@ -92,6 +92,30 @@ final class VectorPointwise {
         return s;
     }
 
+    /**
+     * One pass over {@code x[from, to)}: {@code sums[at] = sum(x - shift)} and {@code squares[at] =
+     * sum((x - shift)^2)}.
+     */
+    static void shiftedSums(float[] x, float shift, int from, int to, float[] sums, float[] squares, int at) {
+        int i = from;
+        FloatVector sum = FloatVector.zero(S);
+        FloatVector square = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, x, i).sub(shift);
+            sum = sum.add(d);
+            square = d.fma(d, square);
+        }
+        float s = laneSum(sum);
+        float q = laneSum(square);
+        for (; i < to; i++) {
+            float d = x[i] - shift;
+            s += d;
+            q += d * d;
+        }
+        sums[at] = s;
+        squares[at] = q;
+    }
+
     /** y = x * scale + shift. */
     static void scaleShift(float[] x, float scale, float shift, float[] y, int from, int to) {
         int i = from;
@@ -135,10 +159,11 @@ final class VectorPointwise {
     }
 
     /**
-     * Adds sum(dy) to sums[0] and sum(dy * (x - mean)) to sums[1], dy being gradOut, or, with a mask,
+     * Adds sum(dy) to sums[at] and sum(dy * (x - mean)) to sums[at + 1], dy being gradOut, or, with a mask,
      * gradOut where the mask is positive and 0 elsewhere (ReLU's gradient read from its output).
      */
-    static void gradientSums(float[] gradOut, float[] mask, float[] x, float mean, int from, int to, float[] sums) {
+    static void gradientSums(float[] gradOut, float[] mask, float[] x, float mean, int from, int to, float[] sums,
+                             int at) {
         int i = from;
         FloatVector dy = FloatVector.zero(S);
         FloatVector dyx = FloatVector.zero(S);
@@ -158,8 +183,40 @@ final class VectorPointwise {
             a += g;
             b += g * (x[i] - mean);
         }
-        sums[0] += a;
-        sums[1] += b;
+        sums[at] += a;
+        sums[at + 1] += b;
+    }
+
+    /**
+     * ReLU's gradient {@code dy = y > 0 ? a + b : 0} (of a alone when b is null) into {@code dy}, adding
+     * sum(dy) to sums[at] and sum(dy * (x - mean)) to sums[at + 1], as {@link #gradientSums}.
+     */
+    static void reluGradientSums(float[] a, float[] b, float[] y, float[] x, float mean, float[] dy, int from, int to,
+                                 float[] sums, int at) {
+        int i = from;
+        FloatVector sum = FloatVector.zero(S);
+        FloatVector dyx = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
+        for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, a, i);
+            if (b != null) {
+                g = g.add(FloatVector.fromArray(S, b, i));
+            }
+            g = zero.blend(g, FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f));
+            g.intoArray(dy, i);
+            sum = sum.add(g);
+            dyx = FloatVector.fromArray(S, x, i).sub(mean).fma(g, dyx);
+        }
+        float s = laneSum(sum);
+        float t = laneSum(dyx);
+        for (; i < to; i++) {
+            float g = y[i] > 0f ? (b == null ? a[i] : a[i] + b[i]) : 0f;
+            dy[i] = g;
+            s += g;
+            t += g * (x[i] - mean);
+        }
+        sums[at] += s;
+        sums[at + 1] += t;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tornadoresnet.backend.jvm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.tornadoresnet.kernels.ActivationKernels;
@@ -110,6 +111,81 @@ class ConvRoutineTest {
                 }
             }
         }
+    }
+
+    /** Batch norm's batch statistics gathered tile by tile as the output is written: the output stays as it was. */
+    @ParameterizedTest(name = "workers={0} shape={1}")
+    @MethodSource("cases")
+    void forwardGathersTheMeanAndVarianceOfEachChannel(int workers, int[] s) {
+        Conv conv = new Conv(s);
+        Random random = new Random(Arrays.hashCode(s) + 2);
+        float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
+        float[] weight = uniform(random, conv.k * conv.depth());
+        int pixels = conv.oh * conv.ow;
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            ConvRoutine routine = conv.routine(workers);
+            float[] expected = new float[conv.n * conv.k * pixels];
+            routine.forward(in, weight, expected, pool);
+            ChannelMoments moments = new ChannelMoments(routine.forwardTiles(), conv.k);
+            float[] actual = poisoned(expected.length);
+            routine.forward(in, weight, moments, actual, pool);
+            assertArrayEquals(expected, actual);
+            float[] mean = new float[conv.k];
+            float[] variance = new float[conv.k];
+            moments.finish(mean, variance);
+            for (int ch = 0; ch < conv.k; ch++) {
+                double sum = 0;
+                for (int b = 0; b < conv.n; b++) {
+                    for (int p = 0; p < pixels; p++) {
+                        sum += expected[(b * conv.k + ch) * pixels + p];
+                    }
+                }
+                double mu = sum / (conv.n * pixels);
+                double squares = 0;
+                for (int b = 0; b < conv.n; b++) {
+                    for (int p = 0; p < pixels; p++) {
+                        double d = expected[(b * conv.k + ch) * pixels + p] - mu;
+                        squares += d * d;
+                    }
+                }
+                double var = squares / (conv.n * pixels);
+                assertEquals(mu, mean[ch], 1e-5 * Math.sqrt(var) + 1e-6, "mean of channel " + ch);
+                assertEquals(var, variance[ch], 1e-5 * var + 1e-9, "variance of channel " + ch);
+            }
+        }
+    }
+
+    /** Far from zero, in tiles of unequal sizes, the variance still comes out to float precision (no plain sum of squares). */
+    @Test
+    void momentsOfOutputsFarFromZero() {
+        int[] ends = {100, 130, 300, 310, 420, 640, 700};
+        int tiles = ends.length;
+        ChannelMoments moments = new ChannelMoments(tiles, 1);
+        Random random = new Random(11);
+        float[] out = new float[ends[tiles - 1]];
+        double sum = 0;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = 1000f + (float) random.nextGaussian() * 0.01f + (i < 300 ? 0.05f : 0f);
+        }
+        out[130] = 1000.5f; // a tile whose first value, its shift, lies 20 standard deviations out
+        for (float v : out) {
+            sum += v;
+        }
+        for (int tile = 0; tile < tiles; tile++) {
+            moments.apply(out, tile == 0 ? 0 : ends[tile - 1], ends[tile], 0, tile);
+        }
+        double mu = sum / out.length;
+        double squares = 0;
+        for (float v : out) {
+            squares += (v - mu) * (v - mu);
+        }
+        float[] mean = new float[1];
+        float[] variance = new float[1];
+        moments.finish(mean, variance);
+        assertEquals(mu, mean[0], 1e-4);
+        // Floats near 1000 are 6e-5 apart, 0.2% of this standard deviation; a sum of squares (1e6 a value,
+        // floats 0.06 apart) would miss the variance (7e-4) altogether.
+        assertEquals(squares / out.length, variance[0], 1e-2 * squares / out.length);
     }
 
     @Test

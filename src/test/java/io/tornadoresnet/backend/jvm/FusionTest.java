@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tornadoresnet.backend.jvm.Fusion.ConvChain;
 import io.tornadoresnet.backend.jvm.Fusion.NormBackwardChain;
 import io.tornadoresnet.backend.jvm.Fusion.NormChain;
+import io.tornadoresnet.backend.jvm.Fusion.ResidualBackwardChain;
 import io.tornadoresnet.backend.jvm.Fusion.Single;
 import io.tornadoresnet.backend.jvm.Fusion.Step;
 import io.tornadoresnet.nn.BatchNorm2d;
@@ -62,7 +63,7 @@ class FusionTest {
     }
 
     @Test
-    void aTrainingPlansBatchNormsTakeTheirAddAndReluAndTheirBackwardTheReluGradient() {
+    void aTrainingPlansBatchNormsTakeTheirAddAndReluAndTheirBackwardTheReluGradientAndTheAdd() {
         Plan plan = ResNets.create("resnet20", Shape.of(3, 16, 16), 10).compileTraining(2, Sgd.PAPER);
         List<Step> steps = Fusion.schedule(ops(plan), true);
         assertEquals(0, chains(steps, ConvChain.class).size());
@@ -72,9 +73,16 @@ class FusionTest {
         assertEquals(10, forward.stream().filter(c -> c.residual() == null && c.relu()).count());
         // The stem's ReLU and each block's first: the block's last ReLU gradient goes to the shortcut too.
         assertEquals(10, chains(steps, NormBackwardChain.class).size());
-        long separateRelus = steps.stream().filter(s -> s instanceof Single single
-                && single.op() instanceof Op.Relu).count();
-        assertEquals(0, separateRelus);
+        // Each block's last: with the add of the next block's two input gradients, but for the last block.
+        List<ResidualBackwardChain> residual = chains(steps, ResidualBackwardChain.class);
+        assertEquals(9, residual.size());
+        assertEquals(8, residual.stream().filter(c -> c.add() != null).count());
+        assertTrue(residual.stream().allMatch(c -> c.add() == null || c.add().out() == c.relu().gradOut()));
+        long separate = steps.stream().filter(s -> s instanceof Single single && (single.op() instanceof Op.Relu
+                || single.op() instanceof Op.ReluBackward || single.op() instanceof Op.BatchNormBackward)).count();
+        assertEquals(0, separate);
+        // The stem's ReLU gradient is read by its batch norm alone: that chain leaves out the add before it.
+        assertEquals(1, steps.stream().filter(s -> s instanceof Single single && single.op() instanceof Op.Add).count());
     }
 
     @Test

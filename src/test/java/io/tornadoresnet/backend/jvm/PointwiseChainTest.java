@@ -58,7 +58,7 @@ class PointwiseChainTest {
         assertEquals(1, steps.size());
         Fusion.NormChain chain = (Fusion.NormChain) steps.get(0);
         try (WorkerPool pool = new WorkerPool(2)) {
-            Pointwise.normChain(chain, pool).run();
+            Pointwise.normChain(chain, null, pool).run();
         }
         for (int i = 0; i < results.size(); i++) {
             assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
@@ -92,6 +92,54 @@ class PointwiseChainTest {
         try (WorkerPool pool = new WorkerPool(workers)) {
             Pointwise.normBackwardChain((Fusion.NormBackwardChain) steps.get(0), pool).run();
         }
+        for (int i = 0; i < results.size(); i++) {
+            assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
+        }
+    }
+
+    /**
+     * A block's last ReLU gradient, read by its batch norm's backward and by the shortcut after it, with
+     * (or without) the add of the two input gradients before it: one chain that still writes the ReLU
+     * gradient, against the kernels.
+     */
+    @ParameterizedTest(name = "workers {0}, add {1}")
+    @CsvSource({"1, true", "2, true", "3, true", "2, false"})
+    void addThenReluGradientThenBatchNormBackwardMatchesTheKernels(int workers, boolean add) {
+        Assumptions.assumeTrue(VectorApi.available(), "the chains run only with the Vector API");
+        Random random = new Random(6);
+        Tensor convGrad = random("conv_grad", random, N, C, HW);
+        Tensor shortcutGrad = random("shortcut_grad", random, N, C, HW);
+        Tensor sum = new Tensor("sum", Shape.of(N, C, HW));
+        Tensor reluOut = random("relu_out", random, N, C, HW);
+        Tensor gradRelu = new Tensor("grad_relu", Shape.of(N, C, HW));
+        Tensor x = random("x", random, N, C, HW);
+        Tensor mean = random("mean", random, C);
+        Tensor invStd = positive("inv_std", random, C);
+        Tensor gamma = random("gamma", random, C);
+        Tensor gradGamma = new Tensor("grad_gamma", Shape.of(C));
+        Tensor gradBeta = new Tensor("grad_beta", Shape.of(C));
+        Tensor gradIn = new Tensor("grad_in", Shape.of(N, C, HW));
+        Tensor shortcutOut = new Tensor("shortcut_out", Shape.of(N, C, HW));
+        List<Op> ops = new ArrayList<>();
+        if (add) {
+            ops.add(new Op.Add(convGrad, shortcutGrad, sum));
+        }
+        ops.add(new Op.ReluBackward(reluOut, add ? sum : convGrad, gradRelu));
+        ops.add(new Op.BatchNormBackward(gradRelu, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn, N, C, HW));
+        ops.add(new Op.Relu(gradRelu, shortcutOut));
+        List<Tensor> results = List.of(gradRelu, gradGamma, gradBeta, gradIn, shortcutOut);
+        ops.forEach(PointwiseChainTest::runKernels);
+        List<float[]> expected = snapshot(results);
+        results.forEach(t -> java.util.Arrays.fill(t.data(), Float.NaN));
+
+        List<Fusion.Step> steps = Fusion.schedule(ops, true);
+        assertEquals(2, steps.size());
+        Fusion.ResidualBackwardChain chain = (Fusion.ResidualBackwardChain) steps.get(0);
+        assertEquals(ops.subList(0, ops.size() - 1), chain.ops());
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            Pointwise.residualBackwardChain(chain, pool).run();
+        }
+        runKernels(ops.get(ops.size() - 1));
         for (int i = 0; i < results.size(); i++) {
             assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
         }
@@ -153,7 +201,7 @@ class PointwiseChainTest {
         try (WorkerPool pool = new WorkerPool(workers)) {
             for (Fusion.Step step : steps) {
                 if (step instanceof Fusion.NormChain chain) {
-                    Pointwise.normChain(chain, pool).run();
+                    Pointwise.normChain(chain, null, pool).run();
                     continue;
                 }
                 Op op = ((Fusion.Single) step).op();
