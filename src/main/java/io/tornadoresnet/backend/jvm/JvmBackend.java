@@ -199,6 +199,18 @@ public final class JvmBackend implements Backend {
             float[] in = b.in().data(), gradOut = b.gradOut().data(), gradWeight = b.gradWeight().data();
             return () -> r.backwardWeights(in, gradOut, gradWeight, pool);
         }
+        if (op instanceof Op.MaxPool m) {
+            return MaxPooling.forward(m, pool);
+        }
+        if (op instanceof Op.MaxPoolBackward m) {
+            return MaxPooling.backward(m, pool);
+        }
+        if (op instanceof Op.Linear l && FullyConnected.pays(l.n(), l.in(), l.out())) {
+            return FullyConnected.forward(l, pool);
+        }
+        if (op instanceof Op.LinearBackward l && FullyConnected.pays(l.n(), l.in(), l.out())) {
+            return FullyConnected.backward(l, pool);
+        }
         return Pointwise.routine(op, pool);
     }
 
