@@ -73,16 +73,9 @@ class PointwiseChainTest {
         Tensor reluOut = random("relu_out", random, N, C, HW);
         Tensor gradOut = random("grad_out", random, N, C, HW);
         Tensor gradRelu = new Tensor("grad_relu", Shape.of(N, C, HW));
-        Tensor x = random("x", random, N, C, HW);
-        Tensor mean = random("mean", random, C);
-        Tensor invStd = positive("inv_std", random, C);
-        Tensor gamma = random("gamma", random, C);
-        Tensor gradGamma = new Tensor("grad_gamma", Shape.of(C));
-        Tensor gradBeta = new Tensor("grad_beta", Shape.of(C));
-        Tensor gradIn = new Tensor("grad_in", Shape.of(N, C, HW));
-        List<Op> ops = List.of(new Op.ReluBackward(reluOut, gradOut, gradRelu),
-                new Op.BatchNormBackward(gradRelu, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn, N, C, HW));
-        List<Tensor> results = List.of(gradGamma, gradBeta, gradIn);
+        Op.BatchNormBackward norm = normBackward(gradRelu, random);
+        List<Op> ops = List.of(new Op.ReluBackward(reluOut, gradOut, gradRelu), norm);
+        List<Tensor> results = List.of(norm.gradGamma(), norm.gradBeta(), norm.gradIn());
         ops.forEach(PointwiseChainTest::runKernels);
         List<float[]> expected = snapshot(results);
         results.forEach(t -> java.util.Arrays.fill(t.data(), Float.NaN));
@@ -112,22 +105,16 @@ class PointwiseChainTest {
         Tensor sum = new Tensor("sum", Shape.of(N, C, HW));
         Tensor reluOut = random("relu_out", random, N, C, HW);
         Tensor gradRelu = new Tensor("grad_relu", Shape.of(N, C, HW));
-        Tensor x = random("x", random, N, C, HW);
-        Tensor mean = random("mean", random, C);
-        Tensor invStd = positive("inv_std", random, C);
-        Tensor gamma = random("gamma", random, C);
-        Tensor gradGamma = new Tensor("grad_gamma", Shape.of(C));
-        Tensor gradBeta = new Tensor("grad_beta", Shape.of(C));
-        Tensor gradIn = new Tensor("grad_in", Shape.of(N, C, HW));
+        Op.BatchNormBackward norm = normBackward(gradRelu, random);
         Tensor shortcutOut = new Tensor("shortcut_out", Shape.of(N, C, HW));
         List<Op> ops = new ArrayList<>();
         if (add) {
             ops.add(new Op.Add(convGrad, shortcutGrad, sum));
         }
         ops.add(new Op.ReluBackward(reluOut, add ? sum : convGrad, gradRelu));
-        ops.add(new Op.BatchNormBackward(gradRelu, x, mean, invStd, gamma, gradGamma, gradBeta, gradIn, N, C, HW));
+        ops.add(norm);
         ops.add(new Op.Relu(gradRelu, shortcutOut));
-        List<Tensor> results = List.of(gradRelu, gradGamma, gradBeta, gradIn, shortcutOut);
+        List<Tensor> results = List.of(gradRelu, norm.gradGamma(), norm.gradBeta(), norm.gradIn(), shortcutOut);
         ops.forEach(PointwiseChainTest::runKernels);
         List<float[]> expected = snapshot(results);
         results.forEach(t -> java.util.Arrays.fill(t.data(), Float.NaN));
@@ -217,6 +204,13 @@ class PointwiseChainTest {
         for (int i = 0; i < results.size(); i++) {
             assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
         }
+    }
+
+    /** Batch norm's backward of gradOut, with random input, statistics and gamma, and fresh gradients. */
+    private static Op.BatchNormBackward normBackward(Tensor gradOut, Random random) {
+        return new Op.BatchNormBackward(gradOut, random("x", random, N, C, HW), random("mean", random, C),
+                positive("inv_std", random, C), random("gamma", random, C), new Tensor("grad_gamma", Shape.of(C)),
+                new Tensor("grad_beta", Shape.of(C)), new Tensor("grad_in", Shape.of(N, C, HW)), N, C, HW);
     }
 
     private static void runKernels(Op op) {
