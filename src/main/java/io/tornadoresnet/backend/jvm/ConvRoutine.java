@@ -52,6 +52,13 @@ public final class ConvRoutine {
      */
     private static final int SHIFTED_MAX_PIXELS = 8 * 8;
 
+    /**
+     * Where the output gradient spread onto the grid starts: with {@code -XX:ObjectAlignmentInBytes=64}
+     * (scripts/resnet) a float[]'s data starts 16 bytes (its header) past a cache line, so element 12
+     * starts one, and so does every row, spreadStride being whole vectors.
+     */
+    private static final int SPREAD_START = 12;
+
     private final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
     private final int pixels;
     private final int taps;
@@ -231,7 +238,7 @@ public final class ConvRoutine {
             columnBuffers[t] = new float[columnFloats];
             int forwardGrid = rowsForward ? 0 : k * inputGridStride;
             grids[t] = new float[Math.max(forwardGrid, rowsData ? 0 : c * gradientGridStride)];
-            gradientGrids[t] = new float[backward ? k * spreadStride : 0];
+            gradientGrids[t] = new float[backward ? SPREAD_START + k * spreadStride : 0];
             weightGradients[t] = new float[backward ? depth * k * lanes : 0];
         }
     }
@@ -466,7 +473,7 @@ public final class ConvRoutine {
                 float[] buffer = inputBuffers[worker];
                 float[] spread = gradientGrids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
-                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, spreadStride);
+                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, SPREAD_START, spreadStride);
                 int grid = inputImage.gridSize(oy1 - oy0);
                 if (laneDots) {
                     if (!accumulate) {
@@ -475,13 +482,14 @@ public final class ConvRoutine {
                     // Whole vectors along the grid: past its end, zeros (a taller band may have left values).
                     int end = ceilDiv(grid, lanes) * lanes;
                     for (int ch = 0; ch < k; ch++) {
-                        Arrays.fill(spread, ch * spreadStride + grid, ch * spreadStride + end, 0f);
+                        Arrays.fill(spread, SPREAD_START + ch * spreadStride + grid, SPREAD_START + ch * spreadStride + end,
+                                0f);
                     }
                     gemm.accumulateLaneDots(depth, k, grid, buffer, inputImage.taps, oy0 * inputImage.rowStride,
-                            spread, 0, spreadStride, partial);
+                            spread, SPREAD_START, spreadStride, partial);
                 } else {
                     gemm.multiplyTransposedBGathered(depth, k, grid, buffer, inputImage.taps,
-                            oy0 * inputImage.rowStride, spread, 0, spreadStride, partial, 0, k, accumulate);
+                            oy0 * inputImage.rowStride, spread, SPREAD_START, spreadStride, partial, 0, k, accumulate);
                 }
                 continue;
             }

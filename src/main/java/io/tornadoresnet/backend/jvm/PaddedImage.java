@@ -169,11 +169,11 @@ final class PaddedImage {
     }
 
     /** The reverse of {@link #extract}: the junk columns of the grid are left as they are. */
-    void spread(float[] out, int outOff, int count, int oy0, int oy1, float[] grid, int gridStride) {
+    void spread(float[] out, int outOff, int count, int oy0, int oy1, float[] grid, int gridOff, int gridStride) {
         for (int ch = 0; ch < count; ch++) {
             for (int oy = oy0; oy < oy1; oy++) {
                 System.arraycopy(out, outOff + (ch * outHeight + oy) * outWidth,
-                        grid, ch * gridStride + (oy - oy0) * rowStride, outWidth);
+                        grid, gridOff + ch * gridStride + (oy - oy0) * rowStride, outWidth);
             }
         }
     }

@@ -37,13 +37,20 @@ final class VectorGemm extends Gemm {
     private final int blockDepth;
     private final int blockWidth;
     private final float[] packed;
+    /**
+     * Where the packed panels of B start in {@link #packed}: with {@code -XX:ObjectAlignmentInBytes=64}
+     * (scripts/resnet) a float[]'s data starts 16 bytes (its header) past a cache line, so element 12
+     * starts one; panels and their rows are whole vectors, so every vector of B read then lies in one
+     * cache line (benchmarks/SplitLoads.java: 1.3-1.8x the loads per second in L1 on AVX-512).
+     */
+    static final int PACKED_START = 12;
     private final float[] scratch = new float[8 * L];
 
     /** Blocks of at most KC x NC, smaller when every product is smaller (see {@link Gemm#create(int, int)}). */
     VectorGemm(int maxK, int maxN) {
         this.blockDepth = Math.max(1, Math.min(KC, maxK));
         this.blockWidth = (int) Math.min(NC, ((long) Math.max(1, maxN) + 4 * L - 1) / (4 * L) * (4 * L));
-        this.packed = new float[blockDepth * blockWidth];
+        this.packed = new float[PACKED_START + blockDepth * blockWidth];
     }
 
     static Gemm newInstance(int maxK, int maxN) {
@@ -364,7 +371,7 @@ final class VectorGemm extends Gemm {
                 } else {
                     pack(b, bOff + p0 * ldb + j0, ldb, kc, nc);
                 }
-                multiplyBlock(m, nc, kc, a, aRows, aBlock, aRowStride, aStep, packed, null, 0, 0,
+                multiplyBlock(m, nc, kc, a, aRows, aBlock, aRowStride, aStep, packed, null, 0, PACKED_START,
                         c, cOff + j0, ldc, add);
             }
         }
@@ -381,11 +388,14 @@ final class VectorGemm extends Gemm {
         return Math.min(remaining, L);
     }
 
-    /** Copies B[kc][nc] (row-major, from {@code src}) into panels; the panel at column j starts at kc * j. */
+    /**
+     * Copies B[kc][nc] (row-major, from {@code src}) into panels; the panel at column j starts at
+     * {@link #PACKED_START} + kc * j.
+     */
     private void pack(float[] b, int src, int ldb, int kc, int nc) {
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
-            int dst = kc * j;
+            int dst = PACKED_START + kc * j;
             if (width >= L) {
                 for (int p = 0; p < kc; p++) {
                     int from = src + p * ldb + j;
@@ -412,7 +422,7 @@ final class VectorGemm extends Gemm {
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
             int stored = Math.max(width, L);
-            int dst = kc * j;
+            int dst = PACKED_START + kc * j;
             for (int jj = 0; jj < stored; jj++) {
                 int from = src + (j + jj) * ldb;
                 if (jj < width) {
@@ -435,14 +445,14 @@ final class VectorGemm extends Gemm {
 
     /**
      * C[m][nc] (+)= A[m][kc] B[kc][nc]; B is either the packed block ({@code bRows} null, panel at
-     * column j from kc * j) or read in place (row p from {@code bOff + bRows[bFrom + p]}).
+     * column j from bOff + kc * j) or read in place (row p from {@code bOff + bRows[bFrom + p]}).
      */
     private void multiplyBlock(int m, int nc, int kc, float[] a, int[] aRows, int aOff, int aRowStride, int aStep,
                                float[] b, int[] bRows, int bFrom, int bOff,
                                float[] c, int cOff, int ldc, boolean accumulate) {
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
-            int panel = bRows == null ? kc * j : bOff + j;
+            int panel = bRows == null ? bOff + kc * j : bOff + j;
             int cCol = cOff + j;
             int i = 0;
             if (width == 4 * L) {
