@@ -52,13 +52,6 @@ public final class ConvRoutine {
      */
     private static final int SHIFTED_MAX_PIXELS = 8 * 8;
 
-    /**
-     * Where the output gradient spread onto the grid starts: with {@code -XX:ObjectAlignmentInBytes=64}
-     * (scripts/resnet) a float[]'s data starts 16 bytes (its header) past a cache line, so element 12
-     * starts one, and so does every row, spreadStride being whole vectors.
-     */
-    private static final int SPREAD_START = 12;
-
     private final int n, c, h, w, k, kh, kw, stride, pad, oh, ow;
     private final int pixels;
     private final int taps;
@@ -113,7 +106,10 @@ public final class ConvRoutine {
     private final float[][] columnBuffers;
     /** Per worker: products on the padded grid, before the junk columns are dropped. */
     private final float[][] grids;
-    /** Per worker: the output gradient spread onto the grid, zero in the junk columns. */
+    /**
+     * Per worker: the output gradient spread onto the grid, zero in the junk columns, from
+     * {@link Gemm#LINE_START} on (its rows are whole vectors).
+     */
     private final float[][] gradientGrids;
     /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k], or [c*kh*kw][k][lanes]. */
     private final float[][] weightGradients;
@@ -238,7 +234,7 @@ public final class ConvRoutine {
             columnBuffers[t] = new float[columnFloats];
             int forwardGrid = rowsForward ? 0 : k * inputGridStride;
             grids[t] = new float[Math.max(forwardGrid, rowsData ? 0 : c * gradientGridStride)];
-            gradientGrids[t] = new float[backward ? SPREAD_START + k * spreadStride : 0];
+            gradientGrids[t] = new float[backward ? Gemm.LINE_START + k * spreadStride : 0];
             weightGradients[t] = new float[backward ? depth * k * lanes : 0];
         }
     }
@@ -473,7 +469,7 @@ public final class ConvRoutine {
                 float[] buffer = inputBuffers[worker];
                 float[] spread = gradientGrids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
-                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, SPREAD_START, spreadStride);
+                inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, Gemm.LINE_START, spreadStride);
                 int grid = inputImage.gridSize(oy1 - oy0);
                 if (laneDots) {
                     if (!accumulate) {
@@ -482,14 +478,15 @@ public final class ConvRoutine {
                     // Whole vectors along the grid: past its end, zeros (a taller band may have left values).
                     int end = ceilDiv(grid, lanes) * lanes;
                     for (int ch = 0; ch < k; ch++) {
-                        Arrays.fill(spread, SPREAD_START + ch * spreadStride + grid, SPREAD_START + ch * spreadStride + end,
-                                0f);
+                        int row = Gemm.LINE_START + ch * spreadStride;
+                        Arrays.fill(spread, row + grid, row + end, 0f);
                     }
                     gemm.accumulateLaneDots(depth, k, grid, buffer, inputImage.taps, oy0 * inputImage.rowStride,
-                            spread, SPREAD_START, spreadStride, partial);
+                            spread, Gemm.LINE_START, spreadStride, partial);
                 } else {
                     gemm.multiplyTransposedBGathered(depth, k, grid, buffer, inputImage.taps,
-                            oy0 * inputImage.rowStride, spread, SPREAD_START, spreadStride, partial, 0, k, accumulate);
+                            oy0 * inputImage.rowStride, spread, Gemm.LINE_START, spreadStride, partial, 0, k,
+                            accumulate);
                 }
                 continue;
             }

@@ -28,7 +28,7 @@ final class FullyConnected {
     static Runnable forward(Op.Linear op, WorkerPool pool) {
         float[] x = op.x().data(), weight = op.weight().data(), bias = op.bias().data(), y = op.y().data();
         int n = op.n(), in = op.in(), out = op.out();
-        Gemm[] gemms = gemms(pool);
+        Gemm[] gemms = gemms(pool, in, out);
         RangeTask task = (from, to, worker) -> {
             gemms[worker].multiplyTransposedB(n, to - from, in, x, 0, in, weight, from * in, in, y, from, out, false);
             for (int b = 0; b < n; b++) {
@@ -45,7 +45,7 @@ final class FullyConnected {
         float[] gradWeight = op.gradWeight().data(), gradBias = op.gradBias().data();
         float[] gradIn = op.gradIn() == null ? null : op.gradIn().data();
         int n = op.n(), in = op.in(), out = op.out();
-        Gemm[] gemms = gemms(pool);
+        Gemm[] gemms = gemms(pool, Math.max(n, out), in);
         RangeTask weights = (from, to, worker) -> {
             gemms[worker].multiplyTransposedA(to - from, in, n, gradOut, from, out, x, 0, in, gradWeight, from * in, in,
                     false);
@@ -67,10 +67,11 @@ final class FullyConnected {
         };
     }
 
-    private static Gemm[] gemms(WorkerPool pool) {
+    /** A {@link Gemm} per worker, its packing buffers sized for products of at most this depth and width. */
+    private static Gemm[] gemms(WorkerPool pool, int maxDepth, int maxWidth) {
         Gemm[] gemms = new Gemm[pool.parallelism()];
         for (int t = 0; t < gemms.length; t++) {
-            gemms[t] = Gemm.create();
+            gemms[t] = Gemm.create(maxDepth, maxWidth);
         }
         return gemms;
     }

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * {@link Fusion} finds in training plans. Without the Vector API the backend runs these ops as their kernels.
  * Batch norm's element-wise passes split by (image, channel) plane; its gradient's sums split the
  * planes into contiguous ranges, each worker summing per channel, and add the workers' sums in worker
- * order (its forward statistics, by channel), so results do not depend on the thread timing. Every task is built once, when the plan is compiled: a step allocates nothing.
+ * order (its forward statistics, by channel), so results do not depend on the thread timing. Every
+ * task is built once, when the plan is compiled: a step allocates nothing.
  */
 final class Pointwise {
     private Pointwise() {

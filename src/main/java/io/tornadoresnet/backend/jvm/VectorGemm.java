@@ -36,21 +36,15 @@ final class VectorGemm extends Gemm {
 
     private final int blockDepth;
     private final int blockWidth;
+    /** B's panels from {@link Gemm#LINE_START} on, panels and their rows whole vectors; A's rows from 0. */
     private final float[] packed;
-    /**
-     * Where the packed panels of B start in {@link #packed}: with {@code -XX:ObjectAlignmentInBytes=64}
-     * (scripts/resnet) a float[]'s data starts 16 bytes (its header) past a cache line, so element 12
-     * starts one; panels and their rows are whole vectors, so every vector of B read then lies in one
-     * cache line (benchmarks/SplitLoads.java: 1.3-1.8x the loads per second in L1 on AVX-512).
-     */
-    static final int PACKED_START = 12;
     private final float[] scratch = new float[8 * L];
 
     /** Blocks of at most KC x NC, smaller when every product is smaller (see {@link Gemm#create(int, int)}). */
     VectorGemm(int maxK, int maxN) {
         this.blockDepth = Math.max(1, Math.min(KC, maxK));
         this.blockWidth = (int) Math.min(NC, ((long) Math.max(1, maxN) + 4 * L - 1) / (4 * L) * (4 * L));
-        this.packed = new float[PACKED_START + blockDepth * blockWidth];
+        this.packed = new float[LINE_START + blockDepth * blockWidth];
     }
 
     static Gemm newInstance(int maxK, int maxN) {
@@ -371,7 +365,7 @@ final class VectorGemm extends Gemm {
                 } else {
                     pack(b, bOff + p0 * ldb + j0, ldb, kc, nc);
                 }
-                multiplyBlock(m, nc, kc, a, aRows, aBlock, aRowStride, aStep, packed, null, 0, PACKED_START,
+                multiplyBlock(m, nc, kc, a, aRows, aBlock, aRowStride, aStep, packed, null, 0, LINE_START,
                         c, cOff + j0, ldc, add);
             }
         }
@@ -390,12 +384,12 @@ final class VectorGemm extends Gemm {
 
     /**
      * Copies B[kc][nc] (row-major, from {@code src}) into panels; the panel at column j starts at
-     * {@link #PACKED_START} + kc * j.
+     * {@link Gemm#LINE_START} + kc * j.
      */
     private void pack(float[] b, int src, int ldb, int kc, int nc) {
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
-            int dst = PACKED_START + kc * j;
+            int dst = LINE_START + kc * j;
             if (width >= L) {
                 for (int p = 0; p < kc; p++) {
                     int from = src + p * ldb + j;
@@ -422,7 +416,7 @@ final class VectorGemm extends Gemm {
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
             int stored = Math.max(width, L);
-            int dst = PACKED_START + kc * j;
+            int dst = LINE_START + kc * j;
             for (int jj = 0; jj < stored; jj++) {
                 int from = src + (j + jj) * ldb;
                 if (jj < width) {
