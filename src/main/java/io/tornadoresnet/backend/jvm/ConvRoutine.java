@@ -23,7 +23,7 @@ import java.util.Arrays;
  * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
  * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
  * pixel-wise product's panels come out partly empty.
- * Elsewhere, where a row of output pixels is a whole number of vectors (32 or 16 pixels with AVX-512) and
+ * Elsewhere, where a row of output pixels fills its vectors (56, 32, 28 or 16 pixels with AVX-512) and
  * the channels written come in groups of 8 ({@link Gemm#multipliesRows}), the gathered products skip the
  * grid's junk columns and write the output in place ({@link Gemm#multiplyGatheredRows}), with no grid to
  * copy out.

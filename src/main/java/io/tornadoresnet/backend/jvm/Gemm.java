@@ -84,8 +84,8 @@ public abstract class Gemm {
 
     /**
      * Whether {@link #multiplyGatheredRows} takes rows {@code width} floats wide and runs products of
-     * {@code m} rows faster than {@link #multiplyGathered} and a copy of the grid would: rows of whole
-     * vectors, and rows of A in whole groups of its kernel.
+     * {@code m} rows faster than {@link #multiplyGathered} and a copy of the grid would: rows that fill
+     * their vectors nearly whole, and rows of A in whole groups of its kernel.
      */
     abstract boolean multipliesRows(int m, int width);
 

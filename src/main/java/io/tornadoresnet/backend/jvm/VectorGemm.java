@@ -85,13 +85,16 @@ final class VectorGemm extends Gemm {
      * kernel's broadcasts step along one index, whose bounds the JIT checks once, before the loop), then
      * pairs of vectors along the rows of pixels, each vector read from where its row of the grid starts:
      * 8 broadcasts and 2 loads feed 16 fma, with 2 bounds checks; the rows and the vector left over one at
-     * a time.
+     * a time. In a row that is not a whole number of vectors, the last vector ends at the row's end and
+     * overlaps the one before it, its partner in the pair: the pair adds C to both before storing either,
+     * so the pixels they share get the same value twice.
      */
     @Override
     void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
                               float[] b, int[] bRows, int bOff, int bRowStride, float[] c, int cOff, int ldc) {
-        if (!wholeVectors(width)) {
-            throw new IllegalArgumentException("rows of " + width + " floats are not whole vectors");
+        if (!rowsFit(width)) {
+            throw new IllegalArgumentException("rows of " + width + " floats are neither whole vectors nor "
+                    + "an even number of vectors that overlap at the end");
         }
         if (m <= 0 || rows <= 0) {
             return;
@@ -100,7 +103,7 @@ final class VectorGemm extends Gemm {
             clear(c, cOff, ldc, m, rows * width);
             return;
         }
-        int perRow = width / L;
+        int perRow = (width + L - 1) / L;
         int vectors = rows * perRow;
         int groups = m / 8;
         int blocks = (k + blockDepth - 1) / blockDepth;
@@ -117,25 +120,30 @@ final class VectorGemm extends Gemm {
                     packRows(a, aBlock + 8 * g * lda, lda, kc, 8 * (g - g0) * kc);
                 }
                 for (int v = 0; v + 2 <= vectors; v += 2) {
-                    int b0 = bOff + rowVector(v, perRow, bRowStride);
-                    int b1 = bOff + rowVector(v + 1, perRow, bRowStride);
+                    int b0 = bOff + rowVector(v, perRow, width, bRowStride);
+                    int b1 = bOff + rowVector(v + 1, perRow, width, bRowStride);
+                    int c0 = cOff + rowVector(v, perRow, width, width);
+                    int c1 = cOff + rowVector(v + 1, perRow, width, width);
                     for (int g = g0; g < g1; g++) {
-                        rows8x2(kc, packed, 8 * (g - g0) * kc, b, bRows, p0, b0, b1, c, cOff + v * L + 8 * g * ldc,
-                                ldc, add);
+                        rows8x2(kc, packed, 8 * (g - g0) * kc, b, bRows, p0, b0, b1, c, c0 + 8 * g * ldc,
+                                c1 + 8 * g * ldc, ldc, add);
                     }
                 }
             }
             for (int i = 8 * groups; i < m; i++) {
                 for (int v = 0; v + 2 <= vectors; v += 2) {
-                    rows1x2(kc, a, aBlock + i * lda, b, bRows, p0, bOff + rowVector(v, perRow, bRowStride),
-                            bOff + rowVector(v + 1, perRow, bRowStride), c, cOff + v * L + i * ldc, add);
+                    rows1x2(kc, a, aBlock + i * lda, b, bRows, p0, bOff + rowVector(v, perRow, width, bRowStride),
+                            bOff + rowVector(v + 1, perRow, width, bRowStride),
+                            c, cOff + rowVector(v, perRow, width, width) + i * ldc,
+                            cOff + rowVector(v + 1, perRow, width, width) + i * ldc, add);
                 }
             }
             if (vectors % 2 == 1) {
                 int v = vectors - 1;
-                int b0 = bOff + rowVector(v, perRow, bRowStride);
+                int b0 = bOff + rowVector(v, perRow, width, bRowStride);
+                int c0 = cOff + rowVector(v, perRow, width, width);
                 for (int i = 0; i < m; i++) {
-                    kernel1x1(kc, a, aBlock + i * lda, 1, b, bRows, p0, b0, c, cOff + v * L + i * ldc, add);
+                    kernel1x1(kc, a, aBlock + i * lda, 1, b, bRows, p0, b0, c, c0 + i * ldc, add);
                 }
             }
         }
@@ -152,21 +160,31 @@ final class VectorGemm extends Gemm {
     }
 
     /**
-     * Rows of whole vectors, rows of A in groups of 8: the rows left over run 1 x 2 vectors, with too few
-     * accumulators to cover the fma latency (the input gradient of ResNet's stem, 3 channels, took 1.2-1.4x as long).
+     * Rows of A in groups of 8 (the rows left over run 1 x 2 vectors, with too few accumulators to cover the
+     * fma latency: the input gradient of ResNet's stem, 3 channels, took 1.2-1.4x as long), and rows that
+     * {@link #rowsFit} with at most 1/8 of their lanes computed twice: with AVX-512, ResNet's 28 and 56
+     * pixels as well as whole vectors.
      */
     @Override
     boolean multipliesRows(int m, int width) {
-        return wholeVectors(width) && m > 0 && m % 8 == 0;
+        int perRow = (width + L - 1) / L;
+        return rowsFit(width) && 8 * width >= 7 * perRow * L && m > 0 && m % 8 == 0;
     }
 
-    private static boolean wholeVectors(int width) {
-        return width > 0 && width % L == 0;
+    /**
+     * Rows of whole vectors, or of an even number of vectors the last of which overlaps the one before:
+     * then each pair of vectors lies in one row.
+     */
+    private static boolean rowsFit(int width) {
+        return width > 0 && (width % L == 0 || (width > L && ((width + L - 1) / L) % 2 == 0));
     }
 
-    /** Where vector {@code v} of rows {@code perRow} vectors wide starts, rows {@code rowStride} apart. */
-    private static int rowVector(int v, int perRow, int rowStride) {
-        return v / perRow * rowStride + v % perRow * L;
+    /**
+     * Where vector {@code v} of rows {@code width} floats wide ({@code perRow} vectors) starts, rows
+     * {@code rowStride} apart: the last vector of a row ends where the row does.
+     */
+    private static int rowVector(int v, int perRow, int width, int rowStride) {
+        return v / perRow * rowStride + Math.min(v % perRow * L, width - L);
     }
 
     @Override
@@ -679,7 +697,7 @@ final class VectorGemm extends Gemm {
      * on the ports the fma need in every step (1.4x slower on ResNet-20's stage 1).
      */
     private static void rows8x2(int kc, float[] a, int a0, float[] b, int[] bRows, int bFrom, int b0, int b1,
-                                float[] c, int cIdx, int ldc, boolean accumulate) {
+                                float[] c, int c0, int c1, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -719,46 +737,46 @@ final class VectorGemm extends Gemm {
             c70 = x7.fma(y0, c70); c71 = x7.fma(y1, c71);
         }
         if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, c, cIdx));
-            c01 = c01.add(FloatVector.fromArray(S, c, cIdx + L));
-            c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc));
-            c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L));
-            c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L));
-            c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
-            c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
-            c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
-            c60 = c60.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc));
-            c61 = c61.add(FloatVector.fromArray(S, c, cIdx + 6 * ldc + L));
-            c70 = c70.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc));
-            c71 = c71.add(FloatVector.fromArray(S, c, cIdx + 7 * ldc + L));
+            c00 = c00.add(FloatVector.fromArray(S, c, c0));
+            c01 = c01.add(FloatVector.fromArray(S, c, c1));
+            c10 = c10.add(FloatVector.fromArray(S, c, c0 + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, c1 + 1 * ldc));
+            c20 = c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, c1 + 2 * ldc));
+            c30 = c30.add(FloatVector.fromArray(S, c, c0 + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, c1 + 3 * ldc));
+            c40 = c40.add(FloatVector.fromArray(S, c, c0 + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, c1 + 4 * ldc));
+            c50 = c50.add(FloatVector.fromArray(S, c, c0 + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, c1 + 5 * ldc));
+            c60 = c60.add(FloatVector.fromArray(S, c, c0 + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(S, c, c1 + 6 * ldc));
+            c70 = c70.add(FloatVector.fromArray(S, c, c0 + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(S, c, c1 + 7 * ldc));
         }
-        c00.intoArray(c, cIdx);
-        c01.intoArray(c, cIdx + L);
-        c10.intoArray(c, cIdx + 1 * ldc);
-        c11.intoArray(c, cIdx + 1 * ldc + L);
-        c20.intoArray(c, cIdx + 2 * ldc);
-        c21.intoArray(c, cIdx + 2 * ldc + L);
-        c30.intoArray(c, cIdx + 3 * ldc);
-        c31.intoArray(c, cIdx + 3 * ldc + L);
-        c40.intoArray(c, cIdx + 4 * ldc);
-        c41.intoArray(c, cIdx + 4 * ldc + L);
-        c50.intoArray(c, cIdx + 5 * ldc);
-        c51.intoArray(c, cIdx + 5 * ldc + L);
-        c60.intoArray(c, cIdx + 6 * ldc);
-        c61.intoArray(c, cIdx + 6 * ldc + L);
-        c70.intoArray(c, cIdx + 7 * ldc);
-        c71.intoArray(c, cIdx + 7 * ldc + L);
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c1);
+        c10.intoArray(c, c0 + 1 * ldc);
+        c11.intoArray(c, c1 + 1 * ldc);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c21.intoArray(c, c1 + 2 * ldc);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c31.intoArray(c, c1 + 3 * ldc);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c41.intoArray(c, c1 + 4 * ldc);
+        c50.intoArray(c, c0 + 5 * ldc);
+        c51.intoArray(c, c1 + 5 * ldc);
+        c60.intoArray(c, c0 + 6 * ldc);
+        c61.intoArray(c, c1 + 6 * ldc);
+        c70.intoArray(c, c0 + 7 * ldc);
+        c71.intoArray(c, c1 + 7 * ldc);
     }
 
     /** 1 row of A (row-major, from {@code a0}) x the 2 vectors of {@link #rows8x2}, for the rows it leaves over. */
     private static void rows1x2(int kc, float[] a, int a0, float[] b, int[] bRows, int bFrom, int b0, int b1,
-                                float[] c, int c0, boolean accumulate) {
+                                float[] c, int c0, int c1, boolean accumulate) {
         FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
-        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c0 + L) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int row = bRows[bFrom + p];
             FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
@@ -766,7 +784,7 @@ final class VectorGemm extends Gemm {
             c01 = x0.fma(FloatVector.fromArray(S, b, row + b1), c01);
         }
         c00.intoArray(c, c0);
-        c01.intoArray(c, c0 + L);
+        c01.intoArray(c, c1);
     }
 
     /** 4 rows x 4 vectors: 16 accumulators; per step 4 loads and 4 broadcasts feed 16 fma. */

@@ -162,9 +162,9 @@ class GemmTest {
     }
 
     /**
-     * Rows of 1, 2 and 3 vectors (what {@link Gemm#multipliesRows} takes), row counts that leave a vector
-     * over from the pairs, rows of A around the 8-row groups, depths around the blocks (7 deep with small
-     * blocks, 256 otherwise).
+     * Rows of 1, 2 and 3 whole vectors and of 2 and 4 vectors 7/8 full, whose last vectors overlap the ones
+     * before (what {@link Gemm#multipliesRows} takes), row counts that leave a vector over from the pairs,
+     * rows of A around the 8-row groups, depths around the blocks (7 deep with small blocks, 256 otherwise).
      */
     static Stream<Arguments> rowCases() {
         List<Arguments> out = new ArrayList<>();
@@ -173,10 +173,10 @@ class GemmTest {
                 continue;
             }
             int lanes = impl.startsWith("vector") ? Gemm.create().dotLanes() : 16;
-            for (int perRow : new int[] {1, 2, 3}) {
+            for (int width : new int[] {lanes, 2 * lanes, 3 * lanes, 2 * lanes * 7 / 8, 4 * lanes * 7 / 8}) {
                 for (int[] mRowsK : new int[][] {{16, 4, 144}, {32, 3, 288}, {7, 5, 9}, {9, 1, 300}, {1, 2, 0},
                         {13, 6, 27}}) {
-                    out.add(Arguments.of(impl, mRowsK[0], mRowsK[1], perRow * lanes, mRowsK[2]));
+                    out.add(Arguments.of(impl, mRowsK[0], mRowsK[1], width, mRowsK[2]));
                 }
             }
         }
@@ -185,7 +185,7 @@ class GemmTest {
 
     @ParameterizedTest(name = "{0} rows m={1} rows={2} width={3} k={4}")
     @MethodSource("rowCases")
-    void gatheredRowsOfWholeVectorsMatchTripleLoop(String impl, int m, int rows, int width, int k) {
+    void gatheredRowsMatchTripleLoop(String impl, int m, int rows, int width, int k) {
         Gemm gemm = implementation(impl);
         Random random = new Random(13L * m + 5L * rows + 3L * width + k);
         // Row starts in random order, some overlapping; rows of pixels a few floats further apart than wide.
@@ -219,13 +219,15 @@ class GemmTest {
                 assertEquals(expected, c[1 + i * ldc + j], 1e-5 * magnitude + 1e-6,
                         () -> "at (" + ii + ", " + jj + ")");
             }
-            assertEquals(c0[1 + i * ldc + n], c[1 + i * ldc + n], "column n of row " + i + " changed");
+            for (int j = n; j < ldc; j++) {
+                assertEquals(c0[1 + i * ldc + j], c[1 + i * ldc + j], "column " + j + " of row " + i + " changed");
+            }
         }
         assertEquals(c0[0], c[0], "the float before C changed");
     }
 
     @Test
-    void vectorRowProductsRefuseRowsOfPartVectors() {
+    void vectorRowProductsTakeRowsThatFillTheirVectorsOrOverlapInPairs() {
         Gemm gemm = Gemm.create();
         int lanes = gemm.dotLanes();
         if (lanes == 1) {
@@ -233,14 +235,20 @@ class GemmTest {
         }
         assertTrue(gemm.multipliesRows(16, lanes));
         assertTrue(gemm.multipliesRows(8, 2 * lanes));
+        assertTrue(gemm.multipliesRows(16, 2 * lanes * 7 / 8));
+        assertTrue(gemm.multipliesRows(16, 4 * lanes * 7 / 8));
         assertFalse(gemm.multipliesRows(3, 2 * lanes));
         assertFalse(gemm.multipliesRows(12, 2 * lanes));
-        assertFalse(gemm.multipliesRows(16, lanes - 2));
-        assertFalse(gemm.multipliesRows(16, lanes + 12));
+        assertFalse(gemm.multipliesRows(16, lanes * 7 / 8));
+        assertFalse(gemm.multipliesRows(16, 3 * lanes * 7 / 8));
+        assertFalse(gemm.multipliesRows(16, lanes + 1));
+        assertFalse(gemm.multipliesRows(16, 0));
         assertFalse(new ScalarGemm().multipliesRows(16, 2 * lanes));
-        assertThrows(IllegalArgumentException.class, () ->
-                gemm.multiplyGatheredRows(4, 2, lanes + 1, 4, new float[64], 0, 4, new float[8 * lanes],
-                        new int[4], 0, lanes + 1, new float[8 * lanes], 0, 2 * lanes + 2));
+        for (int width : new int[] {0, lanes - 1, 3 * lanes - 1}) {
+            assertThrows(IllegalArgumentException.class, () ->
+                    gemm.multiplyGatheredRows(8, 2, width, 4, new float[64], 0, 4, new float[8 * lanes],
+                            new int[4], 0, width + 1, new float[32 * lanes], 0, 3 * lanes));
+        }
     }
 
     /**
@@ -295,7 +303,9 @@ class GemmTest {
                     assertEquals(expected, c[1 + i * ldc + j], 1e-5 * magnitude + 1e-6,
                             () -> "accumulate=" + accumulate + " at (" + ii + ", " + jj + ")");
                 }
-                assertEquals(c0[1 + i * ldc + n], c[1 + i * ldc + n], "column n of row " + i + " changed");
+                for (int j = n; j < ldc; j++) {
+                assertEquals(c0[1 + i * ldc + j], c[1 + i * ldc + j], "column " + j + " of row " + i + " changed");
+            }
             }
             assertEquals(c0[0], c[0], "the float before C changed");
         }
