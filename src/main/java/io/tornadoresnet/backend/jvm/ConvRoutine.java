@@ -36,7 +36,9 @@ import java.util.Arrays;
  * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
  * its {@link Gemm} and its share of the weight gradient, all allocated here, so a pass allocates
  * nothing; the shares are added up in worker order, so results are bit-identical from run to run for
- * a given number of workers.
+ * a given number of workers. The forward pass and the input gradient, whose tiles do not depend on the
+ * worker that computes them, hand their tiles out as workers come free
+ * ({@link WorkerPool#parallelForBalanced}); the weight gradient keeps each worker's fixed share.
  *
  * <p>Not thread-safe: one pass at a time (the three passes share the workspaces).
  */
@@ -278,7 +280,7 @@ public final class ConvRoutine {
             if (shiftedForward) {
                 pool.parallelFor(depth, transposeTask);
             }
-            pool.parallelFor(n * bands, forwardTask);
+            pool.parallelForBalanced(n * bands, forwardTask);
         } finally {
             this.in = null;
             this.weight = null;
@@ -298,7 +300,7 @@ public final class ConvRoutine {
             if (gatheredData) {
                 pool.parallelFor(c, rotateTask);
             }
-            pool.parallelFor(n * dataTiles, backwardDataTask);
+            pool.parallelForBalanced(n * dataTiles, backwardDataTask);
         } finally {
             this.gradOut = null;
             this.weight = null;

@@ -3,6 +3,7 @@ package io.tornadoresnet.backend.jvm;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,6 +19,10 @@ import java.util.concurrent.locks.LockSupport;
  * waking up), the caller claims and runs that range itself, with that worker's index; a range is run
  * exactly once either way.
  *
+ * <p>Where the result of an index does not depend on the worker that runs it (the worker's index only
+ * picks its scratch space), {@link #parallelForBalanced} hands out small chunks of the loop to whichever
+ * worker is free, so that a core slowed down by the rest of the machine takes fewer of them.
+ *
  * <p>One caller at a time: {@link #parallelFor} is neither reentrant nor meant for concurrent callers.
  */
 public final class WorkerPool implements AutoCloseable {
@@ -30,6 +35,10 @@ public final class WorkerPool implements AutoCloseable {
 
     /** How long an idle thread spins before it parks; about the gap between two kernels of a step. */
     private static final long SPIN_NANOS = 50_000;
+    /** Chunks per worker of a balanced loop: a chunk left over at the end costs about 1/8 of an even share. */
+    private static final int CHUNKS_PER_WORKER = 8;
+    /** In the low half of {@link #job}: the job is balanced; the bits below it count the active workers. */
+    private static final int BALANCED = 1 << 30;
 
     private final int parallelism;
     private final Thread[] threads;
@@ -37,12 +46,15 @@ public final class WorkerPool implements AutoCloseable {
     /** Per worker: the last job generation whose range has been claimed, by the worker or the caller. */
     private final AtomicIntegerArray claims;
     private final AtomicInteger pending = new AtomicInteger();
+    /** A balanced job's next chunk to hand out, the generation in the high half. */
+    private final AtomicLong nextChunk = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     // The current job. task and count are published by the volatile write of job, which packs the
     // generation (high half) with the number of non-empty ranges (low half) so both read as one.
     private RangeTask task;
     private int count;
+    private int chunks;
     private int generation;
     private volatile long job;
     private volatile boolean closed;
@@ -95,6 +107,20 @@ public final class WorkerPool implements AutoCloseable {
      * exception thrown by any range is rethrown here.
      */
     public void parallelFor(int count, RangeTask task) {
+        run(count, task, false);
+    }
+
+    /**
+     * As {@link #parallelFor}, but the loop is cut into about {@value #CHUNKS_PER_WORKER} chunks per worker,
+     * each run by the first worker free to take it: {@code task} is called with any number of ranges per
+     * worker, in no set order, and must give each index the same result whichever worker runs it (partial
+     * sums kept per worker would depend on the timing).
+     */
+    public void parallelForBalanced(int count, RangeTask task) {
+        run(count, task, true);
+    }
+
+    private void run(int count, RangeTask task, boolean balanced) {
         if (count <= 0) {
             return;
         }
@@ -112,17 +138,28 @@ public final class WorkerPool implements AutoCloseable {
             int active = Math.min(parallelism, count);
             this.task = task;
             this.count = count;
-            pending.set(active - 1);
             int g = ++generation;
-            job = ((long) g << 32) | active;
+            if (balanced) {
+                chunks = Math.min(count, parallelism * CHUNKS_PER_WORKER);
+                pending.set(chunks);
+                nextChunk.set((long) g << 32);
+                job = ((long) g << 32) | BALANCED | active;
+            } else {
+                pending.set(active - 1);
+                job = ((long) g << 32) | active;
+            }
             for (int w = 1; w < active; w++) {
                 LockSupport.unpark(threads[w]);
             }
-            runRange(task, count, 0);
-            for (int w = 1; w < active; w++) {
-                if (claim(w, g)) {
-                    runRange(task, count, w);
-                    pending.decrementAndGet();
+            if (balanced) {
+                runChunks(g, 0);
+            } else {
+                runRange(task, count, 0);
+                for (int w = 1; w < active; w++) {
+                    if (claim(w, g)) {
+                        runRange(task, count, w);
+                        pending.decrementAndGet();
+                    }
                 }
             }
             awaitWorkers();
@@ -149,12 +186,43 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runRange(RangeTask task, int count, int worker) {
-        int from = rangeStart(count, parallelism, worker);
-        int to = rangeStart(count, parallelism, worker + 1);
+        run(task, rangeStart(count, parallelism, worker), rangeStart(count, parallelism, worker + 1), worker);
+    }
+
+    private void run(RangeTask task, int from, int to, int worker) {
         try {
             task.run(from, to, worker);
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
+        }
+    }
+
+    /**
+     * Takes chunks of balanced job {@code g} until none is left. The generation in {@link #nextChunk} makes
+     * a late worker's claim on a finished job fail; once a chunk is claimed, job g cannot finish before the
+     * chunk does, so its task, count and chunks stay put.
+     */
+    private void runChunks(int g, int worker) {
+        while (true) {
+            long next = nextChunk.get();
+            int chunk = (int) next;
+            if ((int) (next >>> 32) != g || chunk >= chunks) {
+                return;
+            }
+            if (nextChunk.compareAndSet(next, next + 1)) {
+                run(task, rangeStart(count, chunks, chunk), rangeStart(count, chunks, chunk + 1), worker);
+                finishedOne();
+            }
+        }
+    }
+
+    /** Counts down a range or chunk of the current job, waking the caller after the last one. */
+    private void finishedOne() {
+        if (pending.decrementAndGet() == 0) {
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
         }
     }
 
@@ -181,17 +249,17 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
             int g = (int) (current >>> 32);
-            int active = (int) current;
+            int active = (int) current & (BALANCED - 1);
             seen = g;
-            // Once claimed, job g cannot finish before this range does, so task and count stay put.
-            if (worker < active && claim(worker, g)) {
+            if (worker >= active) {
+                continue;
+            }
+            if (((int) current & BALANCED) != 0) {
+                runChunks(g, worker);
+            } else if (claim(worker, g)) {
+                // Once claimed, job g cannot finish before this range does, so task and count stay put.
                 runRange(task, count, worker);
-                if (pending.decrementAndGet() == 0) {
-                    Thread w = waiter;
-                    if (w != null) {
-                        LockSupport.unpark(w);
-                    }
-                }
+                finishedOne();
             }
         }
     }

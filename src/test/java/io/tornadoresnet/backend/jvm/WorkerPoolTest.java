@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -97,6 +99,119 @@ class WorkerPoolTest {
     }
 
     @Test
+    void balancedLoopsRunEveryIndexOnceOnTheWorkersThreads() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            Thread[] threads = poolThreads(pool);
+            for (int count : new int[] {1, 2, 3, 4, 10, 24, 25, 128, 1001}) {
+                AtomicInteger[] hits = new AtomicInteger[count];
+                for (int i = 0; i < count; i++) {
+                    hits[i] = new AtomicInteger();
+                }
+                AtomicInteger wrongThread = new AtomicInteger();
+                pool.parallelForBalanced(count, (from, to, worker) -> {
+                    if (threads[worker] != Thread.currentThread()) {
+                        wrongThread.incrementAndGet();
+                    }
+                    for (int i = from; i < to; i++) {
+                        hits[i].incrementAndGet();
+                    }
+                });
+                for (int i = 0; i < count; i++) {
+                    assertEquals(1, hits[i].get(), "index " + i + " of " + count);
+                }
+                assertEquals(0, wrongThread.get(), "ranges run with another worker's index, count " + count);
+            }
+        }
+    }
+
+    @Test
+    void aWorkerThatIsFreeTakesTheChunksOfOneThatIsBusy() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            poolThreads(pool);
+            int count = 64;
+            int[] runBy = new int[count];
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger held = new AtomicInteger();
+            AtomicInteger done = new AtomicInteger();
+            // Worker 1 stalls in its first chunk until the caller has run every other one.
+            pool.parallelForBalanced(count, (from, to, worker) -> {
+                if (worker == 1 && held.compareAndSet(0, to - from)) {
+                    try {
+                        assertTrue(release.await(10, TimeUnit.SECONDS), "the caller never ran the other chunks");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                for (int i = from; i < to; i++) {
+                    runBy[i] = worker;
+                }
+                int total = done.addAndGet(to - from);
+                if (worker == 0 && held.get() > 0 && total + held.get() == count) {
+                    release.countDown();
+                }
+            });
+            long byWorker1 = java.util.Arrays.stream(runBy).filter(w -> w == 1).count();
+            assertTrue(byWorker1 < count / 2, "worker 1 ran " + byWorker1 + " of " + count);
+            assertEquals(count, done.get());
+        }
+    }
+
+    @Test
+    void balancedAndStaticLoopsInterleave() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicInteger sum = new AtomicInteger();
+            int expected = 0;
+            for (int call = 0; call < 20_000; call++) {
+                int count = 1 + call % 37;
+                WorkerPool.RangeTask task = (from, to, worker) -> {
+                    for (int i = from; i < to; i++) {
+                        sum.addAndGet(i);
+                    }
+                };
+                if (call % 3 == 0) {
+                    pool.parallelFor(count, task);
+                } else {
+                    pool.parallelForBalanced(count, task);
+                }
+                expected += count * (count - 1) / 2;
+            }
+            assertEquals(expected, sum.get());
+        }
+    }
+
+    @Test
+    void balancedLoopsRunOnTheCallerAloneWhenNoWorkerStarts() {
+        try (WorkerPool pool = new WorkerPool(3, false)) {
+            int[] owner = new int[50];
+            java.util.Arrays.fill(owner, -1);
+            pool.parallelForBalanced(50, (from, to, worker) -> {
+                for (int i = from; i < to; i++) {
+                    owner[i] = worker;
+                }
+            });
+            assertArrayEquals(new int[50], owner);
+        }
+    }
+
+    @Test
+    void balancedLoopsPassExceptionsOn() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertThrows(ArithmeticException.class, () -> pool.parallelForBalanced(100, (from, to, worker) -> {
+                if (from <= 50 && 50 < to) {
+                    throw new ArithmeticException("index 50");
+                }
+            }));
+            int[] hits = new int[100];
+            pool.parallelForBalanced(100, (from, to, worker) -> {
+                for (int i = from; i < to; i++) {
+                    hits[i]++;
+                }
+            });
+            assertEquals(100, java.util.Arrays.stream(hits).sum());
+        }
+    }
+
+    @Test
     void exceptionsReachTheCallerAndThePoolStaysUsable() {
         try (WorkerPool pool = new WorkerPool(2)) {
             IllegalStateException fromWorker = new IllegalStateException("worker 1 failed");
@@ -166,15 +281,17 @@ class WorkerPoolTest {
             long[] ids = {all[0].getId(), all[1].getId()};
             for (int i = 0; i < 20_000; i++) {
                 pool.parallelFor(64, task);
+                pool.parallelForBalanced(64, task);
             }
             // The measurement allocates its result array: calibrate with two back-to-back readings.
             long first = total(threads.getThreadAllocatedBytes(ids));
             long before = total(threads.getThreadAllocatedBytes(ids));
             for (int i = 0; i < 10_000; i++) {
                 pool.parallelFor(64, task);
+                pool.parallelForBalanced(64, task);
             }
             long after = total(threads.getThreadAllocatedBytes(ids));
-            assertEquals(before - first, after - before, "bytes allocated by 10000 calls, beyond the reading");
+            assertEquals(before - first, after - before, "bytes allocated by 20000 calls, beyond the reading");
         }
     }
 
