@@ -340,11 +340,7 @@ final class Pointwise {
         Runnable reduce = parameterGradients((plane, ch, s, at) -> VectorPointwise.reluGradientSums(a, b, y, x,
                 mean[ch], dy, plane * hw, plane * hw + hw, s, at), invStd, norm.gradGamma().data(),
                 norm.gradBeta().data(), null, n, c, pool);
-        RangeTask input = inputGradient(norm, null);
-        return () -> {
-            reduce.run();
-            pool.parallelFor(n * c, input);
-        };
+        return thenInputGradient(reduce, norm, null, pool);
     }
 
     /** With {@code mask} not null, gradOut counts only where mask is positive. */
@@ -353,10 +349,16 @@ final class Pointwise {
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
         Runnable reduce = gradientSums(gradOut, mask, x, mean, invStd, gradGamma, gradBeta, null, n, c, hw, pool);
+        return thenInputGradient(reduce, b, mask, pool);
+    }
+
+    /** {@code reduce} (which leaves b's parameter gradients), then b's input gradient plane by plane. */
+    private static Runnable thenInputGradient(Runnable reduce, Op.BatchNormBackward b, float[] mask, WorkerPool pool) {
         RangeTask input = inputGradient(b, mask);
+        int planes = b.n() * b.c();
         return () -> {
             reduce.run();
-            pool.parallelFor(n * c, input);
+            pool.parallelFor(planes, input);
         };
     }
 
