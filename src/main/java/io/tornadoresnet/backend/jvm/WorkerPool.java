@@ -46,8 +46,11 @@ public final class WorkerPool implements AutoCloseable {
     /** Per worker: the last job generation whose range has been claimed, by the worker or the caller. */
     private final AtomicIntegerArray claims;
     private final AtomicInteger pending = new AtomicInteger();
-    /** A balanced job's next chunk to hand out, the generation in the high half. */
-    private final AtomicLong nextChunk = new AtomicLong();
+    /**
+     * A balanced job's generation (high half) and how many of its chunks are still to hand out (low half):
+     * a claim checks both in one atomic value, never the {@link #chunks} field, which the next job rewrites.
+     */
+    private final AtomicLong unclaimed = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     // The current job. task and count are published by the volatile write of job, which packs the
@@ -107,7 +110,7 @@ public final class WorkerPool implements AutoCloseable {
      * exception thrown by any range is rethrown here.
      */
     public void parallelFor(int count, RangeTask task) {
-        run(count, task, false);
+        forEachRange(count, task, false);
     }
 
     /**
@@ -117,10 +120,10 @@ public final class WorkerPool implements AutoCloseable {
      * sums kept per worker would depend on the timing).
      */
     public void parallelForBalanced(int count, RangeTask task) {
-        run(count, task, true);
+        forEachRange(count, task, true);
     }
 
-    private void run(int count, RangeTask task, boolean balanced) {
+    private void forEachRange(int count, RangeTask task, boolean balanced) {
         if (count <= 0) {
             return;
         }
@@ -142,7 +145,7 @@ public final class WorkerPool implements AutoCloseable {
             if (balanced) {
                 chunks = Math.min(count, parallelism * CHUNKS_PER_WORKER);
                 pending.set(chunks);
-                nextChunk.set((long) g << 32);
+                unclaimed.set(((long) g << 32) | chunks);
                 job = ((long) g << 32) | BALANCED | active;
             } else {
                 pending.set(active - 1);
@@ -186,10 +189,11 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runRange(RangeTask task, int count, int worker) {
-        run(task, rangeStart(count, parallelism, worker), rangeStart(count, parallelism, worker + 1), worker);
+        runCatching(task, rangeStart(count, parallelism, worker), rangeStart(count, parallelism, worker + 1), worker);
     }
 
-    private void run(RangeTask task, int from, int to, int worker) {
+    /** Runs one range, keeping the first exception of the job for the caller. */
+    private void runCatching(RangeTask task, int from, int to, int worker) {
         try {
             task.run(from, to, worker);
         } catch (Throwable t) {
@@ -198,19 +202,20 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Takes chunks of balanced job {@code g} until none is left. The generation in {@link #nextChunk} makes
+     * Takes chunks of balanced job {@code g} until none is left. The generation in {@link #unclaimed} makes
      * a late worker's claim on a finished job fail; once a chunk is claimed, job g cannot finish before the
      * chunk does, so its task, count and chunks stay put.
      */
     private void runChunks(int g, int worker) {
         while (true) {
-            long next = nextChunk.get();
-            int chunk = (int) next;
-            if ((int) (next >>> 32) != g || chunk >= chunks) {
+            long left = unclaimed.get();
+            int remaining = (int) left;
+            if ((int) (left >>> 32) != g || remaining == 0) {
                 return;
             }
-            if (nextChunk.compareAndSet(next, next + 1)) {
-                run(task, rangeStart(count, chunks, chunk), rangeStart(count, chunks, chunk + 1), worker);
+            if (unclaimed.compareAndSet(left, left - 1)) {
+                int chunk = chunks - remaining;
+                runCatching(task, rangeStart(count, chunks, chunk), rangeStart(count, chunks, chunk + 1), worker);
                 finishedOne();
             }
         }
