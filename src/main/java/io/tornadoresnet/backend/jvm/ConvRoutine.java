@@ -26,7 +26,8 @@ import java.util.Arrays;
  * Elsewhere, where a row of output pixels fills its vectors (56, 32, 28 or 16 pixels with AVX-512) and
  * the channels written come in groups of 8 ({@link Gemm#multipliesRows}), the gathered products skip the
  * grid's junk columns and write the output in place ({@link Gemm#multiplyGatheredRows}), with no grid to
- * copy out.
+ * copy out; where a row does not, but a band's whole grid does (14x14 and 7x7 images), the same kernel
+ * runs along the grid as one row. Both read the kernel packed in groups of 8 channels, once per pass.
  * The weight gradient of a padded image with no more output channels than a vector's lanes (16 with
  * AVX-512: ResNet's first stage) is a set of dot products along the grid, each kept as a vector of
  * partial sums until the end of the pass ({@link Gemm#accumulateLaneDots}): as a matrix product its
@@ -76,8 +77,9 @@ public final class ConvRoutine {
     /** The output gradient as the input gradient reads it. */
     private final PaddedImage gradientImage;
     /**
-     * weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient, or
-     * as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}.
+     * weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient
+     * (packed in groups of rows, {@link Gemm#rowGroupIndex}, with {@link #rowsData} or {@link #gridRowsData}),
+     * or as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}.
      */
     private final float[] rotatedWeight;
     /** The forward pass runs as {@link Gemm#multiplyShifted}, output channels in vector lanes. */
@@ -88,6 +90,12 @@ public final class ConvRoutine {
     private final boolean rowsForward;
     /** The gathered input gradient writes rows of whole vectors into the input gradient. */
     private final boolean rowsData;
+    /** The gathered forward pass runs {@link Gemm#multiplyGatheredRows} along each band's grid as one row. */
+    private final boolean gridRowsForward;
+    /** The gathered input gradient runs {@link Gemm#multiplyGatheredRows} along each band's grid as one row. */
+    private final boolean gridRowsData;
+    /** With {@link #rowsForward} or {@link #gridRowsForward}: the kernel packed in groups of rows. */
+    private final float[] packedWeight;
     /** With {@link #shiftedForward}: weight[co][j] as [j][co]. */
     private final float[] transposedWeight;
     private final int inputGridStride;
@@ -119,6 +127,7 @@ public final class ConvRoutine {
     private final RangeTask forwardTask = this::forwardRange;
     private final RangeTask rotateTask = this::rotateRange;
     private final RangeTask transposeTask = this::transposeRange;
+    private final RangeTask packTask = this::packRange;
     private final RangeTask backwardDataTask = this::backwardDataRange;
     private final RangeTask backwardWeightsTask = this::backwardWeightsRange;
     private final RangeTask sumWeightGradientsTask = this::sumWeightGradientsRange;
@@ -226,7 +235,11 @@ public final class ConvRoutine {
         this.shiftedData = backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
         this.rowsForward = gathered && !shiftedForward && gemms[0].multipliesRows(k, ow);
         this.rowsData = backward && gatheredData && !shiftedData && gemms[0].multipliesRows(c, w);
+        this.gridRowsForward = gathered && !shiftedForward && !rowsForward && gridsRunAsRows(k, inputImage, oh, bands);
+        this.gridRowsData = backward && gatheredData && !shiftedData && !rowsData
+                && gridsRunAsRows(c, gradientImage, h, dataTiles);
         this.transposedWeight = new float[shiftedForward ? depth * k : 0];
+        this.packedWeight = new float[rowsForward || gridRowsForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
         this.lanes = laneDots ? vectorLanes : 1;
         this.spreadStride = ceilDiv(inputGridStride, lanes) * lanes;
@@ -239,6 +252,12 @@ public final class ConvRoutine {
             gradientGrids[t] = new float[backward ? Gemm.LINE_START + k * spreadStride : 0];
             weightGradients[t] = new float[backward ? depth * k * lanes : 0];
         }
+    }
+
+    /** Whether the grid of every band, {@code extent} rows cut into {@code tiles}, runs as one row of m rows. */
+    private boolean gridsRunAsRows(int m, PaddedImage image, int extent, int tiles) {
+        return gemms[0].multipliesRows(m, image.gridSize(extent / tiles))
+                && gemms[0].multipliesRows(m, image.gridSize(ceilDiv(extent, tiles)));
     }
 
     /** Tiles of a dimension of {@code extent}: enough for {@code floats} to fit {@code budget} per tile. */
@@ -279,6 +298,8 @@ public final class ConvRoutine {
         try {
             if (shiftedForward) {
                 pool.parallelFor(depth, transposeTask);
+            } else if (packedWeight.length > 0) {
+                pool.parallelFor(depth, packTask);
             }
             pool.parallelForBalanced(n * bands, forwardTask);
         } finally {
@@ -359,11 +380,18 @@ public final class ConvRoutine {
                             oy0 * inputImage.rowStride, transposedWeight, grid, 0, k, false);
                     inputImage.extractTransposed(grid, k, oy0, oy1, out, b * k * pixels);
                 } else if (rowsForward) {
-                    gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, weight, 0, depth, buffer, inputImage.taps,
+                    gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, packedWeight, buffer, inputImage.taps,
                             oy0 * inputImage.rowStride, inputImage.rowStride, out, outOff, pixels);
                 } else {
-                    gemm.multiplyGathered(k, inputImage.gridSize(oy1 - oy0), depth, weight, 0, depth,
-                            buffer, inputImage.taps, oy0 * inputImage.rowStride, grid, 0, inputGridStride, false);
+                    int gridSize = inputImage.gridSize(oy1 - oy0);
+                    int start = oy0 * inputImage.rowStride;
+                    if (gridRowsForward) {
+                        gemm.multiplyGatheredRows(k, 1, gridSize, depth, packedWeight, buffer, inputImage.taps, start,
+                                gridSize, grid, 0, inputGridStride);
+                    } else {
+                        gemm.multiplyGathered(k, gridSize, depth, weight, 0, depth, buffer, inputImage.taps, start,
+                                grid, 0, inputGridStride, false);
+                    }
                     inputImage.extract(grid, inputGridStride, k, oy0, oy1, out, b * k * pixels);
                 }
             } else if (pointwise) {
@@ -392,12 +420,26 @@ public final class ConvRoutine {
                     for (int t = 0; t < taps; t++) {
                         rotatedWeight[last - t * c] = weight[src + t];
                     }
+                } else if (rowsData || gridRowsData) {
+                    int last = co * taps + taps - 1;
+                    for (int t = 0; t < taps; t++) {
+                        rotatedWeight[Gemm.rowGroupIndex(ci, last - t, k * taps)] = weight[src + t];
+                    }
                 } else {
                     int dst = (ci * k + co) * taps + taps - 1;
                     for (int t = 0; t < taps; t++) {
                         rotatedWeight[dst - t] = weight[src + t];
                     }
                 }
+            }
+        }
+    }
+
+    /** Columns [from, to) of the kernel, packed in groups of rows. */
+    private void packRange(int from, int to, int worker) {
+        for (int j = from; j < to; j++) {
+            for (int co = 0; co < k; co++) {
+                packedWeight[Gemm.rowGroupIndex(co, j, depth)] = weight[co * depth + j];
             }
         }
     }
@@ -432,13 +474,19 @@ public final class ConvRoutine {
                             y0 * gradientImage.rowStride, rotatedWeight, grid, 0, c, false);
                     gradientImage.extractTransposed(grid, c, y0, y1, gradIn, b * c * h * w);
                 } else if (rowsData) {
-                    gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, 0, k * taps, padded,
-                            gradientImage.taps, y0 * gradientImage.rowStride, gradientImage.rowStride, gradIn,
-                            b * c * h * w + y0 * w, h * w);
+                    gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, padded, gradientImage.taps,
+                            y0 * gradientImage.rowStride, gradientImage.rowStride, gradIn, b * c * h * w + y0 * w,
+                            h * w);
                 } else {
-                    gemm.multiplyGathered(c, gradientImage.gridSize(y1 - y0), k * taps, rotatedWeight, 0, k * taps,
-                            padded, gradientImage.taps, y0 * gradientImage.rowStride, grid, 0, gradientGridStride,
-                            false);
+                    int gridSize = gradientImage.gridSize(y1 - y0);
+                    int start = y0 * gradientImage.rowStride;
+                    if (gridRowsData) {
+                        gemm.multiplyGatheredRows(c, 1, gridSize, k * taps, rotatedWeight, padded, gradientImage.taps,
+                                start, gridSize, grid, 0, gradientGridStride);
+                    } else {
+                        gemm.multiplyGathered(c, gridSize, k * taps, rotatedWeight, 0, k * taps, padded,
+                                gradientImage.taps, start, grid, 0, gradientGridStride, false);
+                    }
                     gradientImage.extract(grid, gradientGridStride, c, y0, y1, gradIn, b * c * h * w);
                 }
                 continue;

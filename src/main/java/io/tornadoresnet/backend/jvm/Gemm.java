@@ -71,21 +71,42 @@ public abstract class Gemm {
                                    float[] b, int[] bRows, int bOff,
                                    float[] c, int cOff, int ldc, boolean accumulate);
 
+    /** Rows of A that {@link #multiplyGatheredRows} takes at a time, packed together ({@link #rowGroupIndex}). */
+    static final int ROW_GROUP = 8;
+
+    /**
+     * Where element (i, p) of a matrix with {@code k} columns lies in the packed form {@link #multiplyGatheredRows}
+     * reads: groups of {@link #ROW_GROUP} rows, each group's columns one after the other, [m / 8][k][8]. The
+     * kernel's 8 broadcasts of a column then read consecutive floats. Callers pack a matrix once (a
+     * convolution's kernel once per pass) for all the products that read it.
+     */
+    static int rowGroupIndex(int i, int p, int k) {
+        return (i / ROW_GROUP * k + p) * ROW_GROUP + i % ROW_GROUP;
+    }
+
     /**
      * C[m][rows * width] = A[m][k] B, where column {@code r * width + x} of row p of B is read in place from
      * {@code b[bOff + bRows[p] + r * bRowStride + x]}: {@link #multiplyGathered} on a padded image's grid
      * ({@link PaddedImage}) without its junk columns, so that C is the output itself, rows of pixels
-     * {@code width} apart. C is overwritten; rows of B are read exactly. Only for widths
-     * {@link #multipliesRows} accepts (any m).
+     * {@code width} apart; or, as one row of the grid's size, the whole grid. A comes packed
+     * ({@link #rowGroupIndex}), m a multiple of {@link #ROW_GROUP}. C is overwritten; rows of B are read
+     * exactly. Only for widths {@link #multipliesRows} accepts.
      */
-    abstract void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
+    abstract void multiplyGatheredRows(int m, int rows, int width, int k, float[] packedA,
                                        float[] b, int[] bRows, int bOff, int bRowStride,
                                        float[] c, int cOff, int ldc);
 
+    /** Refuses a product of {@link #multiplyGatheredRows} whose rows of A do not come in whole groups. */
+    static void checkRowGroups(int m) {
+        if (m < 0 || m % ROW_GROUP != 0) {
+            throw new IllegalArgumentException("rows of A come in groups of " + ROW_GROUP + ", not " + m);
+        }
+    }
+
     /**
      * Whether {@link #multiplyGatheredRows} takes rows {@code width} floats wide and runs products of
-     * {@code m} rows faster than {@link #multiplyGathered} and a copy of the grid would: rows that fill
-     * their vectors nearly whole, and rows of A in whole groups of its kernel.
+     * {@code m} rows faster than {@link #multiplyGathered} would: rows that fill their vectors nearly
+     * whole, and rows of A in whole groups.
      */
     abstract boolean multipliesRows(int m, int width);
 

@@ -33,11 +33,15 @@ final class ScalarGemm extends Gemm {
     }
 
     @Override
-    void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
+    void multiplyGatheredRows(int m, int rows, int width, int k, float[] packedA,
                               float[] b, int[] bRows, int bOff, int bRowStride, float[] c, int cOff, int ldc) {
-        for (int r = 0; r < rows; r++) {
-            run(m, width, k, a, aOff, lda, 1, null, b, bRows, bOff + r * bRowStride, 0, c, cOff + r * width, ldc,
-                    false);
+        checkRowGroups(m);
+        // Group g's element (i, p) lies at g * 8k + 8p + i: rows 1 apart, columns 8.
+        for (int g = 0; g < m / ROW_GROUP; g++) {
+            for (int r = 0; r < rows; r++) {
+                run(ROW_GROUP, width, k, packedA, g * ROW_GROUP * k, 1, ROW_GROUP, null, b, bRows,
+                        bOff + r * bRowStride, 0, c, cOff + g * ROW_GROUP * ldc + r * width, ldc, false);
+            }
         }
     }
 

@@ -81,22 +81,22 @@ final class VectorGemm extends Gemm {
     }
 
     /**
-     * Rows of A in groups of 8, copied for each depth block into the packing buffer as [p][8] (so that the
-     * kernel's broadcasts step along one index, whose bounds the JIT checks once, before the loop), then
-     * pairs of vectors along the rows of pixels, each vector read from where its row of the grid starts:
-     * 8 broadcasts and 2 loads feed 16 fma, with 2 bounds checks; the rows and the vector left over one at
-     * a time. In a row that is not a whole number of vectors, the last vector ends at the row's end and
-     * overlaps the one before it, its partner in the pair: the pair adds C to both before storing either,
-     * so the pixels they share get the same value twice.
+     * Groups of 8 rows of A, packed by the caller as [p][8] (so that the kernel's broadcasts step along one
+     * index, whose bounds the JIT checks once, before the loop), against pairs of vectors along the rows of
+     * pixels, each vector read from where its row of the grid starts: 8 broadcasts and 2 loads feed 16 fma,
+     * with 2 bounds checks; the vector left over one at a time. In a row that is not a whole number of
+     * vectors, the last vector ends at the row's end and overlaps the one before it, its partner in the pair:
+     * the pair adds C to both before storing either, so the pixels they share get the same value twice.
      */
     @Override
-    void multiplyGatheredRows(int m, int rows, int width, int k, float[] a, int aOff, int lda,
+    void multiplyGatheredRows(int m, int rows, int width, int k, float[] packedA,
                               float[] b, int[] bRows, int bOff, int bRowStride, float[] c, int cOff, int ldc) {
         if (!rowsFit(width)) {
             throw new IllegalArgumentException("rows of " + width + " floats are neither whole vectors nor "
                     + "an even number of vectors that overlap at the end");
         }
-        if (m <= 0 || rows <= 0) {
+        checkRowGroups(m);
+        if (m == 0 || rows <= 0) {
             return;
         }
         if (k <= 0) {
@@ -105,37 +105,20 @@ final class VectorGemm extends Gemm {
         }
         int perRow = (width + L - 1) / L;
         int vectors = rows * perRow;
-        int groups = m / 8;
+        int groups = m / ROW_GROUP;
         int blocks = (k + blockDepth - 1) / blockDepth;
         for (int block = 0; block < blocks; block++) {
             int p0 = (int) ((long) k * block / blocks);
             int kc = (int) ((long) k * (block + 1) / blocks) - p0;
             boolean add = block > 0;
-            int aBlock = aOff + p0;
-            // As many groups at a time as the packing buffer holds (all of ResNet's, whose copies fill 1-36 KiB).
-            int chunk = Math.max(1, packed.length / (8 * kc));
-            for (int g0 = 0; g0 < groups; g0 += chunk) {
-                int g1 = Math.min(groups, g0 + chunk);
-                for (int g = g0; g < g1; g++) {
-                    packRows(a, aBlock + 8 * g * lda, lda, kc, 8 * (g - g0) * kc);
-                }
-                for (int v = 0; v + 2 <= vectors; v += 2) {
-                    int b0 = bOff + rowVector(v, perRow, width, bRowStride);
-                    int b1 = bOff + rowVector(v + 1, perRow, width, bRowStride);
-                    int c0 = cOff + rowVector(v, perRow, width, width);
-                    int c1 = cOff + rowVector(v + 1, perRow, width, width);
-                    for (int g = g0; g < g1; g++) {
-                        rows8x2(kc, packed, 8 * (g - g0) * kc, b, bRows, p0, b0, b1, c, c0 + 8 * g * ldc,
-                                c1 + 8 * g * ldc, ldc, add);
-                    }
-                }
-            }
-            for (int i = 8 * groups; i < m; i++) {
-                for (int v = 0; v + 2 <= vectors; v += 2) {
-                    rows1x2(kc, a, aBlock + i * lda, b, bRows, p0, bOff + rowVector(v, perRow, width, bRowStride),
-                            bOff + rowVector(v + 1, perRow, width, bRowStride),
-                            c, cOff + rowVector(v, perRow, width, width) + i * ldc,
-                            cOff + rowVector(v + 1, perRow, width, width) + i * ldc, add);
+            for (int v = 0; v + 2 <= vectors; v += 2) {
+                int b0 = bOff + rowVector(v, perRow, width, bRowStride);
+                int b1 = bOff + rowVector(v + 1, perRow, width, bRowStride);
+                int c0 = cOff + rowVector(v, perRow, width, width);
+                int c1 = cOff + rowVector(v + 1, perRow, width, width);
+                for (int g = 0; g < groups; g++) {
+                    rows8x2(kc, packedA, rowGroupIndex(g * ROW_GROUP, p0, k), b, bRows, p0, b0, b1, c,
+                            c0 + g * ROW_GROUP * ldc, c1 + g * ROW_GROUP * ldc, ldc, add);
                 }
             }
             if (vectors % 2 == 1) {
@@ -143,32 +126,23 @@ final class VectorGemm extends Gemm {
                 int b0 = bOff + rowVector(v, perRow, width, bRowStride);
                 int c0 = cOff + rowVector(v, perRow, width, width);
                 for (int i = 0; i < m; i++) {
-                    kernel1x1(kc, a, aBlock + i * lda, 1, b, bRows, p0, b0, c, c0 + i * ldc, add);
+                    kernel1x1(kc, packedA, rowGroupIndex(i, p0, k), ROW_GROUP, b, bRows, p0, b0, c, c0 + i * ldc,
+                            add);
                 }
             }
         }
     }
 
-    /** Copies 8 rows of A (from {@code src}, lda apart) x kc columns into the packing buffer as [kc][8]. */
-    private void packRows(float[] a, int src, int lda, int kc, int dst) {
-        for (int r = 0; r < 8; r++) {
-            int from = src + r * lda;
-            for (int p = 0; p < kc; p++) {
-                packed[dst + p * 8 + r] = a[from + p];
-            }
-        }
-    }
-
     /**
-     * Rows of A in groups of 8 (the rows left over run 1 x 2 vectors, with too few accumulators to cover the
-     * fma latency: the input gradient of ResNet's stem, 3 channels, took 1.2-1.4x as long), and rows that
+     * Rows of A in whole groups (with the rows left over run 1 x 2 vectors, too few accumulators to cover the
+     * fma latency, the input gradient of ResNet's stem, 3 channels, took 1.2-1.4x as long), and rows that
      * {@link #rowsFit} with at most 1/8 of their lanes computed twice: with AVX-512, ResNet's 28 and 56
-     * pixels as well as whole vectors.
+     * pixels as well as whole vectors, and the grids of 14x14 and 7x7 images taken as one row.
      */
     @Override
     boolean multipliesRows(int m, int width) {
         int perRow = (width + L - 1) / L;
-        return rowsFit(width) && 8 * width >= 7 * perRow * L && m > 0 && m % 8 == 0;
+        return rowsFit(width) && 8 * width >= 7 * perRow * L && m > 0 && m % ROW_GROUP == 0;
     }
 
     /**
@@ -770,21 +744,6 @@ final class VectorGemm extends Gemm {
         c61.intoArray(c, c1 + 6 * ldc);
         c70.intoArray(c, c0 + 7 * ldc);
         c71.intoArray(c, c1 + 7 * ldc);
-    }
-
-    /** 1 row of A (row-major, from {@code a0}) x the 2 vectors of {@link #rows8x2}, for the rows it leaves over. */
-    private static void rows1x2(int kc, float[] a, int a0, float[] b, int[] bRows, int bFrom, int b0, int b1,
-                                float[] c, int c0, int c1, boolean accumulate) {
-        FloatVector c00 = accumulate ? FloatVector.fromArray(S, c, c0) : FloatVector.zero(S);
-        FloatVector c01 = accumulate ? FloatVector.fromArray(S, c, c1) : FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int row = bRows[bFrom + p];
-            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
-            c00 = x0.fma(FloatVector.fromArray(S, b, row + b0), c00);
-            c01 = x0.fma(FloatVector.fromArray(S, b, row + b1), c01);
-        }
-        c00.intoArray(c, c0);
-        c01.intoArray(c, c1);
     }
 
     /** 4 rows x 4 vectors: 16 accumulators; per step 4 loads and 4 broadcasts feed 16 fma. */

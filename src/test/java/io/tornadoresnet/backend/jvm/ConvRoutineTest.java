@@ -36,7 +36,9 @@ class ConvRoutineTest {
             {2, 16, 32, 32, 32, 3, 3, 2, 1}, // stride 2 down to 16x16: rows of the phases written in place
             {1, 8, 16, 16, 16, 3, 3, 1, 1},  // rows in place, bands of 5 and 6 rows leaving a vector over
             {2, 16, 28, 28, 16, 3, 3, 1, 1}, // Fashion-MNIST's stage 1: rows of 2 vectors that overlap (AVX-512)
-            {2, 32, 14, 14, 32, 3, 3, 1, 1}, // rows of 7/8 of a vector: the grid
+            {2, 32, 14, 14, 32, 3, 3, 1, 1}, // rows of 7/8 of a vector: the grid, as one row of 14 vectors
+            {2, 32, 7, 7, 32, 3, 3, 1, 1},   // the grid as one row of 4 vectors, 2 of channels (no shifted form)
+            {1, 8, 8, 7, 16, 3, 3, 1, 1},    // bands whose grids run as one row or not, by the number of workers
             {2, 16, 28, 28, 32, 3, 3, 2, 1}, // stride 2 down to 14x14
             {1, 5, 16, 16, 6, 3, 3, 1, 1},   // channels not in groups of 8: the grid, rows of whole vectors or not
             {2, 64, 7, 7, 64, 3, 3, 1, 1},   // channels in 4 vectors (AVX-512): forward and input gradient shifted

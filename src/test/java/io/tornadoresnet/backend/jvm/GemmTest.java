@@ -164,7 +164,7 @@ class GemmTest {
     /**
      * Rows of 1, 2 and 3 whole vectors and of 2 and 4 vectors 7/8 full, whose last vectors overlap the ones
      * before (what {@link Gemm#multipliesRows} takes), row counts that leave a vector over from the pairs,
-     * rows of A around the 8-row groups, depths around the blocks (7 deep with small blocks, 256 otherwise).
+     * 1 to 4 groups of 8 rows of A, depths around the blocks (7 deep with small blocks, 256 otherwise).
      */
     static Stream<Arguments> rowCases() {
         List<Arguments> out = new ArrayList<>();
@@ -174,8 +174,8 @@ class GemmTest {
             }
             int lanes = impl.startsWith("vector") ? Gemm.create().dotLanes() : 16;
             for (int width : new int[] {lanes, 2 * lanes, 3 * lanes, 2 * lanes * 7 / 8, 4 * lanes * 7 / 8}) {
-                for (int[] mRowsK : new int[][] {{16, 4, 144}, {32, 3, 288}, {7, 5, 9}, {9, 1, 300}, {1, 2, 0},
-                        {13, 6, 27}}) {
+                for (int[] mRowsK : new int[][] {{16, 4, 144}, {32, 3, 288}, {8, 5, 9}, {24, 1, 300}, {8, 2, 0},
+                        {16, 6, 27}}) {
                     out.add(Arguments.of(impl, mRowsK[0], mRowsK[1], width, mRowsK[2]));
                 }
             }
@@ -198,12 +198,18 @@ class GemmTest {
         }
         int lda = k + 1;
         float[] a = randomArray(random, 1 + m * lda);
+        float[] packed = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                packed[Gemm.rowGroupIndex(i, p, k)] = a[1 + i * lda + p];
+            }
+        }
         int n = rows * width;
         int ldc = n + 2;
         float[] c0 = randomArray(random, 1 + m * ldc);
         float[] c = c0.clone();
         assertTrue(impl.equals("scalar") || gemm.multipliesRows(8, width));
-        gemm.multiplyGatheredRows(m, rows, width, k, a, 1, lda, table, starts, 2, rowStride, c, 1, ldc);
+        gemm.multiplyGatheredRows(m, rows, width, k, packed, table, starts, 2, rowStride, c, 1, ldc);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double expected = 0.0;
@@ -246,9 +252,31 @@ class GemmTest {
         assertFalse(new ScalarGemm().multipliesRows(16, 2 * lanes));
         for (int width : new int[] {0, lanes - 1, 3 * lanes - 1}) {
             assertThrows(IllegalArgumentException.class, () ->
-                    gemm.multiplyGatheredRows(8, 2, width, 4, new float[64], 0, 4, new float[8 * lanes],
+                    gemm.multiplyGatheredRows(8, 2, width, 4, new float[32], new float[8 * lanes],
                             new int[4], 0, width + 1, new float[32 * lanes], 0, 3 * lanes));
         }
+    }
+
+    @Test
+    void rowProductsRefuseRowsOfAOutsideWholeGroups() {
+        for (Gemm gemm : new Gemm[] {Gemm.create(), new ScalarGemm()}) {
+            int width = 2 * gemm.dotLanes();
+            for (int m : new int[] {7, 9, 12, -8}) {
+                assertThrows(IllegalArgumentException.class, () ->
+                        gemm.multiplyGatheredRows(m, 1, width, 4, new float[64], new float[4 * width],
+                                new int[4], 0, width, new float[16 * width], 0, width));
+            }
+        }
+    }
+
+    @Test
+    void rowGroupsLayOutEightRowsColumnByColumn() {
+        assertEquals(0, Gemm.rowGroupIndex(0, 0, 5));
+        assertEquals(7, Gemm.rowGroupIndex(7, 0, 5));
+        assertEquals(8, Gemm.rowGroupIndex(0, 1, 5));
+        assertEquals(8 * 4 + 3, Gemm.rowGroupIndex(3, 4, 5));
+        assertEquals(8 * 5, Gemm.rowGroupIndex(8, 0, 5));
+        assertEquals(8 * 5 + 8 * 2 + 1, Gemm.rowGroupIndex(9, 2, 5));
     }
 
     /**
