@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The shifted product turns that around for small images: A is the image, read in place along a table
  * of column starts, and B the transposed kernel, exactly one 4-vector panel wide, read as it is.
  * The row product reads the padded image in place too, but skips its junk columns, each vector from its
- * row's start, and copies A instead, 8 rows at a time, into the packing buffer.
+ * row's start, and reads A as its caller packed it, 8 rows at a time ({@link Gemm#rowGroupIndex}).
  *
  * <p>The micro-kernels keep a tile of C in registers (AVX-512 has 32 vector registers: 16
  * accumulators, 4 B vectors and a broadcast) and do one fma per accumulator per step, enough
