@@ -25,15 +25,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * with --resume: they must end with exactly the weights of a run that was never stopped.
  */
 class InterruptedRunTest {
-    /**
-     * 3 epochs of 96 steps of ResNet-8 on 8x8 images, one thread, a checkpoint every 2 steps. Once compiled,
-     * a step takes milliseconds: with 24 steps an epoch, a busy machine once delivered the SIGINT after the
-     * last step, and the run ended normally.
-     */
+    /** 3 epochs of 24 steps of ResNet-8 on 8x8 images, one thread, a checkpoint every 2 steps. */
     private static final List<String> TRAIN = List.of("train", "--synthetic", "--model", "resnet8", "--input", "1x8x8",
-            "--epochs", "3", "--batch", "8", "--limit-train", "768", "--limit-test", "32", "--threads", "1",
+            "--epochs", "3", "--batch", "8", "--limit-train", "192", "--limit-test", "32", "--threads", "1",
             "--seed", "5", "--checkpoint-every", "2");
-    private static final long TOTAL_STEPS = 288;
+    private static final long TOTAL_STEPS = 72;
     private static final int KILLS = 4;
     private static final long HANG_GUARD_SECONDS = 120;
 
@@ -64,7 +60,7 @@ class InterruptedRunTest {
                 break;
             }
             // past 1 to 4 more checkpoints, then a few milliseconds into a step, a write or an evaluation:
-            // at most 4 x (8 + a few) of the 288 steps go by before the last kill, on any machine
+            // at most 4 x (8 + a few) of the 72 steps go by before the last kill, on any machine
             awaitProgress(p, checkpoint, step(checkpoint) + 2L * random.nextInt(4));
             Thread.sleep(random.nextInt(10));
             if (!p.isAlive()) {
