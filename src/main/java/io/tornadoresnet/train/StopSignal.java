@@ -1,6 +1,7 @@
 package io.tornadoresnet.train;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import java.util.Map;
  * down, cannot choose the exit status, and would have to wait for the training thread from
  * another thread. With a handler the training thread itself finishes its step, writes the
  * checkpoint and returns, and the command exits with 128 + the signal's number (130 for Ctrl-C).
- * Where a signal cannot be handled (a JVM run with -Xrs) it keeps its default effect.
+ * Where a signal cannot be handled (a JVM run with -Xrs) it keeps its default effect; where it was
+ * ignored when the process started, it stays ignored, and the run says so.
  */
 public final class StopSignal implements AutoCloseable {
     private static final Map<String, Integer> NUMBERS = Map.of("INT", 2, "TERM", 15);
@@ -50,6 +52,13 @@ public final class StopSignal implements AutoCloseable {
                         stop.request(name);
                     }
                 });
+                if (previous[0] == SignalHandler.SIG_IGN) {
+                    // Ignored when the process started (a shell's background job, nohup): the JVM then keeps
+                    // it ignored and installs no handler.
+                    log.println("note: SIG" + name + " is ignored in this process (started in the background or"
+                            + " under nohup); it will not stop the run");
+                    continue;
+                }
                 stop.restore.add(() -> Signal.handle(signal, previous[0]));
             } catch (IllegalArgumentException e) {
                 log.println("note: SIG" + name + " cannot be handled here (" + e.getMessage()

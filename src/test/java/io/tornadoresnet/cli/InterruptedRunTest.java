@@ -3,6 +3,7 @@ package io.tornadoresnet.cli;
 import io.tornadoresnet.io.Checkpoint;
 import io.tornadoresnet.io.SafeTensors;
 import io.tornadoresnet.train.Trainer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +89,13 @@ class InterruptedRunTest {
         Path checkpoint = out.resolve(Trainer.CHECKPOINT);
         Process p = start(out, false);
         awaitProgress(p, checkpoint, -1);
+        if (sigintIgnoredHere()) {
+            p.destroyForcibly();
+            finish(p);
+            assertTrue(log(out).contains("note: SIGINT is ignored in this process"), log(out));
+            Assumptions.abort("SIGINT is ignored in this process (a shell's background job, nohup), and so in the"
+                    + " runs it starts: Ctrl-C cannot reach them");
+        }
         Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
         assertEquals(0, kill.waitFor());
         assertEquals(130, finish(p), log(out));
@@ -158,6 +166,20 @@ class InterruptedRunTest {
     private static List<String> metricsWithoutTimes(Path run) throws IOException {
         return Files.readAllLines(run.resolve(Trainer.METRICS)).stream()
                 .map(line -> line.replaceAll("^((?:[^,]*,){7})[^,]*,[^,]*", "$1").replaceAll(",[^,]*$", "")).toList();
+    }
+
+    /** Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status), as its children then do. */
+    private static boolean sigintIgnoredHere() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(status, StandardCharsets.UTF_8)) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & 0x2) != 0;
+            }
+        }
+        return false;
     }
 
     private static String log(Path out) throws IOException {
