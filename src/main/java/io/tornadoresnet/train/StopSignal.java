@@ -53,10 +53,10 @@ public final class StopSignal implements AutoCloseable {
                     }
                 });
                 if (previous[0] == SignalHandler.SIG_IGN) {
-                    // Ignored when the process started (a shell's background job, nohup): the JVM then keeps
-                    // it ignored and installs no handler.
-                    log.println("note: SIG" + name + " is ignored in this process (started in the background or"
-                            + " under nohup); it will not stop the run");
+                    // Ignored when the process started (a background job of a shell without job control, as
+                    // in a script): the JVM then keeps it ignored and installs no handler.
+                    log.println("note: SIG" + name + " is ignored in this process (a script's background job, for"
+                            + " instance); it will not stop the run");
                     continue;
                 }
                 stop.restore.add(() -> Signal.handle(signal, previous[0]));

@@ -93,8 +93,8 @@ class InterruptedRunTest {
             p.destroyForcibly();
             finish(p);
             assertTrue(log(out).contains("note: SIGINT is ignored in this process"), log(out));
-            Assumptions.abort("SIGINT is ignored in this process (a shell's background job, nohup), and so in the"
-                    + " runs it starts: Ctrl-C cannot reach them");
+            Assumptions.abort("SIGINT is ignored in this process (a script's background job, for instance), and"
+                    + " so in the runs it starts: Ctrl-C cannot reach them");
         }
         Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
         assertEquals(0, kill.waitFor());
