@@ -298,7 +298,7 @@ public final class ConvRoutine {
         try {
             if (shiftedForward) {
                 pool.parallelFor(depth, transposeTask);
-            } else if (packedWeight.length > 0) {
+            } else if (rowsForward || gridRowsForward) {
                 pool.parallelFor(depth, packTask);
             }
             pool.parallelForBalanced(n * bands, forwardTask);
