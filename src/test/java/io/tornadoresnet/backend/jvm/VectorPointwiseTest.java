@@ -1,0 +1,46 @@
+package io.tornadoresnet.backend.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The order of the Vector API sums, which decides their last bits and so a training run's. */
+class VectorPointwiseTest {
+    @ParameterizedTest(name = "{0} floats")
+    @ValueSource(ints = {1, 15, 16, 49, 64, 200, 1031})
+    void sumsRunInLanesThenAddTheLanesInOrderThenTheTail(int length) {
+        Assumptions.assumeTrue(VectorApi.available(), "the loops run only with the Vector API");
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        Random random = new Random(length);
+        float[] x = new float[length + 3];
+        for (int i = 0; i < x.length; i++) {
+            // Magnitudes 1e-4 to 1e4: any other order of the additions rounds differently.
+            x[i] = (float) ((random.nextDouble() - 0.5) * Math.pow(10, random.nextInt(9) - 4));
+        }
+        int from = 3;
+        int to = x.length;
+        float[] laneSums = new float[lanes];
+        int i = from;
+        for (; i + lanes <= to; i += lanes) {
+            for (int lane = 0; lane < lanes; lane++) {
+                laneSums[lane] += x[i + lane];
+            }
+        }
+        float expected = 0;
+        for (float laneSum : laneSums) {
+            expected += laneSum;
+        }
+        for (; i < to; i++) {
+            expected += x[i];
+        }
+        for (int run = 0; run < 20_000; run++) {
+            // Enough runs for the JIT to compile the loop: interpreted and compiled code must agree.
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(VectorPointwise.sum(x, from, to)),
+                    "run " + run);
+        }
+    }
+}
