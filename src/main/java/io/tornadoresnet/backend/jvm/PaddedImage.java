@@ -21,6 +21,8 @@ package io.tornadoresnet.backend.jvm;
  * the same places every time.
  */
 final class PaddedImage {
+    private static final boolean VECTORS = VectorApi.available();
+
     final int channels, height, width, kh, kw, stride;
     final int outHeight, outWidth;
     final int rowStride;
@@ -122,7 +124,16 @@ final class PaddedImage {
                 int src = imageOff + (ci * height + y) * width;
                 int row = (y / stride + padTop) * rowStride + padLeft;
                 if (stride == 1) {
-                    System.arraycopy(image, src, padded, phaseBase(ci, 0, 0) + row, width);
+                    if (VECTORS) {
+                        VectorPointwise.copy(image, src, padded, phaseBase(ci, 0, 0) + row, width);
+                    } else {
+                        System.arraycopy(image, src, padded, phaseBase(ci, 0, 0) + row, width);
+                    }
+                    continue;
+                }
+                if (VECTORS && stride == 2 && phaseUsed[ry * 2] && phaseUsed[ry * 2 + 1]) {
+                    VectorPointwise.deinterleave(image, src, width, padded, phaseBase(ci, ry, 0) + row,
+                            phaseBase(ci, ry, 1) + row);
                     continue;
                 }
                 for (int rx = 0; rx < stride; rx++) {

@@ -3,11 +3,12 @@ package io.tornadoresnet.backend.jvm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API loops behind {@link Pointwise}: each works on a range of one array, so that the
- * worker pool can split it. Loaded only when {@link VectorApi#available()}. Sums run in the
+ * The Vector API loops behind {@link Pointwise} and {@link PaddedImage}: each works on a range of one
+ * array, so that the worker pool can split it. Loaded only when {@link VectorApi#available()}. Sums run in the
  * vector's lanes and are added up at the end in lane order, so their rounding differs from the
  * kernels' serial sums by float round-off only, and never from one run to the next.
  */
@@ -38,6 +39,49 @@ final class VectorPointwise {
             s += v.lane(lane);
         }
         return s;
+    }
+
+    /** Lanes 0, 2, 4, ... of two vectors side by side, then 1, 3, 5, ...: the halves of {@link #deinterleave}. */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, lane -> 2 * lane);
+    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, lane -> 2 * lane + 1);
+
+    /**
+     * As {@code System.arraycopy} of floats, without its call: the rows of a padded image (8 to 56 floats
+     * with ResNet) are too short to pay for it.
+     */
+    static void copy(float[] from, int src, float[] to, int dst, int length) {
+        int x = 0;
+        for (; x + S.length() <= length; x += S.length()) {
+            FloatVector.fromArray(S, from, src + x).intoArray(to, dst + x);
+        }
+        if (x < length) {
+            VectorMask<Float> m = S.indexInRange(x, length);
+            FloatVector.fromArray(S, from, src + x, m).intoArray(to, dst + x, m);
+        }
+    }
+
+    /**
+     * {@code from[src + 2i]} to {@code to[evens + i]} and {@code from[src + 2i + 1]} to {@code to[odds + i]}
+     * for the {@code length} floats from {@code src}: a row of an image split into its column phases at
+     * stride 2.
+     */
+    static void deinterleave(float[] from, int src, int length, float[] to, int evens, int odds) {
+        int x = 0;
+        for (; x + 2 * S.length() <= length; x += 2 * S.length()) {
+            FloatVector first = FloatVector.fromArray(S, from, src + x);
+            FloatVector second = FloatVector.fromArray(S, from, src + x + S.length());
+            first.rearrange(EVENS, second).intoArray(to, evens + x / 2);
+            first.rearrange(ODDS, second).intoArray(to, odds + x / 2);
+        }
+        if (x < length) {
+            // The rest, fewer than two vectors, through masks: rows of 16 floats (a 16x16 image) are all rest.
+            int rest = length - x;
+            FloatVector first = FloatVector.fromArray(S, from, src + x, S.indexInRange(0, rest));
+            FloatVector second = FloatVector.fromArray(S, from, src + x + S.length(),
+                    S.indexInRange(S.length(), rest));
+            first.rearrange(EVENS, second).intoArray(to, evens + x / 2, S.indexInRange(0, (rest + 1) / 2));
+            first.rearrange(ODDS, second).intoArray(to, odds + x / 2, S.indexInRange(0, rest / 2));
+        }
     }
 
     /** y = max(x, 0), keeping NaN as PyTorch does. */

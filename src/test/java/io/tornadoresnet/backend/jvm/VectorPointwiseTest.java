@@ -1,15 +1,41 @@
 package io.tornadoresnet.backend.jvm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The order of the Vector API sums, which decides their last bits and so a training run's. */
+/** The Vector API loops against plain ones: the order of the sums (their last bits), copies, the split by phases. */
 class VectorPointwiseTest {
+    @Test
+    void copyAndDeinterleaveMoveEveryFloatOfEveryLengthAndNothingElse() {
+        Assumptions.assumeTrue(VectorApi.available(), "the loops run only with the Vector API");
+        float[] from = new float[200];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = i + 1;
+        }
+        for (int length = 0; length <= 3 * FloatVector.SPECIES_PREFERRED.length() + 1; length++) {
+            float[] copied = new float[from.length];
+            VectorPointwise.copy(from, 5, copied, 7, length);
+            float[] expected = new float[from.length];
+            System.arraycopy(from, 5, expected, 7, length);
+            assertArrayEquals(expected, copied, "copy of " + length);
+
+            float[] split = new float[from.length];
+            VectorPointwise.deinterleave(from, 3, length, split, 10, 100);
+            expected = new float[from.length];
+            for (int x = 0; x < length; x++) {
+                expected[(x % 2 == 0 ? 10 : 100) + x / 2] = from[3 + x];
+            }
+            assertArrayEquals(expected, split, "split of " + length);
+        }
+    }
+
     @ParameterizedTest(name = "{0} floats")
     @ValueSource(ints = {1, 15, 16, 49, 64, 200, 1031})
     void sumsRunInLanesThenAddTheLanesInOrderThenTheTail(int length) {
