@@ -39,6 +39,9 @@ final class VectorGemm extends Gemm {
     /** B's panels from {@link Gemm#LINE_START} on, panels and their rows whole vectors; A's rows from 0. */
     private final float[] packed;
     private final float[] scratch = new float[8 * L];
+    /** Offsets of one vector's lanes in {@link #packTransposed}: rows of B {@link #gatherStride} apart. */
+    private final int[] gatherOffsets = new int[L];
+    private int gatherStride = -1;
 
     /** Blocks of at most KC x NC, smaller when every product is smaller (see {@link Gemm#create(int, int)}). */
     VectorGemm(int maxK, int maxN) {
@@ -403,12 +406,31 @@ final class VectorGemm extends Gemm {
         }
     }
 
-    /** As {@link #pack} for B stored transposed, [nc][kc] from {@code src}. */
+    /**
+     * As {@link #pack} for B stored transposed, [nc][kc] from {@code src}: each vector of a panel's row
+     * gathered at once, L rows of B apart, where the panel is whole vectors.
+     */
     private void packTransposed(float[] b, int src, int ldb, int kc, int nc) {
+        if (gatherStride != ldb) {
+            for (int lane = 0; lane < L; lane++) {
+                gatherOffsets[lane] = lane * ldb;
+            }
+            gatherStride = ldb;
+        }
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
             int stored = Math.max(width, L);
             int dst = LINE_START + kc * j;
+            if (width % L == 0) {
+                for (int v = 0; v < width; v += L) {
+                    int from = src + (j + v) * ldb;
+                    for (int p = 0; p < kc; p++) {
+                        FloatVector.fromArray(S, b, from + p, gatherOffsets, 0).intoArray(packed, dst + p * width + v);
+                    }
+                }
+                j += width;
+                continue;
+            }
             for (int jj = 0; jj < stored; jj++) {
                 int from = src + (j + jj) * ldb;
                 if (jj < width) {

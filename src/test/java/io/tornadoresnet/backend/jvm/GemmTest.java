@@ -110,6 +110,31 @@ class GemmTest {
         }
     }
 
+    /** One instance, B transposed with one leading dimension and then another: its packing must follow. */
+    @Test
+    void transposedBWithAnotherLeadingDimensionOnTheSameInstance() {
+        Gemm gemm = Gemm.create(64, 64);
+        Random random = new Random(5);
+        int m = 9;
+        int n = 48;
+        int k = 37;
+        for (int ldb : new int[] {k + 3, k + 20, k + 3}) {
+            float[] a = randomArray(random, m * k);
+            float[] b = randomArray(random, n * ldb);
+            float[] c = new float[m * n];
+            gemm.multiplyTransposedB(m, n, k, a, 0, k, b, 0, ldb, c, 0, n, false);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double expected = 0;
+                    for (int p = 0; p < k; p++) {
+                        expected += (double) a[i * k + p] * b[j * ldb + p];
+                    }
+                    assertEquals(expected, c[i * n + j], 1e-4, "ldb " + ldb + " at (" + i + ", " + j + ")");
+                }
+            }
+        }
+    }
+
     /** B (or A) read in place through a table of row starts, as ConvRoutine reads a padded image. */
     @ParameterizedTest(name = "{0} gathered {1} m={2} n={3} k={4}")
     @MethodSource("gatheredCases")
