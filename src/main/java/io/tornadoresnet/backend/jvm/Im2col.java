@@ -8,6 +8,7 @@ import java.util.Arrays;
  * (zero in the padding), so that {@code out[k][pixels] = weight[k][c*kh*kw] * columns[c*kh*kw][pixels]}.
  */
 final class Im2col {
+    private static final boolean VECTORS = VectorApi.available();
 
     private Im2col() {
     }
@@ -58,6 +59,7 @@ final class Im2col {
         Arrays.fill(out, outOff, outOff + c * h * w, 0f);
         int src = 0;
         for (int ci = 0; ci < c; ci++) {
+            int planeEnd = outOff + (ci + 1) * h * w;
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
                     int oxStart = firstInside(kx, pad, stride, ow);
@@ -72,6 +74,9 @@ final class Im2col {
                             for (int ox = oxStart; ox < oxEnd; ox++, dst++) {
                                 out[dst] += columns[src + ox];
                             }
+                        } else if (VECTORS && stride == 2 && dst + 2 * (oxEnd - oxStart) <= planeEnd) {
+                            // The vectors reach one float past the last pixel added to: still this channel's plane.
+                            VectorPointwise.addAtEvenPlaces(columns, src + oxStart, oxEnd - oxStart, out, dst);
                         } else {
                             for (int ox = oxStart; ox < oxEnd; ox++, dst += stride) {
                                 out[dst] += columns[src + ox];

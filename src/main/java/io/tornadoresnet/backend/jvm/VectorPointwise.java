@@ -84,6 +84,33 @@ final class VectorPointwise {
         }
     }
 
+    /** Lanes of {@code (x, zeros)} interleaved: x's first half at the even lanes, then its second half. */
+    private static final VectorShuffle<Float> SPREAD_LOW = VectorShuffle.fromOp(S,
+            lane -> lane % 2 == 0 ? lane / 2 : S.length() + lane / 2);
+    private static final VectorShuffle<Float> SPREAD_HIGH = VectorShuffle.fromOp(S,
+            lane -> lane % 2 == 0 ? S.length() / 2 + lane / 2 : S.length() + lane / 2);
+
+    /**
+     * {@code to[dst + 2i] += from[src + i]} for i below {@code count}: a row of col2im at stride 2. Whole
+     * vectors add zeros at the odd places in between, which leaves them as they are (a sum that starts at
+     * +0 never holds -0, the one value adding +0 would change); they read and write as far as
+     * {@code to[dst + 2 * count - 1]}, one float past the last one added to.
+     */
+    static void addAtEvenPlaces(float[] from, int src, int count, float[] to, int dst) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i + S.length() <= count; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, from, src + i);
+            int at = dst + 2 * i;
+            FloatVector.fromArray(S, to, at).add(x.rearrange(SPREAD_LOW, zero)).intoArray(to, at);
+            FloatVector.fromArray(S, to, at + S.length()).add(x.rearrange(SPREAD_HIGH, zero))
+                    .intoArray(to, at + S.length());
+        }
+        for (; i < count; i++) {
+            to[dst + 2 * i] += from[src + i];
+        }
+    }
+
     /** y = max(x, 0), keeping NaN as PyTorch does. */
     static void relu(float[] x, float[] y, int from, int to) {
         int i = from;

@@ -36,6 +36,28 @@ class VectorPointwiseTest {
         }
     }
 
+    @Test
+    void addAtEvenPlacesAddsEveryOtherFloatAndLeavesTheOthers() {
+        Assumptions.assumeTrue(VectorApi.available(), "the loops run only with the Vector API");
+        Random random = new Random(9);
+        float[] from = new float[80];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = random.nextFloat() - 0.5f;
+        }
+        for (int count = 0; count <= 3 * FloatVector.SPECIES_PREFERRED.length() + 1; count++) {
+            float[] to = new float[2 * count + 20];
+            for (int i = 0; i < to.length; i++) {
+                to[i] = random.nextFloat() - 0.5f;
+            }
+            float[] expected = to.clone();
+            for (int i = 0; i < count; i++) {
+                expected[5 + 2 * i] += from[3 + i];
+            }
+            VectorPointwise.addAtEvenPlaces(from, 3, count, to, 5);
+            assertArrayEquals(expected, to, "count " + count);
+        }
+    }
+
     @ParameterizedTest(name = "{0} floats")
     @ValueSource(ints = {1, 15, 16, 49, 64, 200, 1031})
     void sumsRunInLanesThenAddTheLanesInOrderThenTheTail(int length) {
