@@ -556,6 +556,14 @@ final class VectorGemm extends Gemm {
             int cCol = cOff + j;
             int i = 0;
             if (width == 4 * L) {
+                if (bRows == null) {
+                    for (; i + 6 <= m; i += 6) {
+                        kernel6x4(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
+                                row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3),
+                                row(aRows, aOff, aRowStride, i + 4), row(aRows, aOff, aRowStride, i + 5), aStep,
+                                b, panel, c, cCol + i * ldc, ldc, accumulate);
+                    }
+                }
                 for (; i + 4 <= m; i += 4) {
                     kernel4x4(kc, a, row(aRows, aOff, aRowStride, i), row(aRows, aOff, aRowStride, i + 1),
                             row(aRows, aOff, aRowStride, i + 2), row(aRows, aOff, aRowStride, i + 3), aStep,
@@ -858,6 +866,109 @@ final class VectorGemm extends Gemm {
         c61.intoArray(c, c1 + 6 * ldc);
         c70.intoArray(c, c0 + 7 * ldc);
         c71.intoArray(c, c1 + 7 * ldc);
+    }
+
+    /**
+     * 6 rows x 4 vectors of packed B: 24 accumulators; per step 4 loads and 6 broadcasts feed 24 fma (the
+     * 4-row kernel's 8 fed 16). As in {@link #rows8x2}, the sums start at zero and C is added after the loop,
+     * so that C's row starts need no registers across it.
+     */
+    private static void kernel6x4(int kc, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int aStep,
+                                  float[] b, int bBase, float[] c, int cIdx, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c53 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * 4 * L;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
+            int ap = p * aStep;
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + ap]);
+            c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41); c42 = x4.fma(b2, c42); c43 = x4.fma(b3, c43);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + ap]);
+            c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51); c52 = x5.fma(b2, c52); c53 = x5.fma(b3, c53);
+        }
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, cIdx));
+            c01 = c01.add(FloatVector.fromArray(S, c, cIdx + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, cIdx + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(S, c, cIdx + 3 * L));
+            c10 = c10.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + 2 * L));
+            c13 = c13.add(FloatVector.fromArray(S, c, cIdx + 1 * ldc + 3 * L));
+            c20 = c20.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + L));
+            c22 = c22.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + 2 * L));
+            c23 = c23.add(FloatVector.fromArray(S, c, cIdx + 2 * ldc + 3 * L));
+            c30 = c30.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + L));
+            c32 = c32.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + 2 * L));
+            c33 = c33.add(FloatVector.fromArray(S, c, cIdx + 3 * ldc + 3 * L));
+            c40 = c40.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + L));
+            c42 = c42.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + 2 * L));
+            c43 = c43.add(FloatVector.fromArray(S, c, cIdx + 4 * ldc + 3 * L));
+            c50 = c50.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + L));
+            c52 = c52.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + 2 * L));
+            c53 = c53.add(FloatVector.fromArray(S, c, cIdx + 5 * ldc + 3 * L));
+        }
+        c00.intoArray(c, cIdx);
+        c01.intoArray(c, cIdx + L);
+        c02.intoArray(c, cIdx + 2 * L);
+        c03.intoArray(c, cIdx + 3 * L);
+        c10.intoArray(c, cIdx + 1 * ldc);
+        c11.intoArray(c, cIdx + 1 * ldc + L);
+        c12.intoArray(c, cIdx + 1 * ldc + 2 * L);
+        c13.intoArray(c, cIdx + 1 * ldc + 3 * L);
+        c20.intoArray(c, cIdx + 2 * ldc);
+        c21.intoArray(c, cIdx + 2 * ldc + L);
+        c22.intoArray(c, cIdx + 2 * ldc + 2 * L);
+        c23.intoArray(c, cIdx + 2 * ldc + 3 * L);
+        c30.intoArray(c, cIdx + 3 * ldc);
+        c31.intoArray(c, cIdx + 3 * ldc + L);
+        c32.intoArray(c, cIdx + 3 * ldc + 2 * L);
+        c33.intoArray(c, cIdx + 3 * ldc + 3 * L);
+        c40.intoArray(c, cIdx + 4 * ldc);
+        c41.intoArray(c, cIdx + 4 * ldc + L);
+        c42.intoArray(c, cIdx + 4 * ldc + 2 * L);
+        c43.intoArray(c, cIdx + 4 * ldc + 3 * L);
+        c50.intoArray(c, cIdx + 5 * ldc);
+        c51.intoArray(c, cIdx + 5 * ldc + L);
+        c52.intoArray(c, cIdx + 5 * ldc + 2 * L);
+        c53.intoArray(c, cIdx + 5 * ldc + 3 * L);
     }
 
     /** 4 rows x 4 vectors: 16 accumulators; per step 4 loads and 4 broadcasts feed 16 fma. */
