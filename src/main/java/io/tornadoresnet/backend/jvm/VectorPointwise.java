@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API loops behind {@link Pointwise}, {@link PaddedImage} and {@link Im2col}: each works on
  * a range of one array, so that the worker pool can split it. Loaded only when
- * {@link VectorApi#available()}. Sums run in the vector's lanes and are added up at the end in lane order, so their rounding differs from the
- * kernels' serial sums by float round-off only, and never from one run to the next.
+ * {@link VectorApi#available()}. Sums run in the vector's lanes and are added up at the end in lane
+ * order, so their rounding differs from the kernels' serial sums by float round-off only, and never
+ * from one run to the next.
  */
 final class VectorPointwise {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
