@@ -39,9 +39,8 @@ final class VectorGemm extends Gemm {
     /** B's panels from {@link Gemm#LINE_START} on, panels and their rows whole vectors; A's rows from 0. */
     private final float[] packed;
     private final float[] scratch = new float[8 * L];
-    /** Offsets of one vector's lanes in {@link #packTransposed}: rows of B {@link #gatherStride} apart. */
+    /** Offsets of one vector's lanes in {@link #packTransposed}: rows of B, set for each call's ldb. */
     private final int[] gatherOffsets = new int[L];
-    private int gatherStride = -1;
 
     /** Blocks of at most KC x NC, smaller when every product is smaller (see {@link Gemm#create(int, int)}). */
     VectorGemm(int maxK, int maxN) {
@@ -176,12 +175,16 @@ final class VectorGemm extends Gemm {
         int end = (k + L - 1) / L * L;
         int rowFloats = n * L;
         int i = 0;
-        if (n % 4 == 0) {
-            for (; i + 6 <= m; i += 6) {
-                for (int j = 0; j < n; j += 4) {
-                    laneDots6x4(end, a, aOff + aRows[i], aOff + aRows[i + 1], aOff + aRows[i + 2], aOff + aRows[i + 3],
-                            aOff + aRows[i + 4], aOff + aRows[i + 5], b, bOff + j * ldb, ldb, partial, (i * n + j) * L,
-                            rowFloats);
+        for (; i + 6 <= m; i += 6) {
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                laneDots6x4(end, a, aOff + aRows[i], aOff + aRows[i + 1], aOff + aRows[i + 2], aOff + aRows[i + 3],
+                        aOff + aRows[i + 4], aOff + aRows[i + 5], b, bOff + j * ldb, ldb, partial, (i * n + j) * L,
+                        rowFloats);
+            }
+            for (; j < n; j++) {
+                for (int r = 0; r < 6; r++) {
+                    laneDot(end, a, aOff + aRows[i + r], b, bOff + j * ldb, partial, ((i + r) * n + j) * L);
                 }
             }
         }
@@ -275,39 +278,39 @@ final class VectorGemm extends Gemm {
      * 6 rows of A against 4 rows of B, as {@link #laneDots4x4}: 24 sums, per step 10 loads feed 24 fma (the
      * 4x4 form's 8 loads fed 16; A's rows, one float apart from tap to tap, mostly straddle two cache lines).
      */
-    private static void laneDots6x4(int end, float[] a, int a0, int a1, int a2, int a3, int a4, int a5, float[] b, int b0, int ldb,
-                                    float[] partial, int at, int rowFloats) {
+    private static void laneDots6x4(int end, float[] a, int a0, int a1, int a2, int a3, int a4, int a5,
+                                    float[] b, int b0, int ldb, float[] partial, int at, int rowFloats) {
         int b1 = b0 + ldb;
         int b2 = b1 + ldb;
         int b3 = b2 + ldb;
-        int p0 = at + 0 * rowFloats;
-        int p1 = at + 1 * rowFloats;
+        int p0 = at;
+        int p1 = at + rowFloats;
         int p2 = at + 2 * rowFloats;
         int p3 = at + 3 * rowFloats;
         int p4 = at + 4 * rowFloats;
         int p5 = at + 5 * rowFloats;
         FloatVector c00 = FloatVector.fromArray(S, partial, p0);
-        FloatVector c01 = FloatVector.fromArray(S, partial, p0 + 1 * L);
+        FloatVector c01 = FloatVector.fromArray(S, partial, p0 + L);
         FloatVector c02 = FloatVector.fromArray(S, partial, p0 + 2 * L);
         FloatVector c03 = FloatVector.fromArray(S, partial, p0 + 3 * L);
         FloatVector c10 = FloatVector.fromArray(S, partial, p1);
-        FloatVector c11 = FloatVector.fromArray(S, partial, p1 + 1 * L);
+        FloatVector c11 = FloatVector.fromArray(S, partial, p1 + L);
         FloatVector c12 = FloatVector.fromArray(S, partial, p1 + 2 * L);
         FloatVector c13 = FloatVector.fromArray(S, partial, p1 + 3 * L);
         FloatVector c20 = FloatVector.fromArray(S, partial, p2);
-        FloatVector c21 = FloatVector.fromArray(S, partial, p2 + 1 * L);
+        FloatVector c21 = FloatVector.fromArray(S, partial, p2 + L);
         FloatVector c22 = FloatVector.fromArray(S, partial, p2 + 2 * L);
         FloatVector c23 = FloatVector.fromArray(S, partial, p2 + 3 * L);
         FloatVector c30 = FloatVector.fromArray(S, partial, p3);
-        FloatVector c31 = FloatVector.fromArray(S, partial, p3 + 1 * L);
+        FloatVector c31 = FloatVector.fromArray(S, partial, p3 + L);
         FloatVector c32 = FloatVector.fromArray(S, partial, p3 + 2 * L);
         FloatVector c33 = FloatVector.fromArray(S, partial, p3 + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, partial, p4);
-        FloatVector c41 = FloatVector.fromArray(S, partial, p4 + 1 * L);
+        FloatVector c41 = FloatVector.fromArray(S, partial, p4 + L);
         FloatVector c42 = FloatVector.fromArray(S, partial, p4 + 2 * L);
         FloatVector c43 = FloatVector.fromArray(S, partial, p4 + 3 * L);
         FloatVector c50 = FloatVector.fromArray(S, partial, p5);
-        FloatVector c51 = FloatVector.fromArray(S, partial, p5 + 1 * L);
+        FloatVector c51 = FloatVector.fromArray(S, partial, p5 + L);
         FloatVector c52 = FloatVector.fromArray(S, partial, p5 + 2 * L);
         FloatVector c53 = FloatVector.fromArray(S, partial, p5 + 3 * L);
         for (int q = 0; q < end; q += L) {
@@ -329,27 +332,27 @@ final class VectorGemm extends Gemm {
             c50 = x5.fma(y0, c50); c51 = x5.fma(y1, c51); c52 = x5.fma(y2, c52); c53 = x5.fma(y3, c53);
         }
         c00.intoArray(partial, p0);
-        c01.intoArray(partial, p0 + 1 * L);
+        c01.intoArray(partial, p0 + L);
         c02.intoArray(partial, p0 + 2 * L);
         c03.intoArray(partial, p0 + 3 * L);
         c10.intoArray(partial, p1);
-        c11.intoArray(partial, p1 + 1 * L);
+        c11.intoArray(partial, p1 + L);
         c12.intoArray(partial, p1 + 2 * L);
         c13.intoArray(partial, p1 + 3 * L);
         c20.intoArray(partial, p2);
-        c21.intoArray(partial, p2 + 1 * L);
+        c21.intoArray(partial, p2 + L);
         c22.intoArray(partial, p2 + 2 * L);
         c23.intoArray(partial, p2 + 3 * L);
         c30.intoArray(partial, p3);
-        c31.intoArray(partial, p3 + 1 * L);
+        c31.intoArray(partial, p3 + L);
         c32.intoArray(partial, p3 + 2 * L);
         c33.intoArray(partial, p3 + 3 * L);
         c40.intoArray(partial, p4);
-        c41.intoArray(partial, p4 + 1 * L);
+        c41.intoArray(partial, p4 + L);
         c42.intoArray(partial, p4 + 2 * L);
         c43.intoArray(partial, p4 + 3 * L);
         c50.intoArray(partial, p5);
-        c51.intoArray(partial, p5 + 1 * L);
+        c51.intoArray(partial, p5 + L);
         c52.intoArray(partial, p5 + 2 * L);
         c53.intoArray(partial, p5 + 3 * L);
     }
@@ -503,11 +506,8 @@ final class VectorGemm extends Gemm {
      * gathered at once, L rows of B apart, where the panel is whole vectors.
      */
     private void packTransposed(float[] b, int src, int ldb, int kc, int nc) {
-        if (gatherStride != ldb) {
-            for (int lane = 0; lane < L; lane++) {
-                gatherOffsets[lane] = lane * ldb;
-            }
-            gatherStride = ldb;
+        for (int lane = 0; lane < L; lane++) {
+            gatherOffsets[lane] = lane * ldb;
         }
         for (int j = 0; j < nc; ) {
             int width = panelWidth(nc - j);
@@ -517,7 +517,8 @@ final class VectorGemm extends Gemm {
                 for (int v = 0; v < width; v += L) {
                     int from = src + (j + v) * ldb;
                     for (int p = 0; p < kc; p++) {
-                        FloatVector.fromArray(S, b, from + p, gatherOffsets, 0).intoArray(packed, dst + p * width + v);
+                        FloatVector.fromArray(S, b, from + p, gatherOffsets, 0)
+                                .intoArray(packed, dst + p * width + v);
                     }
                 }
                 j += width;
