@@ -19,6 +19,8 @@ import java.util.Arrays;
  *   <li>otherwise (strided 1x1 convolutions, the input gradient of strided convolutions, paddings wider
  *       than the kernel): im2col into a buffer, and col2im for the input gradient.
  * </ul>
+ * The forward pass and the input gradient of 3x3 stride-1 convolutions with many channels on large enough
+ * images (ImageNet ResNets' stages; {@link Winograd#takes}) run as Winograd's F(2x2, 3x3) instead.
  * Where the output channels fill four vectors ({@link Gemm#multipliesShifted}), the forward pass
  * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
  * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
@@ -96,6 +98,10 @@ public final class ConvRoutine {
     private final boolean gridRowsData;
     /** With {@link #rowsForward} or {@link #gridRowsForward}: the kernel packed in groups of rows. */
     private final float[] packedWeight;
+    /** The forward pass by Winograd's F(2x2, 3x3), or null. */
+    private final Winograd winogradForward;
+    /** The input gradient by Winograd's F(2x2, 3x3), or null. */
+    private final Winograd winogradData;
     /** With {@link #shiftedForward}: weight[co][j] as [j][co]. */
     private final float[] transposedWeight;
     private final int inputGridStride;
@@ -125,6 +131,10 @@ public final class ConvRoutine {
     private final float[][] weightGradients;
 
     private final RangeTask forwardTask = this::forwardRange;
+    private final RangeTask winogradKernelTask = this::winogradKernelRange;
+    private final RangeTask winogradForwardTask = this::winogradForwardRange;
+    private final RangeTask winogradDataKernelTask = this::winogradDataKernelRange;
+    private final RangeTask winogradDataTask = this::winogradDataRange;
     private final RangeTask rotateTask = this::rotateRange;
     private final RangeTask transposeTask = this::transposeRange;
     private final RangeTask packTask = this::packRange;
@@ -231,12 +241,17 @@ public final class ConvRoutine {
         // With no more output channels than a vector has lanes, the product's panels would be one vector
         // wide, where its kernels run at half speed: vectors along the grid serve better.
         int vectorLanes = gemms[0].dotLanes();
-        this.shiftedForward = gathered && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
-        this.shiftedData = backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
-        this.rowsForward = gathered && !shiftedForward && gemms[0].multipliesRows(k, ow);
-        this.rowsData = backward && gatheredData && !shiftedData && gemms[0].multipliesRows(c, w);
-        this.gridRowsForward = gathered && !shiftedForward && !rowsForward && gridsRunAsRows(k, inputImage, oh, bands);
-        this.gridRowsData = backward && gatheredData && !shiftedData && !rowsData
+        // The Vector API's product (more than one lane) is what makes the Winograd class loadable.
+        this.winogradForward = vectorLanes > 1 && Winograd.takes(c, k, h, w, kh, kw, stride, pad)
+                ? new Winograd(n, c, k, h, w, workers, IMAGE_BUDGET) : null;
+        this.winogradData = backward && vectorLanes > 1 && Winograd.takes(k, c, oh, ow, kh, kw, stride, pad)
+                ? new Winograd(n, k, c, oh, ow, workers, IMAGE_BUDGET) : null;
+        this.shiftedForward = winogradForward == null && gathered && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
+        this.shiftedData = winogradData == null && backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
+        this.rowsForward = winogradForward == null && gathered && !shiftedForward && gemms[0].multipliesRows(k, ow);
+        this.rowsData = winogradData == null && backward && gatheredData && !shiftedData && gemms[0].multipliesRows(c, w);
+        this.gridRowsForward = winogradForward == null && gathered && !shiftedForward && !rowsForward && gridsRunAsRows(k, inputImage, oh, bands);
+        this.gridRowsData = winogradData == null && backward && gatheredData && !shiftedData && !rowsData
                 && gridsRunAsRows(c, gradientImage, h, dataTiles);
         this.transposedWeight = new float[shiftedForward ? depth * k : 0];
         this.packedWeight = new float[rowsForward || gridRowsForward ? depth * k : 0];
@@ -282,7 +297,7 @@ public final class ConvRoutine {
 
     /** Tiles of the forward pass's output: (image, band of output rows). */
     int forwardTiles() {
-        return n * bands;
+        return winogradForward != null ? winogradForward.tiles() : n * bands;
     }
 
     /**
@@ -296,6 +311,11 @@ public final class ConvRoutine {
         this.epilogue = epilogue;
         this.out = out;
         try {
+            if (winogradForward != null) {
+                pool.parallelFor(k, winogradKernelTask);
+                pool.parallelForBalanced(winogradForward.items(), winogradForwardTask);
+                return;
+            }
             if (shiftedForward) {
                 pool.parallelFor(depth, transposeTask);
             } else if (rowsForward || gridRowsForward) {
@@ -318,6 +338,11 @@ public final class ConvRoutine {
         this.weight = weight;
         this.gradIn = gradIn;
         try {
+            if (winogradData != null) {
+                pool.parallelFor(c, winogradDataKernelTask);
+                pool.parallelForBalanced(winogradData.items(), winogradDataTask);
+                return;
+            }
             if (gatheredData) {
                 pool.parallelFor(c, rotateTask);
             }
@@ -407,6 +432,29 @@ public final class ConvRoutine {
                     epilogue.apply(out, at, at + np, ch, item);
                 }
             }
+        }
+    }
+
+    /** Output channels [from, to) of the forward pass's Winograd kernel. */
+    private void winogradKernelRange(int from, int to, int worker) {
+        winogradForward.transformKernel(weight, false, from, to);
+    }
+
+    /** Items of {@link Winograd#items()}, with the epilogue. */
+    private void winogradForwardRange(int from, int to, int worker) {
+        for (int item = from; item < to; item++) {
+            winogradForward.run(item, in, out, gemms[worker], worker, epilogue);
+        }
+    }
+
+    /** Input channels [from, to) of the input gradient's Winograd kernel: the forward kernel rotated. */
+    private void winogradDataKernelRange(int from, int to, int worker) {
+        winogradData.transformKernel(weight, true, from, to);
+    }
+
+    private void winogradDataRange(int from, int to, int worker) {
+        for (int item = from; item < to; item++) {
+            winogradData.run(item, gradOut, gradIn, gemms[worker], worker, null);
         }
     }
 

@@ -44,6 +44,7 @@ class ConvRoutineTest {
             {2, 64, 7, 7, 64, 3, 3, 1, 1},   // channels in 4 vectors (AVX-512): forward and input gradient shifted
             {3, 32, 8, 8, 64, 3, 3, 1, 1},   // 4 vectors out, 2 in
             {2, 64, 5, 6, 32, 3, 3, 1, 1},   // 2 vectors out, 4 in; rows not a multiple of the row groups
+            {2, 64, 14, 15, 72, 3, 3, 1, 1}, // Winograd's F(2x2, 3x3) for the forward pass and input gradient
             {2, 2, 13, 13, 3, 5, 5, 3, 2},   // 5x5 stride 3
             {2, 3, 1, 1, 4, 3, 3, 1, 1},     // a single pixel: every tap but the centre reads padding
             {1, 2, 6, 5, 1, 3, 3, 1, 0},     // no padding, one output channel
