@@ -57,10 +57,10 @@ final class Winograd {
     /**
      * Whether a convolution of this shape runs by this class: 3x3, stride 1, padding 1, output channels in
      * whole groups of the products' rows, and enough channels and pixels to pay for the transforms. With
-     * 64 or more channels each way on images of 14x14 and up (ResNet-18 to -152 on ImageNet, one thread,
-     * forward and input gradient) it took 0.4-0.8x the time of the other ways; with 16 to 64 channels
-     * (ResNet-20's stages) and on 7x7 images it took 0.9-1.4x, where the transforms weigh as much as the
-     * products.
+     * 64 or more channels each way on images of 14x14 and up (the stages of ImageNet ResNets but the last;
+     * one thread, forward and input gradient) it took 0.4-0.8x the time of the other ways; with 16 to 64
+     * channels (ResNet-20's stages) 0.8-1.4x, where the transforms weigh as much as the products, and
+     * 0.9x with 512 channels on 7x7 images.
      */
     static boolean takes(int in, int out, int h, int w, int kh, int kw, int stride, int pad) {
         return kh == 3 && kw == 3 && stride == 1 && pad == 1 && out % Gemm.ROW_GROUP == 0
