@@ -103,7 +103,7 @@ final class Winograd {
         this.transformed = new float[workers][PLACES * in * tileStride];
         this.products = new float[workers][PLACES * out * tileStride];
         this.splitRows = new float[workers][bandRows * 2 * halfStride];
-        this.scratch = new float[workers][Math.max(bandRows, 2) * 4 * L];
+        this.scratch = new float[workers][bandRows * 4 * L];
     }
 
     private static int roundUp(int floats) {
@@ -125,29 +125,17 @@ final class Winograd {
      * from weight [in][out][3][3] turned by 180 degrees: the kernel of a convolution's input gradient.
      */
     void transformKernel(float[] weight, boolean rotated, int from, int to) {
-        float[] g = new float[9];
-        float[] gg = new float[12];
         for (int o = from; o < to; o++) {
             for (int i = 0; i < in; i++) {
-                if (rotated) {
-                    int src = (i * out + o) * 9;
-                    for (int t = 0; t < 9; t++) {
-                        g[t] = weight[src + 8 - t];
-                    }
-                } else {
-                    System.arraycopy(weight, (o * in + i) * 9, g, 0, 9);
-                }
-                // G g: the rows of g, their half sum, their half alternating sum, and the last row.
-                for (int x = 0; x < 3; x++) {
-                    gg[x] = g[x];
-                    gg[3 + x] = 0.5f * (g[x] + g[3 + x] + g[6 + x]);
-                    gg[6 + x] = 0.5f * (g[x] - g[3 + x] + g[6 + x]);
-                    gg[9 + x] = g[6 + x];
-                }
-                // (G g) G^T, the same on the columns.
+                // Tap (y, x) of g at first + step * (3y + x): read backwards, the kernel turned by 180 degrees.
+                int first = rotated ? (i * out + o) * 9 + 8 : (o * in + i) * 9;
+                int step = rotated ? -1 : 1;
                 int at = Gemm.rowGroupIndex(o, i, in);
                 for (int y = 0; y < 4; y++) {
-                    float q0 = gg[3 * y], q1 = gg[3 * y + 1], q2 = gg[3 * y + 2];
+                    // Row y of G g, then that row times G^T.
+                    float q0 = halfCombination(weight, first, step, y, 0);
+                    float q1 = halfCombination(weight, first, step, y, 1);
+                    float q2 = halfCombination(weight, first, step, y, 2);
                     kernel[4 * y][at] = q0;
                     kernel[4 * y + 1][at] = 0.5f * (q0 + q1 + q2);
                     kernel[4 * y + 2][at] = 0.5f * (q0 - q1 + q2);
@@ -155,6 +143,22 @@ final class Winograd {
                 }
             }
         }
+    }
+
+    /**
+     * Element (y, x) of G g, G's rows being (1, 0, 0), (1/2, 1/2, 1/2), (1/2, -1/2, 1/2) and (0, 0, 1):
+     * column x of g's first row, half the sum of the column, half its alternating sum, its last row.
+     */
+    private static float halfCombination(float[] weight, int first, int step, int y, int x) {
+        float g0 = weight[first + step * x];
+        float g1 = weight[first + step * (3 + x)];
+        float g2 = weight[first + step * (6 + x)];
+        return switch (y) {
+            case 0 -> g0;
+            case 1 -> 0.5f * (g0 + g1 + g2);
+            case 2 -> 0.5f * (g0 - g1 + g2);
+            default -> g2;
+        };
     }
 
     /**

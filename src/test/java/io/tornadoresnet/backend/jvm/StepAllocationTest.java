@@ -8,23 +8,28 @@ import io.tornadoresnet.plan.Backend;
 import io.tornadoresnet.plan.Plan;
 import io.tornadoresnet.tensor.Shape;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A compiled plan runs without allocating: every buffer and task was made when it was compiled. */
 class StepAllocationTest {
 
-    @Test
-    void steadyStateTrainingStepsAllocateNothingOnTheCallingThread() {
+    /** ResNet-8's direct convolutions; ResNet-18 at 56x56, whose 14x14 stage 1 (64 channels) runs as Winograd's. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"resnet8, 3x16x16, 16", "resnet18, 3x56x56, 1"})
+    void steadyStateTrainingStepsAllocateNothingOnTheCallingThread(String name, String input, int batch) {
         Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof ThreadMXBean,
                 "skipped: this JVM does not count allocated bytes per thread");
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        ResNet model = ResNets.create("resnet8", Shape.of(3, 16, 16), 10);
+        int[] dims = Arrays.stream(input.split("x")).mapToInt(Integer::parseInt).toArray();
+        ResNet model = ResNets.create(name, Shape.of(dims), 10);
         model.initialize(0);
-        Plan plan = model.compileTraining(16, Sgd.PAPER);
+        Plan plan = model.compileTraining(batch, Sgd.PAPER);
         plan.learningRate().data()[0] = 0.01f;
         try (Backend backend = new JvmBackend(2); Backend.Executable step = backend.compile(plan)) {
             for (int i = 0; i < 200; i++) {
