@@ -246,13 +246,15 @@ public final class ConvRoutine {
                 ? new Winograd(n, c, k, h, w, workers, IMAGE_BUDGET) : null;
         this.winogradData = backward && vectorLanes > 1 && Winograd.takes(k, c, oh, ow, kh, kw, stride, pad)
                 ? new Winograd(n, k, c, oh, ow, workers, IMAGE_BUDGET) : null;
-        this.shiftedForward = winogradForward == null && gathered && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
-        this.shiftedData = winogradData == null && backward && gatheredData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
-        this.rowsForward = winogradForward == null && gathered && !shiftedForward && gemms[0].multipliesRows(k, ow);
-        this.rowsData = winogradData == null && backward && gatheredData && !shiftedData && gemms[0].multipliesRows(c, w);
-        this.gridRowsForward = winogradForward == null && gathered && !shiftedForward && !rowsForward && gridsRunAsRows(k, inputImage, oh, bands);
-        this.gridRowsData = winogradData == null && backward && gatheredData && !shiftedData && !rowsData
-                && gridsRunAsRows(c, gradientImage, h, dataTiles);
+        boolean directForward = gathered && winogradForward == null;
+        boolean directData = backward && gatheredData && winogradData == null;
+        this.shiftedForward = directForward && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
+        this.shiftedData = directData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
+        this.rowsForward = directForward && !shiftedForward && gemms[0].multipliesRows(k, ow);
+        this.rowsData = directData && !shiftedData && gemms[0].multipliesRows(c, w);
+        this.gridRowsForward = directForward && !shiftedForward && !rowsForward
+                && gridsRunAsRows(k, inputImage, oh, bands);
+        this.gridRowsData = directData && !shiftedData && !rowsData && gridsRunAsRows(c, gradientImage, h, dataTiles);
         this.transposedWeight = new float[shiftedForward ? depth * k : 0];
         this.packedWeight = new float[rowsForward || gridRowsForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
@@ -260,10 +262,10 @@ public final class ConvRoutine {
         this.spreadStride = ceilDiv(inputGridStride, lanes) * lanes;
         for (int t = 0; t < workers; t++) {
             inputBuffers[t] = new float[gathered ? inputImage.size : 0];
-            gradientBuffers[t] = new float[backward && gatheredData ? gradientImage.size : 0];
+            gradientBuffers[t] = new float[directData ? gradientImage.size : 0];
             columnBuffers[t] = new float[columnFloats];
-            int forwardGrid = rowsForward ? 0 : k * inputGridStride;
-            grids[t] = new float[Math.max(forwardGrid, rowsData ? 0 : c * gradientGridStride)];
+            int forwardGrid = rowsForward || winogradForward != null ? 0 : k * inputGridStride;
+            grids[t] = new float[Math.max(forwardGrid, rowsData || winogradData != null ? 0 : c * gradientGridStride)];
             gradientGrids[t] = new float[backward ? Gemm.LINE_START + k * spreadStride : 0];
             weightGradients[t] = new float[backward ? depth * k * lanes : 0];
         }

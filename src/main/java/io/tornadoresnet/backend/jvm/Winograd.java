@@ -67,7 +67,10 @@ final class Winograd {
                 && Math.min(in, out) >= 64 && Math.min(h, w) >= 14;
     }
 
-    /** Workspaces for {@code workers} workers, each item's transformed input and products within {@code budget} floats. */
+    /**
+     * Workspaces for {@code workers} workers: a pass of n images of [in][h][w] into [out][h][w], each item's
+     * transformed input and products within {@code budget} floats where two vectors of tiles fit it.
+     */
     Winograd(int n, int in, int out, int h, int w, int workers, int budget) {
         this.n = n;
         this.in = in;
