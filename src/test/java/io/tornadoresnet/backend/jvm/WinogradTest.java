@@ -28,7 +28,7 @@ class WinogradTest {
     /** n, in, h, w, out, and the budget in floats, which sets bands or images per item. */
     private static final int[][] SHAPES = {
             {2, 16, 32, 32, 16, 128 * 1024}, // one image per item, tile rows of one vector (AVX-512)
-            {6, 16, 8, 8, 16, 128 * 1024},   // several images per item, tile rows of a quarter vector
+            {6, 16, 8, 8, 16, 128 * 1024},   // 3 images per item with one worker; tile rows of a quarter vector
             {2, 8, 7, 9, 16, 128 * 1024},    // odd sizes: the last tile row and column half outside
             {1, 16, 13, 40, 8, 4 * 1024},    // bands of tile rows; tile rows of 20, over a vector
             {3, 24, 14, 14, 24, 1024},       // a budget below two vectors of tiles: still two
