@@ -244,7 +244,7 @@ final class Winograd {
         int paddedRows = 2 * rows + 2;
         for (int tx = 0; tx < tilesX; tx += L) {
             for (int r = 0; r < paddedRows; r++) {
-                transformRow(split, 2 * r * halfStride, tx, tilesX, halfStride, scratch, 4 * L * r);
+                transformRow(split, 2 * r * halfStride, tx, scratch, 4 * L * r);
             }
             for (int r = 0; r < rows; r++) {
                 int t = at + r * tilesX;
@@ -256,13 +256,13 @@ final class Winograd {
     }
 
     /**
-     * One padded row's four column combinations for tiles [tx, tx + L) below {@code tiles}, B^T along the
+     * One padded row's four column combinations for tiles [tx, tx + L) below {@link #tilesX}, B^T along the
      * row, into {@code u[at]} to {@code u[at + 4L]}. Masks are made where they are used: a mask passed to a
      * method that the JIT does not inline reaches it as an interface, and the Vector API then takes its
      * slow path.
      */
-    private static void transformRow(float[] split, int row, int tx, int tiles, int halfStride, float[] u, int at) {
-        VectorMask<Float> lanes = S.indexInRange(tx, tiles);
+    private void transformRow(float[] split, int row, int tx, float[] u, int at) {
+        VectorMask<Float> lanes = S.indexInRange(tx, tilesX);
         int evens = row + tx;
         int odds = evens + halfStride;
         FloatVector e0 = FloatVector.fromArray(S, split, evens, lanes);

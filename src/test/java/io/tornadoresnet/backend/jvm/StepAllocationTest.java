@@ -12,7 +12,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
-import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,8 +25,7 @@ class StepAllocationTest {
         Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof ThreadMXBean,
                 "skipped: this JVM does not count allocated bytes per thread");
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        int[] dims = Arrays.stream(input.split("x")).mapToInt(Integer::parseInt).toArray();
-        ResNet model = ResNets.create(name, Shape.of(dims), 10);
+        ResNet model = ResNets.create(name, Shape.parse(input), 10);
         model.initialize(0);
         Plan plan = model.compileTraining(batch, Sgd.PAPER);
         plan.learningRate().data()[0] = 0.01f;
