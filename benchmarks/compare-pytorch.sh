@@ -13,9 +13,8 @@
 #
 # GFLOP/s counts 2 flops per multiply-add of the convolutions and the fully connected layer
 # (`resnet info`): forward only for inference, 3x that for training (forward, input gradient,
-# weight gradient). Peak: threads x 2 FMA pipes x fp32 lanes (16 with AVX-512, 8 with AVX2) x 2
-# x clock, the clock from lscpu's max MHz, else /proc/cpuinfo's "cpu MHz" (a virtual machine
-# often reports its base clock there; the cores may boost above it).
+# weight gradient). Peak: threads x fma pipes x fp32 lanes x 2 x clock, with the clock and the pipes
+# measured by benchmarks/FmaPeak.java (its fma loop's own GFLOP/s is printed beside it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 threads=2 rounds=1 modes="train infer" json=0 one_model="" one_input="" one_batch=""
@@ -53,16 +52,18 @@ if [ -n "$one_model" ]; then
 fi
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-max_mhz=$(lscpu 2>/dev/null | sed -n 's/^CPU max MHz:[[:space:]]*//p' | head -n 1)
-if [ -n "$max_mhz" ]; then
-  mhz=$max_mhz clock_source="lscpu max MHz"
-else
-  mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n 1) clock_source="/proc/cpuinfo cpu MHz"
-fi
-if grep -qw avx512f /proc/cpuinfo; then lanes=16 isa=AVX-512; elif grep -qw avx2 /proc/cpuinfo; then lanes=8 isa=AVX2; else lanes=4 isa=SSE; fi
-peak=$(awk -v t="$threads" -v l="$lanes" -v m="$mhz" 'BEGIN {printf "%.0f", t * 2 * l * 2 * m / 1000}')
-echo "CPU: $cpu_model, $(nproc) CPUs; $isa; clock $mhz MHz ($clock_source)"
-echo "peak: $threads threads x 2 FMA pipes x $lanes lanes x 2 x $mhz MHz = $peak GFLOP/s"
+cpuinfo_mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+if grep -qw avx512f /proc/cpuinfo; then isa=AVX-512; elif grep -qw avx2 /proc/cpuinfo; then isa=AVX2; else isa=SSE; fi
+echo "CPU: $cpu_model, $(nproc) CPUs; $isa; /proc/cpuinfo says $cpuinfo_mhz MHz"
+# The peak from the clock and fma pipes measured (benchmarks/FmaPeak.java): a virtual machine's
+# /proc/cpuinfo gives its base clock, and Zen 4 runs a 512-bit fma as two halves.
+# shellcheck source=../scripts/jdk.sh
+. "$root/scripts/jdk.sh"
+pick_jdk
+fma_peak=$(java --add-modules jdk.incubator.vector "$root/benchmarks/FmaPeak.java" "$threads" 3 2>&1) &&
+  peak=$(echo "$fma_peak" | sed -n 's/^peak: .* = \([0-9]*\) GFLOP\/s$/\1/p') && [ -n "$peak" ] ||
+  { echo "benchmarks/FmaPeak.java gave no peak:" >&2; echo "$fma_peak" >&2; exit 1; }
+echo "$fma_peak" | tail -n 3
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 # Build the jar now, so that no run below includes a build.
 "$root/scripts/resnet" info --model resnet20 >/dev/null 2>&1
