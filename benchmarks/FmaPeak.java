@@ -12,12 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       core.
  *   <li>The fma pipes: one thread runs 10 independent chains of vector fma on registers only; its fma
  *       a cycle over the vector's lanes, rounded, is the pipes a core has of that width.
- *   <li>The peak: threads x pipes x lanes x 2 x clock, then the fma loop on that many threads at once,
- *       measured (equal GFLOP/s per thread at both counts means the cores do not share fma units).
+ *   <li>The peak: threads (at most one a core) x pipes x lanes x 2 x clock; then the fma loop on that
+ *       many threads at once, measured (equal GFLOP/s per thread at both counts means the cores do not
+ *       share fma units).
  * </ul>
  *
- * The last line reads {@code peak: T threads x P fma pipes x L lanes x 2 x C MHz = G GFLOP/s} ("pipe" for one), which
- * {@code compare-pytorch.sh} parses.
+ * The last line reads {@code peak: T threads x P fma pipes x L lanes x 2 x C MHz = G GFLOP/s} ("pipe"
+ * for one), which {@code compare-pytorch.sh} parses.
  *
  * <pre>java --add-modules jdk.incubator.vector benchmarks/FmaPeak.java [THREADS [ROUNDS]]</pre>
  */
@@ -120,12 +121,14 @@ public final class FmaPeak {
         }
         double fmaPerCycle = oneThread * 1e3 / 2 / clock;
         long pipes = Math.max(1, Math.round(fmaPerCycle / S.length()));
-        double peak = threads * pipes * S.length() * 2 * clock / 1e3;
+        // More threads than cores add no fma pipes.
+        int counted = Math.min(threads, cores);
+        double peak = counted * pipes * S.length() * 2 * clock / 1e3;
         System.out.printf("fma a cycle on one thread: %.1f lanes, so %d pipe(s) of %d lanes a core%n", fmaPerCycle,
                 pipes, S.length());
         System.out.printf("fma loop on %d threads: %.1f GFLOP/s, best of %d rounds (%.0f%% of the peak below)%n",
                 threads, allThreads, rounds, 100 * allThreads / peak);
-        System.out.printf("peak: %d threads x %d fma pipe%s x %d lanes x 2 x %.0f MHz = %.0f GFLOP/s%n", threads,
+        System.out.printf("peak: %d threads x %d fma pipe%s x %d lanes x 2 x %.0f MHz = %.0f GFLOP/s%n", counted,
                 pipes, pipes == 1 ? "" : "s", S.length(), clock, peak);
     }
 }
