@@ -93,7 +93,7 @@ done
 median_to_target() {
   for name in "${names[@]}"; do
     case "$name" in "$1"-*) reached "$work/$name.epochs" | cut -d' ' -f2 ;; esac
-  done | grep -v -- - | sort -n | awk '{v[NR] = $1} END {if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+  done | { grep -v -- - || true; } | sort -n | awk '{v[NR] = $1} END {if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 ours=$(median_to_target ours) theirs=$(median_to_target pytorch)
 if [ -n "$ours" ] && [ -n "$theirs" ]; then
