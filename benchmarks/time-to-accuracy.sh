@@ -13,7 +13,7 @@
 #   benchmarks/time-to-accuracy.sh --report DIR [--target PERCENT]
 #                                                           the table again from the runs kept in DIR
 #
-# Where a side misses the target, it also compares the time to the best accuracy both sides reached.
+# Where a side misses the target, it also compares the times to the best accuracy every run reached.
 #
 # The full default task trains 20 epochs on each side: about an hour each on 2 cores.
 set -euo pipefail
