@@ -51,9 +51,9 @@ if [ -n "$one_model" ]; then
   configs=("$one_model ${one_input:-3x32x32} ${one_batch:-128} 2 3 3")
 fi
 
-# The family and model tell apart parts that share a name ("AMD EPYC" is Zen 4 at family 25, Zen 5 at 26).
-cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) (family $(sed -n \
-  's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -n 1) model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -n 1))"
+# shellcheck source=cpu-name.sh
+. "$root/benchmarks/cpu-name.sh"
+cpu_model=$(cpu_name)
 cpuinfo_mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 if grep -qw avx512f /proc/cpuinfo; then isa=AVX-512; elif grep -qw avx2 /proc/cpuinfo; then isa=AVX2; else isa=SSE; fi
 echo "CPU: $cpu_model, $(nproc) CPUs; $isa; /proc/cpuinfo says $cpuinfo_mhz MHz"

@@ -55,9 +55,9 @@ else
     trap 'rm -rf "$work"' EXIT
   fi
 
-  echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) (family $(sed -n \
-    's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -n 1) model $(sed -n 's/^model[[:space:]]*: //p' \
-    /proc/cpuinfo | head -n 1)), $(nproc) CPUs; $threads threads"
+  # shellcheck source=cpu-name.sh
+  . "$root/benchmarks/cpu-name.sh"
+  echo "CPU: $(cpu_name), $(nproc) CPUs; $threads threads"
   echo "task: $task, target $target%; $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   # Build the jar now, so that no run includes a build.
   "$root/scripts/resnet" info --model resnet20 >/dev/null 2>&1

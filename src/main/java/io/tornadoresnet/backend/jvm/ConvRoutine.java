@@ -454,6 +454,7 @@ public final class ConvRoutine {
         winogradData.transformKernel(weight, true, from, to);
     }
 
+    /** Items of {@link Winograd#items()} of the input gradient. */
     private void winogradDataRange(int from, int to, int worker) {
         for (int item = from; item < to; item++) {
             winogradData.run(item, gradOut, gradIn, gemms[worker], worker, null);
