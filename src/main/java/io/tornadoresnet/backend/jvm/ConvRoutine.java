@@ -24,7 +24,8 @@ import java.util.Arrays;
  * Where the output channels fill four vectors ({@link Gemm#multipliesShifted}), the forward pass
  * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
  * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
- * pixel-wise product's panels come out partly empty.
+ * pixel-wise product's panels come out partly empty. Its rows are the output pixels only
+ * ({@link PaddedImage#outputPixels}), not the grid's junk columns.
  * Elsewhere, where a row of output pixels fills its vectors (56, 32, 28 or 16 pixels with AVX-512) and
  * the channels written come in groups of 8 ({@link Gemm#multipliesRows}), the gathered products skip the
  * grid's junk columns and write the output in place ({@link Gemm#multiplyGatheredRows}), with no grid to
@@ -403,8 +404,8 @@ public final class ConvRoutine {
                 float[] grid = grids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
                 if (shiftedForward) {
-                    gemm.multiplyShifted(inputImage.gridSize(oy1 - oy0), k, depth, buffer, inputImage.taps,
-                            oy0 * inputImage.rowStride, transposedWeight, grid, 0, k, false);
+                    gemm.multiplyShifted(np, k, depth, buffer, inputImage.outputPixels, p0, inputImage.taps,
+                            transposedWeight, grid, 0, k, false);
                     inputImage.extractTransposed(grid, k, oy0, oy1, out, b * k * pixels);
                 } else if (rowsForward) {
                     gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, packedWeight, buffer, inputImage.taps,
@@ -521,8 +522,8 @@ public final class ConvRoutine {
                 float[] grid = grids[worker];
                 gradientImage.load(gradOut, gradOutOff, y0, y1, padded);
                 if (shiftedData) {
-                    gemm.multiplyShifted(gradientImage.gridSize(y1 - y0), c, k * taps, padded, gradientImage.taps,
-                            y0 * gradientImage.rowStride, rotatedWeight, grid, 0, c, false);
+                    gemm.multiplyShifted((y1 - y0) * w, c, k * taps, padded, gradientImage.outputPixels, y0 * w,
+                            gradientImage.taps, rotatedWeight, grid, 0, c, false);
                     gradientImage.extractTransposed(grid, c, y0, y1, gradIn, b * c * h * w);
                 } else if (rowsData) {
                     gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, padded, gradientImage.taps,

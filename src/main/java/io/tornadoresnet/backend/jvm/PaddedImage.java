@@ -15,7 +15,8 @@ package io.tornadoresnet.backend.jvm;
  * Output pixel (oy, ox) sits at grid index {@code oy * rowStride + ox}, and its tap (ci, ky, kx) reads
  * {@code taps[(ci * kh + ky) * kw + kx] + oy * rowStride + ox}: for a fixed tap, consecutive grid
  * indices are consecutive floats. The grid has {@code rowStride - outWidth} junk columns per row,
- * computed and thrown away (3% more work on a 32-wide image, 12% on an 8-wide one).
+ * computed and thrown away (3% more work on a 32-wide image, 12% on an 8-wide one), except by products
+ * that read the rows of the output pixels only ({@link #outputPixels}).
  *
  * <p>The padding is never written: a buffer starts as zeros and {@link #load} writes only pixels, at
  * the same places every time.
@@ -30,6 +31,8 @@ final class PaddedImage {
     final int plane;
     /** Offset of row (ci, ky, kx) of the im2col matrix. */
     final int[] taps;
+    /** Grid index of output pixel (oy, ox), {@code oy * rowStride + ox}, at {@code oy * outWidth + ox}. */
+    final int[] outputPixels;
     /** Floats in a buffer, with room for the matrix product to read a little past the last row. */
     final int size;
 
@@ -80,6 +83,12 @@ final class PaddedImage {
                     phaseUsed[ry * stride + rx] = true;
                     taps[(ci * kh + ky) * kw + kx] = phaseBase(ci, ry, rx) + (qy + padTop) * rowStride + qx + padLeft;
                 }
+            }
+        }
+        this.outputPixels = new int[outHeight * outWidth];
+        for (int oy = 0; oy < outHeight; oy++) {
+            for (int ox = 0; ox < outWidth; ox++) {
+                outputPixels[oy * outWidth + ox] = oy * rowStride + ox;
             }
         }
         this.size = channels * stride * stride * plane + Gemm.overread();
@@ -164,17 +173,18 @@ final class PaddedImage {
     }
 
     /**
-     * As {@link #extract}, from a grid stored pixel by pixel ({@code grid[row - oy0][rowStride][count]}),
-     * as {@link Gemm#multiplyShifted} writes it.
+     * Copies {@code count} channels of output rows {@code [oy0, oy1)} from products stored pixel by pixel
+     * over the output pixels only ({@code products[pixel - oy0 * outWidth][count]}, as
+     * {@link Gemm#multiplyShifted} writes them from {@link #outputPixels}) into
+     * {@code out[count][outHeight][outWidth]} from {@code outOff}.
      */
-    void extractTransposed(float[] grid, int count, int oy0, int oy1, float[] out, int outOff) {
+    void extractTransposed(float[] products, int count, int oy0, int oy1, float[] out, int outOff) {
+        int first = oy0 * outWidth;
+        int pixels = (oy1 - oy0) * outWidth;
         for (int ch = 0; ch < count; ch++) {
-            for (int oy = oy0; oy < oy1; oy++) {
-                int src = (oy - oy0) * rowStride * count + ch;
-                int dst = outOff + (ch * outHeight + oy) * outWidth;
-                for (int ox = 0; ox < outWidth; ox++) {
-                    out[dst + ox] = grid[src + ox * count];
-                }
+            int dst = outOff + ch * outHeight * outWidth + first;
+            for (int i = 0; i < pixels; i++) {
+                out[dst + i] = products[i * count + ch];
             }
         }
     }

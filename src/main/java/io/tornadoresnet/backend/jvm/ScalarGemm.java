@@ -52,9 +52,11 @@ final class ScalarGemm extends Gemm {
     }
 
     @Override
-    void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
+    void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, float[] b,
                          float[] c, int cOff, int ldc, boolean accumulate) {
-        run(m, n, k, a, aOff, 1, 0, aCols, b, null, 0, n, c, cOff, ldc, accumulate);
+        for (int i = 0; i < m; i++) {
+            run(1, n, k, a, aRows[aRowsOff + i], 0, 0, aCols, b, null, 0, n, c, cOff + i * ldc, ldc, accumulate);
+        }
     }
 
     /** Plain loops gain nothing from the shifted form: convolutions keep the gathered one. */

@@ -225,7 +225,7 @@ final class VectorGemm extends Gemm {
      * B (n floats each) fill about 32 KiB, so that a block stays in L1 while the rows sweep it.
      */
     @Override
-    void multiplyShifted(int m, int n, int k, float[] a, int[] aCols, int aOff, float[] b,
+    void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, float[] b,
                          float[] c, int cOff, int ldc, boolean accumulate) {
         if (!multipliesShifted(n)) {
             throw new IllegalArgumentException("shifted products take 4 vectors of columns, not " + n);
@@ -247,14 +247,14 @@ final class VectorGemm extends Gemm {
             int bBase = p0 * n;
             int i = 0;
             for (; i + 6 <= m; i += 6) {
-                shifted6x4(kc, a, aOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
+                shifted6x4(kc, a, aRows, aRowsOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
             }
             for (; i + 4 <= m; i += 4) {
-                shifted4x4(kc, a, aOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
+                shifted4x4(kc, a, aRows, aRowsOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
             }
             for (; i < m; i++) {
                 for (int v = 0; v < n; v += L) {
-                    shifted1x1(kc, a, aOff + i, aCols, p0, b, bBase + v, n, c, cOff + i * ldc + v, add);
+                    shifted1x1(kc, a, aRows[aRowsOff + i], aCols, p0, b, bBase + v, n, c, cOff + i * ldc + v, add);
                 }
             }
         }
@@ -625,9 +625,19 @@ final class VectorGemm extends Gemm {
         }
     }
 
-    /** Shifted product: 6 rows x 4 vectors: 24 accumulators; per step 4 loads and 6 broadcasts feed 24 fma. */
-    private static void shifted6x4(int kc, float[] a, int a0, int[] aCols, int p0, float[] b, int bBase, int ldb,
-                                   float[] c, int cIdx, int ldc, boolean accumulate) {
+    /**
+     * Shifted product: 6 rows x 4 vectors: 24 accumulators; per step 4 loads and 6 broadcasts feed 24 fma.
+     * Rows {@code r..r+5} of A start at {@code aRows[r..r+5]}: consecutive output pixels, which skip the
+     * padded grid's junk columns where they cross the end of an image row.
+     */
+    private static void shifted6x4(int kc, float[] a, int[] aRows, int r, int[] aCols, int p0, float[] b, int bBase,
+                                   int ldb, float[] c, int cIdx, int ldc, boolean accumulate) {
+        int a0 = aRows[r];
+        int d1 = aRows[r + 1] - a0;
+        int d2 = aRows[r + 2] - a0;
+        int d3 = aRows[r + 3] - a0;
+        int d4 = aRows[r + 4] - a0;
+        int d5 = aRows[r + 5] - a0;
         int c0 = cIdx;
         int c1 = cIdx + 1 * ldc;
         int c2 = cIdx + 2 * ldc;
@@ -667,15 +677,15 @@ final class VectorGemm extends Gemm {
             int ai = a0 + aCols[p0 + p];
             FloatVector x0 = FloatVector.broadcast(S, a[ai]);
             c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
-            FloatVector x1 = FloatVector.broadcast(S, a[ai + 1]);
+            FloatVector x1 = FloatVector.broadcast(S, a[ai + d1]);
             c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
-            FloatVector x2 = FloatVector.broadcast(S, a[ai + 2]);
+            FloatVector x2 = FloatVector.broadcast(S, a[ai + d2]);
             c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
-            FloatVector x3 = FloatVector.broadcast(S, a[ai + 3]);
+            FloatVector x3 = FloatVector.broadcast(S, a[ai + d3]);
             c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
-            FloatVector x4 = FloatVector.broadcast(S, a[ai + 4]);
+            FloatVector x4 = FloatVector.broadcast(S, a[ai + d4]);
             c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41); c42 = x4.fma(b2, c42); c43 = x4.fma(b3, c43);
-            FloatVector x5 = FloatVector.broadcast(S, a[ai + 5]);
+            FloatVector x5 = FloatVector.broadcast(S, a[ai + d5]);
             c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51); c52 = x5.fma(b2, c52); c53 = x5.fma(b3, c53);
         }
         c00.intoArray(c, c0);
@@ -704,9 +714,13 @@ final class VectorGemm extends Gemm {
         c53.intoArray(c, c5 + 3 * L);
     }
 
-    /** Shifted product: 4 rows (consecutive pixels) x 4 vectors; per step 4 loads and 4 broadcasts feed 16 fma. */
-    private static void shifted4x4(int kc, float[] a, int a0, int[] aCols, int p0, float[] b, int bBase, int ldb,
-                                   float[] c, int cIdx, int ldc, boolean accumulate) {
+    /** Shifted product: 4 rows x 4 vectors, rows as in {@link #shifted6x4}; 4 loads and 4 broadcasts feed 16 fma. */
+    private static void shifted4x4(int kc, float[] a, int[] aRows, int r, int[] aCols, int p0, float[] b, int bBase,
+                                   int ldb, float[] c, int cIdx, int ldc, boolean accumulate) {
+        int a0 = aRows[r];
+        int d1 = aRows[r + 1] - a0;
+        int d2 = aRows[r + 2] - a0;
+        int d3 = aRows[r + 3] - a0;
         int c0 = cIdx;
         int c1 = cIdx + 1 * ldc;
         int c2 = cIdx + 2 * ldc;
@@ -736,11 +750,11 @@ final class VectorGemm extends Gemm {
             int ai = a0 + aCols[p0 + p];
             FloatVector x0 = FloatVector.broadcast(S, a[ai]);
             c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01); c02 = x0.fma(b2, c02); c03 = x0.fma(b3, c03);
-            FloatVector x1 = FloatVector.broadcast(S, a[ai + 1]);
+            FloatVector x1 = FloatVector.broadcast(S, a[ai + d1]);
             c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11); c12 = x1.fma(b2, c12); c13 = x1.fma(b3, c13);
-            FloatVector x2 = FloatVector.broadcast(S, a[ai + 2]);
+            FloatVector x2 = FloatVector.broadcast(S, a[ai + d2]);
             c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21); c22 = x2.fma(b2, c22); c23 = x2.fma(b3, c23);
-            FloatVector x3 = FloatVector.broadcast(S, a[ai + 3]);
+            FloatVector x3 = FloatVector.broadcast(S, a[ai + d3]);
             c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31); c32 = x3.fma(b2, c32); c33 = x3.fma(b3, c33);
         }
         c00.intoArray(c, c0);

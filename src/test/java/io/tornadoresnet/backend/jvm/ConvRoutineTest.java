@@ -43,6 +43,7 @@ class ConvRoutineTest {
             {1, 5, 16, 16, 6, 3, 3, 1, 1},   // channels not in groups of 8: the grid, rows of whole vectors or not
             {2, 64, 7, 7, 64, 3, 3, 1, 1},   // channels in 4 vectors (AVX-512): forward and input gradient shifted
             {3, 32, 8, 8, 64, 3, 3, 1, 1},   // 4 vectors out, 2 in
+            {2, 32, 14, 14, 64, 3, 3, 2, 1}, // stride 2 down to 7x7, 4 vectors out: shifted over the phases
             {2, 64, 5, 6, 32, 3, 3, 1, 1},   // 2 vectors out, 4 in; rows not a multiple of the row groups
             {2, 64, 14, 15, 72, 3, 3, 1, 1}, // Winograd's F(2x2, 3x3) for the forward pass and input gradient
             {2, 2, 13, 13, 3, 5, 5, 3, 2},   // 5x5 stride 3
