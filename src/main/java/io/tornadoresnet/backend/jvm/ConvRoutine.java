@@ -24,7 +24,8 @@ import java.util.Arrays;
  * Where the output channels fill four vectors ({@link Gemm#multipliesShifted}), the forward pass
  * and the gathered input gradient run transposed, pixels along the rows of the product and channels in
  * vector lanes ({@link Gemm#multiplyShifted}), when the image has at most 8x8 pixels: there the
- * pixel-wise product's panels come out partly empty. Its rows are the output pixels only
+ * pixel-wise product's panels come out partly empty; so does the weight gradient there, the taps along
+ * the rows and the output gradient transposed pixel by pixel. Both read the output pixels only
  * ({@link PaddedImage#outputPixels}), not the grid's junk columns.
  * Elsewhere, where a row of output pixels fills its vectors (56, 32, 28 or 16 pixels with AVX-512) and
  * the channels written come in groups of 8 ({@link Gemm#multipliesRows}), the gathered products skip the
@@ -109,6 +110,11 @@ public final class ConvRoutine {
     private final int gradientGridStride;
     /** The weight gradient sums lane-split dot products along the grid ({@link Gemm#accumulateLaneDots}). */
     private final boolean laneDots;
+    /**
+     * The weight gradient runs as {@link Gemm#multiplyShifted}: the im2col matrix's rows (taps) read in
+     * place at the output pixels only, times the output gradient pixel by pixel, output channels in lanes.
+     */
+    private final boolean shiftedWeights;
     /** Lanes of each worker's weight-gradient sums: 1 unless {@link #laneDots}. */
     private final int lanes;
     /** Channel stride of the output gradient spread onto the grid. */
@@ -125,7 +131,8 @@ public final class ConvRoutine {
     private final float[][] grids;
     /**
      * Per worker: the output gradient spread onto the grid, zero in the junk columns, from
-     * {@link Gemm#LINE_START} on (its rows are whole vectors).
+     * {@link Gemm#LINE_START} on (its rows are whole vectors); with {@link #shiftedWeights}, the output
+     * gradient transposed, [pixel][k], from 0.
      */
     private final float[][] gradientGrids;
     /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k], or [c*kh*kw][k][lanes]. */
@@ -259,6 +266,7 @@ public final class ConvRoutine {
         this.transposedWeight = new float[shiftedForward ? depth * k : 0];
         this.packedWeight = new float[rowsForward || gridRowsForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
+        this.shiftedWeights = gathered && backward && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
         this.lanes = laneDots ? vectorLanes : 1;
         this.spreadStride = ceilDiv(inputGridStride, lanes) * lanes;
         for (int t = 0; t < workers; t++) {
@@ -404,7 +412,7 @@ public final class ConvRoutine {
                 float[] grid = grids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
                 if (shiftedForward) {
-                    gemm.multiplyShifted(np, k, depth, buffer, inputImage.outputPixels, p0, inputImage.taps,
+                    gemm.multiplyShifted(np, k, depth, buffer, inputImage.outputPixels, p0, inputImage.taps, 0,
                             transposedWeight, grid, 0, k, false);
                     inputImage.extractTransposed(grid, k, oy0, oy1, out, b * k * pixels);
                 } else if (rowsForward) {
@@ -523,7 +531,7 @@ public final class ConvRoutine {
                 gradientImage.load(gradOut, gradOutOff, y0, y1, padded);
                 if (shiftedData) {
                     gemm.multiplyShifted((y1 - y0) * w, c, k * taps, padded, gradientImage.outputPixels, y0 * w,
-                            gradientImage.taps, rotatedWeight, grid, 0, c, false);
+                            gradientImage.taps, 0, rotatedWeight, grid, 0, c, false);
                     gradientImage.extractTransposed(grid, c, y0, y1, gradIn, b * c * h * w);
                 } else if (rowsData) {
                     gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, padded, gradientImage.taps,
@@ -571,6 +579,14 @@ public final class ConvRoutine {
                 float[] buffer = inputBuffers[worker];
                 float[] spread = gradientGrids[worker];
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
+                if (shiftedWeights) {
+                    int p0 = oy0 * ow;
+                    int np = (oy1 - oy0) * ow;
+                    transposePixels(gradOut, b * k * pixels + p0, k, pixels, np, spread);
+                    gemm.multiplyShifted(depth, k, np, buffer, inputImage.taps, 0, inputImage.outputPixels, p0,
+                            spread, partial, 0, k, accumulate);
+                    continue;
+                }
                 inputImage.spread(gradOut, b * k * pixels, k, oy0, oy1, spread, Gemm.LINE_START, spreadStride);
                 int grid = inputImage.gridSize(oy1 - oy0);
                 if (laneDots) {
@@ -603,6 +619,16 @@ public final class ConvRoutine {
                 Im2col.expand(in, b * c * h * w, c, h, w, kh, kw, stride, pad, ow, oy0, oy1, columns);
                 gemm.multiplyTransposedB(depth, k, np, columns, 0, np, gradOut, gradOutOff, pixels,
                         partial, 0, k, accumulate);
+            }
+        }
+    }
+
+    /** {@code dst[i][channels] = src[channels][i]} (channel stride {@code stride}) for {@code i < count}. */
+    private static void transposePixels(float[] src, int srcOff, int channels, int stride, int count, float[] dst) {
+        for (int ch = 0; ch < channels; ch++) {
+            int from = srcOff + ch * stride;
+            for (int i = 0; i < count; i++) {
+                dst[i * channels + ch] = src[from + i];
             }
         }
     }

@@ -112,13 +112,15 @@ public abstract class Gemm {
 
     /**
      * C[m][n] (+)= A[m][k] B[k][n], where element (i, p) of A is read in place from
-     * {@code a[aRows[aRowsOff + i] + aCols[p]]} and B is row-major [k][n] (ldb = n): the transposed im2col
-     * matrix of a padded image ({@link PaddedImage}: rows the output pixels, columns the taps) times the
-     * transposed kernel, which puts a pixel's output channels along a row of C, in a vector's lanes. Rows
-     * of A are read exactly. Only for widths {@link #multipliesShifted} accepts.
+     * {@code a[aRows[aRowsOff + i] + aCols[aColsOff + p]]} and B is row-major [k][n] (ldb = n): the
+     * transposed im2col matrix of a padded image ({@link PaddedImage}: rows the output pixels, columns the
+     * taps) times the transposed kernel, which puts a pixel's output channels along a row of C, in a
+     * vector's lanes; or the im2col matrix itself (rows the taps, columns the output pixels) times the
+     * output gradient, pixel by pixel, for the weight gradient. Elements of A are read exactly. Only for
+     * widths {@link #multipliesShifted} accepts.
      */
-    abstract void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, float[] b,
-                                  float[] c, int cOff, int ldc, boolean accumulate);
+    abstract void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols,
+                                  int aColsOff, float[] b, float[] c, int cOff, int ldc, boolean accumulate);
 
     /**
      * Whether {@link #multiplyShifted} takes products {@code n} columns wide and runs them faster than

@@ -52,10 +52,19 @@ final class ScalarGemm extends Gemm {
     }
 
     @Override
-    void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, float[] b,
-                         float[] c, int cOff, int ldc, boolean accumulate) {
+    void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, int aColsOff,
+                         float[] b, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!accumulate) {
+            clear(c, cOff, ldc, m, n);
+        }
         for (int i = 0; i < m; i++) {
-            run(1, n, k, a, aRows[aRowsOff + i], 0, 0, aCols, b, null, 0, n, c, cOff + i * ldc, ldc, accumulate);
+            int cRow = cOff + i * ldc;
+            for (int p = 0; p < k; p++) {
+                float x = a[aRows[aRowsOff + i] + aCols[aColsOff + p]];
+                for (int j = 0; j < n; j++) {
+                    c[cRow + j] += x * b[p * n + j];
+                }
+            }
         }
     }
 

@@ -225,8 +225,8 @@ final class VectorGemm extends Gemm {
      * B (n floats each) fill about 32 KiB, so that a block stays in L1 while the rows sweep it.
      */
     @Override
-    void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, float[] b,
-                         float[] c, int cOff, int ldc, boolean accumulate) {
+    void multiplyShifted(int m, int n, int k, float[] a, int[] aRows, int aRowsOff, int[] aCols, int aColsOff,
+                         float[] b, float[] c, int cOff, int ldc, boolean accumulate) {
         if (!multipliesShifted(n)) {
             throw new IllegalArgumentException("shifted products take 4 vectors of columns, not " + n);
         }
@@ -245,16 +245,17 @@ final class VectorGemm extends Gemm {
             int kc = (int) ((long) k * (block + 1) / blocks) - p0;
             boolean add = accumulate || block > 0;
             int bBase = p0 * n;
+            int col = aColsOff + p0;
             int i = 0;
             for (; i + 6 <= m; i += 6) {
-                shifted6x4(kc, a, aRows, aRowsOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
+                shifted6x4(kc, a, aRows, aRowsOff + i, aCols, col, b, bBase, n, c, cOff + i * ldc, ldc, add);
             }
             for (; i + 4 <= m; i += 4) {
-                shifted4x4(kc, a, aRows, aRowsOff + i, aCols, p0, b, bBase, n, c, cOff + i * ldc, ldc, add);
+                shifted4x4(kc, a, aRows, aRowsOff + i, aCols, col, b, bBase, n, c, cOff + i * ldc, ldc, add);
             }
             for (; i < m; i++) {
                 for (int v = 0; v < n; v += L) {
-                    shifted1x1(kc, a, aRows[aRowsOff + i], aCols, p0, b, bBase + v, n, c, cOff + i * ldc + v, add);
+                    shifted1x1(kc, a, aRows[aRowsOff + i], aCols, col, b, bBase + v, n, c, cOff + i * ldc + v, add);
                 }
             }
         }
@@ -627,8 +628,8 @@ final class VectorGemm extends Gemm {
 
     /**
      * Shifted product: 6 rows x 4 vectors: 24 accumulators; per step 4 loads and 6 broadcasts feed 24 fma.
-     * Rows {@code r..r+5} of A start at {@code aRows[r..r+5]}: consecutive output pixels, which skip the
-     * padded grid's junk columns where they cross the end of an image row.
+     * Rows {@code r..r+5} of A start at {@code aRows[r..r+5]}: output pixels, which skip the padded grid's
+     * junk columns where they cross the end of an image row, or taps of the weight gradient.
      */
     private static void shifted6x4(int kc, float[] a, int[] aRows, int r, int[] aCols, int p0, float[] b, int bBase,
                                    int ldb, float[] c, int cIdx, int ldc, boolean accumulate) {

@@ -329,13 +329,14 @@ class GemmTest {
     void shiftedRowsMatchTripleLoop(String impl, int m, int n, int k) {
         Gemm gemm = implementation(impl);
         Random random = new Random(7L * m + 11L * n + k);
-        // Column starts in random order, some overlapping; row i of A reads one float further on, and one
-        // more after every fifth row, as output pixels skip a padded grid's junk columns.
+        // Column starts in random order, some overlapping, from the fourth entry of their table; row i of A
+        // reads one float further on, and one more after every fifth row, as output pixels skip a padded
+        // grid's junk columns.
         int pool = 3 * k + 40;
         float[] table = randomArray(random, 2 + pool + m + m / 5);
-        int[] starts = new int[k];
+        int[] starts = new int[3 + k];
         for (int p = 0; p < k; p++) {
-            starts[p] = random.nextInt(pool);
+            starts[3 + p] = random.nextInt(pool);
         }
         int[] rows = new int[1 + m];
         for (int i = 0; i < m; i++) {
@@ -346,13 +347,13 @@ class GemmTest {
         float[] c0 = randomArray(random, 1 + m * ldc);
         for (boolean accumulate : new boolean[] {false, true}) {
             float[] c = c0.clone();
-            gemm.multiplyShifted(m, n, k, table, rows, 1, starts, b, c, 1, ldc, accumulate);
+            gemm.multiplyShifted(m, n, k, table, rows, 1, starts, 3, b, c, 1, ldc, accumulate);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double expected = accumulate ? c0[1 + i * ldc + j] : 0.0;
                     double magnitude = Math.abs(expected);
                     for (int p = 0; p < k; p++) {
-                        double term = (double) table[rows[1 + i] + starts[p]] * b[p * n + j];
+                        double term = (double) table[rows[1 + i] + starts[3 + p]] * b[p * n + j];
                         expected += term;
                         magnitude += Math.abs(term);
                     }
@@ -381,7 +382,7 @@ class GemmTest {
         assertFalse(gemm.multipliesShifted(lanes));
         assertFalse(gemm.multipliesShifted(3 * lanes));
         assertThrows(IllegalArgumentException.class, () ->
-                gemm.multiplyShifted(4, lanes, 4, new float[64], new int[4], 0, new int[4], new float[4 * lanes],
+                gemm.multiplyShifted(4, lanes, 4, new float[64], new int[4], 0, new int[4], 0, new float[4 * lanes],
                         new float[4 * lanes], 0, lanes, false));
     }
 
