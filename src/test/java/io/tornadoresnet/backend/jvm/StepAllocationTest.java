@@ -12,6 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,13 +35,19 @@ class StepAllocationTest {
             for (int i = 0; i < 200; i++) {
                 step.run();
             }
+            // Steady state: a window of 20 steps that allocates less than one object a step. A method the JIT
+            // compiles late (the compiler's queue is long while other tests run) boxes its vectors until then.
             long thread = Thread.currentThread().getId();
-            long before = threads.getThreadAllocatedBytes(thread);
-            for (int i = 0; i < 20; i++) {
-                step.run();
+            List<Long> windows = new ArrayList<>();
+            while (windows.size() < 10 && (windows.isEmpty() || windows.get(windows.size() - 1) >= 16 * 20)) {
+                long before = threads.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 20; i++) {
+                    step.run();
+                }
+                windows.add(threads.getThreadAllocatedBytes(thread) - before);
             }
-            long allocated = threads.getThreadAllocatedBytes(thread) - before;
-            assertTrue(allocated < 16 * 20, "20 steps allocated " + allocated + " bytes: more than one object a step");
+            assertTrue(windows.get(windows.size() - 1) < 16 * 20,
+                    "every window of 20 steps allocated more than one object a step: " + windows + " bytes");
         }
     }
 }
