@@ -65,8 +65,14 @@ final class Fusion {
             implements Step {
     }
 
-    /** norm's backward of relu's gradient: gradOut where relu's output is positive, else 0. */
-    record NormBackwardChain(Op.ReluBackward relu, Op.BatchNormBackward norm, List<Op> ops) implements Step {
+    /**
+     * norm's backward of relu's gradient: gradOut where relu's output is positive, else 0. {@code forward},
+     * when not null, is the batch norm whose {@link NormChain} wrote relu's output as ReLU of its normalised
+     * input alone (no residual), with the statistics and gamma norm reads: the mask can be recomputed from
+     * norm's input instead of read.
+     */
+    record NormBackwardChain(Op.ReluBackward relu, Op.BatchNormBackward norm, Op.BatchNormTrain forward,
+                             List<Op> ops) implements Step {
     }
 
     /**
@@ -104,6 +110,8 @@ final class Fusion {
         private final Map<Tensor, List<Integer>> users = new IdentityHashMap<>();
         private final boolean[] claimed;
         private final int[] stageOf;
+        /** The training batch norms whose chain wrote ReLU of their output alone, by the tensor written. */
+        private final Map<Tensor, Op.BatchNormTrain> normalisedRelu = new IdentityHashMap<>();
 
         Scheduler(List<Op> ops, int[] stageOf) {
             this.ops = ops;
@@ -133,12 +141,16 @@ final class Fusion {
                 } else if (normChains && (op instanceof Op.BatchNormTrain || op instanceof Op.BatchNormFromSums)) {
                     members = tail(List.of(i), outputOf(op), 2);
                     chain = members == null ? null : normChain(op, members);
+                    if (chain instanceof NormChain norm && norm.relu() && norm.residual() == null
+                            && op instanceof Op.BatchNormTrain train) {
+                        normalisedRelu.put(norm.out(), train);
+                    }
                 } else if (normChains && op instanceof Op.ReluBackward relu) {
                     int next = nextReader(relu.gradIn(), i);
                     if (next >= 0 && ops.get(next) instanceof Op.BatchNormBackward norm && norm.gradOut() == relu.gradIn()
                             && undisturbed(List.of(i, next), null)) {
                         members = List.of(i, next);
-                        chain = new NormBackwardChain(relu, norm, List.of(relu, norm));
+                        chain = new NormBackwardChain(relu, norm, forwardOf(relu, norm), List.of(relu, norm));
                     } else {
                         members = residualBackward(-1, i);
                         chain = members == null ? null : residualBackwardChain(members);
@@ -164,6 +176,14 @@ final class Fusion {
                 }
             }
             return steps;
+        }
+
+        /** The forward batch norm of {@link NormBackwardChain#forward}, or null. */
+        private Op.BatchNormTrain forwardOf(Op.ReluBackward relu, Op.BatchNormBackward norm) {
+            Op.BatchNormTrain forward = normalisedRelu.get(relu.y());
+            boolean same = forward != null && forward.x() == norm.x() && forward.mean() == norm.mean()
+                    && forward.invStd() == norm.invStd() && forward.gamma() == norm.gamma();
+            return same ? forward : null;
         }
 
         /**

@@ -211,7 +211,7 @@ final class Pointwise {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data(), sums = b.sums().data();
-        return gradientSums(gradOut, null, x, mean, invStd, gradGamma, gradBeta, sums, n, c, hw, pool);
+        return gradientSums(gradOut, Gate.NONE, x, mean, invStd, gradGamma, gradBeta, sums, n, c, hw, pool);
     }
 
     /** The input gradient from the replicas' mean gradient sums, as BatchNormKernels.backwardInputFromSums. */
@@ -227,8 +227,8 @@ final class Pointwise {
                 float k = a / m;
                 float slope = -k * invStd[ch] * sums[ch];
                 float offset = -k * sums[c + ch];
-                VectorPointwise.batchNormInputGradient(gradOut, null, x, mean[ch], a, slope, offset, gradIn, plane * hw,
-                        plane * hw + hw);
+                VectorPointwise.batchNormInputGradient(gradOut, null, false, 0f, 0f, x, mean[ch], a, slope, offset,
+                        gradIn, plane * hw, plane * hw + hw);
             }
         };
         return () -> pool.parallelFor(planes, input);
@@ -313,16 +313,58 @@ final class Pointwise {
      * gradIn = dy * a + (x - mean) * slope + offset per channel.
      */
     private static Runnable batchNormBackward(Op.BatchNormBackward b, WorkerPool pool) {
-        return batchNormBackward(b, null, pool);
+        return batchNormBackward(b, Gate.NONE, pool);
     }
 
-    /** Batch norm's backward of ReLU's gradient, dy = gradOut where ReLU's output is positive, else 0. */
+    /**
+     * Which elements of gradOut batch norm's backward counts: all ({@link #NONE}), those where ReLU's output
+     * {@code mask} is positive, or those where {@code fma(x, scale[ch], shift[ch]) > 0}, ReLU's output
+     * recomputed from batch norm's input x with the forward pass's per-channel scale and shift.
+     */
+    private record Gate(float[] mask, float[] scale, float[] shift) {
+        static final Gate NONE = new Gate(null, null, null);
+
+        boolean ofX() {
+            return scale != null;
+        }
+
+        float scale(int ch) {
+            return scale == null ? 0f : scale[ch];
+        }
+
+        float shift(int ch) {
+            return shift == null ? 0f : shift[ch];
+        }
+    }
+
+    /**
+     * Batch norm's backward of ReLU's gradient, dy = gradOut where ReLU's output is positive, else 0. When
+     * the chain knows the forward pass that wrote ReLU's output, the mask is recomputed from batch norm's
+     * input, which the backward pass reads anyway: two passes over memory fewer than reading the output.
+     */
     static Runnable normBackwardChain(Fusion.NormBackwardChain chain, WorkerPool pool) {
         Op.ReluBackward relu = chain.relu();
         Op.BatchNormBackward norm = chain.norm();
         Op.BatchNormBackward masked = new Op.BatchNormBackward(relu.gradOut(), norm.x(), norm.mean(), norm.invStd(),
                 norm.gamma(), norm.gradGamma(), norm.gradBeta(), norm.gradIn(), norm.n(), norm.c(), norm.hw());
-        return batchNormBackward(masked, relu.y().data(), pool);
+        Op.BatchNormTrain forward = chain.forward();
+        if (forward == null) {
+            return batchNormBackward(masked, new Gate(relu.y().data(), null, null), pool);
+        }
+        int c = norm.c();
+        float[] mean = forward.mean().data(), invStd = forward.invStd().data();
+        float[] gamma = forward.gamma().data(), beta = forward.beta().data();
+        Gate gate = new Gate(null, new float[c], new float[c]);
+        Runnable backward = batchNormBackward(masked, gate, pool);
+        return () -> {
+            // As batchNormTrain's normalising pass computes them, so that the same bits decide.
+            for (int ch = 0; ch < c; ch++) {
+                float scale = invStd[ch] * gamma[ch];
+                gate.scale[ch] = scale;
+                gate.shift[ch] = beta[ch] - mean[ch] * scale;
+            }
+            backward.run();
+        };
     }
 
     /**
@@ -340,21 +382,21 @@ final class Pointwise {
         Runnable reduce = parameterGradients((plane, ch, s, at) -> VectorPointwise.reluGradientSums(a, b, y, x,
                 mean[ch], dy, plane * hw, plane * hw + hw, s, at), invStd, norm.gradGamma().data(),
                 norm.gradBeta().data(), null, n, c, pool);
-        return thenInputGradient(reduce, norm, null, pool);
+        return thenInputGradient(reduce, norm, Gate.NONE, pool);
     }
 
-    /** With {@code mask} not null, gradOut counts only where mask is positive. */
-    private static Runnable batchNormBackward(Op.BatchNormBackward b, float[] mask, WorkerPool pool) {
+    /** gradOut counts only where {@code gate} lets it through. */
+    private static Runnable batchNormBackward(Op.BatchNormBackward b, Gate gate, WorkerPool pool) {
         int n = b.n(), c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
-        Runnable reduce = gradientSums(gradOut, mask, x, mean, invStd, gradGamma, gradBeta, null, n, c, hw, pool);
-        return thenInputGradient(reduce, b, mask, pool);
+        Runnable reduce = gradientSums(gradOut, gate, x, mean, invStd, gradGamma, gradBeta, null, n, c, hw, pool);
+        return thenInputGradient(reduce, b, gate, pool);
     }
 
     /** {@code reduce} (which leaves b's parameter gradients), then b's input gradient plane by plane. */
-    private static Runnable thenInputGradient(Runnable reduce, Op.BatchNormBackward b, float[] mask, WorkerPool pool) {
-        RangeTask input = inputGradient(b, mask);
+    private static Runnable thenInputGradient(Runnable reduce, Op.BatchNormBackward b, Gate gate, WorkerPool pool) {
+        RangeTask input = inputGradient(b, gate);
         int planes = b.n() * b.c();
         return () -> {
             reduce.run();
@@ -363,10 +405,10 @@ final class Pointwise {
     }
 
     /**
-     * Batch norm's input gradient, plane by plane, from its gradOut (counted only where mask is positive
-     * when mask is not null) and its parameters' gradients, already summed.
+     * Batch norm's input gradient, plane by plane, from its gradOut (counted only where {@code gate} lets it
+     * through) and its parameters' gradients, already summed.
      */
-    private static RangeTask inputGradient(Op.BatchNormBackward b, float[] mask) {
+    private static RangeTask inputGradient(Op.BatchNormBackward b, Gate gate) {
         int c = b.c(), hw = b.hw();
         float[] gradOut = b.gradOut().data(), x = b.x().data(), mean = b.mean().data(), invStd = b.invStd().data();
         float[] gamma = b.gamma().data(), gradGamma = b.gradGamma().data(), gradBeta = b.gradBeta().data();
@@ -379,21 +421,22 @@ final class Pointwise {
                 float k = a / m;
                 float slope = -k * invStd[ch] * gradGamma[ch];
                 float offset = -k * gradBeta[ch];
-                VectorPointwise.batchNormInputGradient(gradOut, mask, x, mean[ch], a, slope, offset, gradIn, plane * hw,
-                        plane * hw + hw);
+                VectorPointwise.batchNormInputGradient(gradOut, gate.mask(), gate.ofX(), gate.scale(ch), gate.shift(ch),
+                        x, mean[ch], a, slope, offset, gradIn, plane * hw, plane * hw + hw);
             }
         };
     }
 
     /**
-     * Per channel, beta's and gamma's gradients (with {@code mask} not null, gradOut counted only where
-     * mask is positive); with {@code packed} not null, also the two sums packed as [gamma's | beta's].
+     * Per channel, beta's and gamma's gradients (gradOut counted only where {@code gate} lets it through);
+     * with {@code packed} not null, also the two sums packed as [gamma's | beta's].
      */
-    private static Runnable gradientSums(float[] gradOut, float[] mask, float[] x, float[] mean, float[] invStd,
+    private static Runnable gradientSums(float[] gradOut, Gate gate, float[] x, float[] mean, float[] invStd,
                                          float[] gradGamma, float[] gradBeta, float[] packed, int n, int c, int hw,
                                          WorkerPool pool) {
-        return parameterGradients((plane, ch, s, at) -> VectorPointwise.gradientSums(gradOut, mask, x, mean[ch],
-                plane * hw, plane * hw + hw, s, at), invStd, gradGamma, gradBeta, packed, n, c, pool);
+        return parameterGradients((plane, ch, s, at) -> VectorPointwise.gradientSums(gradOut, gate.mask(), gate.ofX(),
+                gate.scale(ch), gate.shift(ch), x, mean[ch], plane * hw, plane * hw + hw, s, at), invStd, gradGamma,
+                gradBeta, packed, n, c, pool);
     }
 
     /**

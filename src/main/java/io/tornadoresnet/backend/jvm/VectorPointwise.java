@@ -242,31 +242,44 @@ final class VectorPointwise {
 
     /**
      * Adds sum(dy) to sums[at] and sum(dy * (x - mean)) to sums[at + 1], dy being gradOut, or, with a mask,
-     * gradOut where the mask is positive and 0 elsewhere (ReLU's gradient read from its output).
+     * gradOut where the mask is positive and 0 elsewhere (ReLU's gradient read from its output); or, with
+     * {@code reluOfX}, gradOut where {@code fma(x, scale, shift) > 0}: ReLU's output recomputed from batch
+     * norm's input with the forward pass's arithmetic ({@link #scaleShiftAddRelu}), so the same bits decide.
      */
-    static void gradientSums(float[] gradOut, float[] mask, float[] x, float mean, int from, int to, float[] sums,
-                             int at) {
+    static void gradientSums(float[] gradOut, float[] mask, boolean reluOfX, float scale, float shift, float[] x,
+                             float mean, int from, int to, float[] sums, int at) {
         int i = from;
         FloatVector dy = FloatVector.zero(S);
         FloatVector dyx = FloatVector.zero(S);
         FloatVector zero = FloatVector.zero(S);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector g = FloatVector.fromArray(S, gradOut, i);
+            FloatVector xv = FloatVector.fromArray(S, x, i);
             if (mask != null) {
                 g = zero.blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
+            } else if (reluOfX) {
+                g = zero.blend(g, xv.fma(scale, shift).compare(VectorOperators.GT, 0f));
             }
             dy = dy.add(g);
-            dyx = FloatVector.fromArray(S, x, i).sub(mean).fma(g, dyx);
+            dyx = xv.sub(mean).fma(g, dyx);
         }
         float a = laneSum(dy);
         float b = laneSum(dyx);
         for (; i < to; i++) {
-            float g = mask == null || mask[i] > 0f ? gradOut[i] : 0f;
+            float g = passes(mask, reluOfX, scale, shift, x, i) ? gradOut[i] : 0f;
             a += g;
             b += g * (x[i] - mean);
         }
         sums[at] += a;
         sums[at + 1] += b;
+    }
+
+    /** Whether ReLU let element i through, as {@link #gradientSums} reads or recomputes it. */
+    private static boolean passes(float[] mask, boolean reluOfX, float scale, float shift, float[] x, int i) {
+        if (mask != null) {
+            return mask[i] > 0f;
+        }
+        return !reluOfX || Math.fma(x[i], scale, shift) > 0f;
     }
 
     /**
@@ -305,21 +318,24 @@ final class VectorPointwise {
      * gradIn = dy * a + (x - mean) * b + c: batch norm's input gradient with its constants folded; dy as
      * in {@link #gradientSums}.
      */
-    static void batchNormInputGradient(float[] gradOut, float[] mask, float[] x, float mean, float a, float b, float c,
-                                       float[] gradIn, int from, int to) {
+    static void batchNormInputGradient(float[] gradOut, float[] mask, boolean reluOfX, float scale, float shift,
+                                       float[] x, float mean, float a, float b, float c, float[] gradIn, int from,
+                                       int to) {
         int i = from;
         FloatVector va = FloatVector.broadcast(S, a);
         FloatVector zero = FloatVector.zero(S);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-            FloatVector centered = FloatVector.fromArray(S, x, i).sub(mean);
+            FloatVector xv = FloatVector.fromArray(S, x, i);
             FloatVector g = FloatVector.fromArray(S, gradOut, i);
             if (mask != null) {
                 g = zero.blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
+            } else if (reluOfX) {
+                g = zero.blend(g, xv.fma(scale, shift).compare(VectorOperators.GT, 0f));
             }
-            g.fma(va, centered.fma(b, c)).intoArray(gradIn, i);
+            g.fma(va, xv.sub(mean).fma(b, c)).intoArray(gradIn, i);
         }
         for (; i < to; i++) {
-            float g = mask == null || mask[i] > 0f ? gradOut[i] : 0f;
+            float g = passes(mask, reluOfX, scale, shift, x, i) ? gradOut[i] : 0f;
             gradIn[i] = g * a + ((x[i] - mean) * b + c);
         }
     }

@@ -72,7 +72,13 @@ class FusionTest {
         assertEquals(9, forward.stream().filter(c -> c.residual() != null && c.relu()).count());
         assertEquals(10, forward.stream().filter(c -> c.residual() == null && c.relu()).count());
         // The stem's ReLU and each block's first: the block's last ReLU gradient goes to the shortcut too.
-        assertEquals(10, chains(steps, NormBackwardChain.class).size());
+        List<NormBackwardChain> normBackward = chains(steps, NormBackwardChain.class);
+        assertEquals(10, normBackward.size());
+        // Each knows the forward chain that wrote its ReLU's output, whose statistics it reads.
+        for (NormBackwardChain chain : normBackward) {
+            assertTrue(forward.stream().anyMatch(c -> c.norm() == chain.forward() && c.out() == chain.relu().y()));
+            assertEquals(chain.norm().mean(), chain.forward().mean());
+        }
         // Each block's last: with the add of the next block's two input gradients, but for the last block.
         List<ResidualBackwardChain> residual = chains(steps, ResidualBackwardChain.class);
         assertEquals(9, residual.size());

@@ -1,6 +1,8 @@
 package io.tornadoresnet.backend.jvm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tornadoresnet.nn.BatchNorm2d;
@@ -87,6 +89,54 @@ class PointwiseChainTest {
         }
         for (int i = 0; i < results.size(); i++) {
             assertClose(expected.get(i), results.get(i).data(), results.get(i).name());
+        }
+    }
+
+    /**
+     * Batch norm and ReLU forward, then ReLU's gradient and batch norm's backward: the backward chain knows
+     * the forward one, recomputes ReLU's mask from batch norm's input, and gives the bits of the chain that
+     * reads ReLU's output, and the kernels' results to rounding.
+     */
+    @ParameterizedTest(name = "workers {0}")
+    @CsvSource({"1", "2", "3"})
+    void reluMaskRecomputedFromTheNormsInputGivesTheBitsOfTheMaskRead(int workers) {
+        Assumptions.assumeTrue(VectorApi.available(), "the chains run only with the Vector API");
+        Random random = new Random(5);
+        Tensor x = random("x", random, N, C, HW);
+        Tensor mean = new Tensor("mean", Shape.of(C));
+        Tensor invStd = new Tensor("inv_std", Shape.of(C));
+        Tensor gamma = random("gamma", random, C);
+        Op.BatchNormTrain norm = new Op.BatchNormTrain(x, gamma, random("beta", random, C),
+                random("running_mean", random, C), positive("running_var", random, C), mean, invStd,
+                new Tensor("y", Shape.of(N, C, HW)), N, C, HW, BatchNorm2d.EPS, BatchNorm2d.MOMENTUM);
+        Tensor reluOut = new Tensor("relu_out", Shape.of(N, C, HW));
+        Tensor gradRelu = new Tensor("grad_relu", Shape.of(N, C, HW));
+        Op.BatchNormBackward backward = new Op.BatchNormBackward(gradRelu, x, mean, invStd, gamma,
+                new Tensor("grad_gamma", Shape.of(C)), new Tensor("grad_beta", Shape.of(C)),
+                new Tensor("grad_in", Shape.of(N, C, HW)), N, C, HW);
+        Op.ReluBackward relu = new Op.ReluBackward(reluOut, random("grad_out", random, N, C, HW), gradRelu);
+        List<Op> ops = List.of(norm, new Op.Relu(norm.y(), reluOut), relu, backward);
+        List<Tensor> results = List.of(backward.gradGamma(), backward.gradBeta(), backward.gradIn());
+        List<Tensor> state = List.of(norm.runningMean(), norm.runningVar());
+        List<float[]> initial = snapshot(state);
+        ops.forEach(PointwiseChainTest::runKernels);
+        List<float[]> expected = snapshot(results);
+        restore(state, initial);
+
+        List<Fusion.Step> steps = Fusion.schedule(ops, true);
+        assertEquals(2, steps.size());
+        Fusion.NormBackwardChain chain = (Fusion.NormBackwardChain) steps.get(1);
+        assertSame(norm, chain.forward());
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            Pointwise.normChain((Fusion.NormChain) steps.get(0), null, pool).run();
+            Pointwise.normBackwardChain(chain, pool).run();
+            List<float[]> recomputed = snapshot(results);
+            results.forEach(t -> java.util.Arrays.fill(t.data(), Float.NaN));
+            Pointwise.normBackwardChain(new Fusion.NormBackwardChain(relu, backward, null, chain.ops()), pool).run();
+            for (int i = 0; i < results.size(); i++) {
+                assertArrayEquals(results.get(i).data(), recomputed.get(i), results.get(i).name());
+                assertClose(expected.get(i), recomputed.get(i), results.get(i).name());
+            }
         }
     }
 
