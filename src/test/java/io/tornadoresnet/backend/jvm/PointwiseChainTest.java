@@ -51,10 +51,7 @@ class PointwiseChainTest {
             last = out;
         }
         List<Tensor> results = List.of(last, mean, invStd, runningMean, runningVar);
-        List<float[]> before = snapshot(results);
-        ops.forEach(PointwiseChainTest::runKernels);
-        List<float[]> expected = snapshot(results);
-        restore(results, before);
+        List<float[]> expected = kernelResults(ops, results, results);
 
         List<Fusion.Step> steps = Fusion.schedule(ops, true);
         assertEquals(1, steps.size());
@@ -117,11 +114,7 @@ class PointwiseChainTest {
         Op.ReluBackward relu = new Op.ReluBackward(reluOut, random("grad_out", random, N, C, HW), gradRelu);
         List<Op> ops = List.of(norm, new Op.Relu(norm.y(), reluOut), relu, backward);
         List<Tensor> results = List.of(backward.gradGamma(), backward.gradBeta(), backward.gradIn());
-        List<Tensor> state = List.of(norm.runningMean(), norm.runningVar());
-        List<float[]> initial = snapshot(state);
-        ops.forEach(PointwiseChainTest::runKernels);
-        List<float[]> expected = snapshot(results);
-        restore(state, initial);
+        List<float[]> expected = kernelResults(ops, results, List.of(norm.runningMean(), norm.runningVar()));
 
         List<Fusion.Step> steps = Fusion.schedule(ops, true);
         assertEquals(2, steps.size());
@@ -228,10 +221,7 @@ class PointwiseChainTest {
                 new Op.BatchNormBackwardFromSums(gradOut, x, mean, invStd, gamma, gradSums, gradIn, N, C, HW));
         List<Tensor> results = List.of(out, sums, mean, invStd, runningMean, runningVar, gradGamma, gradBeta, gradSums,
                 gradIn);
-        List<float[]> before = snapshot(results);
-        ops.forEach(PointwiseChainTest::runKernels);
-        List<float[]> expected = snapshot(results);
-        restore(results, before);
+        List<float[]> expected = kernelResults(ops, results, results);
 
         List<Fusion.Step> steps = Fusion.schedule(ops, true);
         assertEquals(6, steps.size(), "normalise, add and ReLU in one chain: " + steps);
@@ -261,6 +251,15 @@ class PointwiseChainTest {
         return new Op.BatchNormBackward(gradOut, random("x", random, N, C, HW), random("mean", random, C),
                 positive("inv_std", random, C), random("gamma", random, C), new Tensor("grad_gamma", Shape.of(C)),
                 new Tensor("grad_beta", Shape.of(C)), new Tensor("grad_in", Shape.of(N, C, HW)), N, C, HW);
+    }
+
+    /** The ops run as their kernels: the values of {@code results} then, with {@code kept} as they were before. */
+    private static List<float[]> kernelResults(List<Op> ops, List<Tensor> results, List<Tensor> kept) {
+        List<float[]> before = snapshot(kept);
+        ops.forEach(PointwiseChainTest::runKernels);
+        List<float[]> after = snapshot(results);
+        restore(kept, before);
+        return after;
     }
 
     private static void runKernels(Op op) {
