@@ -414,7 +414,7 @@ public final class ConvRoutine {
                 if (shiftedForward) {
                     gemm.multiplyShifted(np, k, depth, buffer, inputImage.outputPixels, p0, inputImage.taps, 0,
                             transposedWeight, grid, 0, k, false);
-                    inputImage.extractTransposed(grid, k, oy0, oy1, out, b * k * pixels);
+                    transpose(grid, 0, k, np, k, out, outOff, pixels);
                 } else if (rowsForward) {
                     gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, packedWeight, buffer, inputImage.taps,
                             oy0 * inputImage.rowStride, inputImage.rowStride, out, outOff, pixels);
@@ -532,7 +532,7 @@ public final class ConvRoutine {
                 if (shiftedData) {
                     gemm.multiplyShifted((y1 - y0) * w, c, k * taps, padded, gradientImage.outputPixels, y0 * w,
                             gradientImage.taps, 0, rotatedWeight, grid, 0, c, false);
-                    gradientImage.extractTransposed(grid, c, y0, y1, gradIn, b * c * h * w);
+                    transpose(grid, 0, c, (y1 - y0) * w, c, gradIn, b * c * h * w + y0 * w, h * w);
                 } else if (rowsData) {
                     gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, padded, gradientImage.taps,
                             y0 * gradientImage.rowStride, gradientImage.rowStride, gradIn, b * c * h * w + y0 * w,
@@ -582,7 +582,7 @@ public final class ConvRoutine {
                 if (shiftedWeights) {
                     int p0 = oy0 * ow;
                     int np = (oy1 - oy0) * ow;
-                    transposePixels(gradOut, b * k * pixels + p0, k, pixels, np, spread);
+                    transpose(gradOut, b * k * pixels + p0, pixels, k, np, spread, 0, k);
                     gemm.multiplyShifted(depth, k, np, buffer, inputImage.taps, 0, inputImage.outputPixels, p0,
                             spread, partial, 0, k, accumulate);
                     continue;
@@ -623,12 +623,15 @@ public final class ConvRoutine {
         }
     }
 
-    /** {@code dst[i][channels] = src[channels][i]} (channel stride {@code stride}) for {@code i < count}. */
-    private static void transposePixels(float[] src, int srcOff, int channels, int stride, int count, float[] dst) {
-        for (int ch = 0; ch < channels; ch++) {
-            int from = srcOff + ch * stride;
-            for (int i = 0; i < count; i++) {
-                dst[i * channels + ch] = src[from + i];
+    /**
+     * {@code to[dst + j * toStride + i] = from[src + i * fromStride + j]} for {@code i < rows}, {@code j < cols}:
+     * the shifted products' [pixel][channel] to and from the tensors' [channel][pixel].
+     */
+    private static void transpose(float[] from, int src, int fromStride, int rows, int cols, float[] to, int dst,
+                                  int toStride) {
+        for (int j = 0; j < cols; j++) {
+            for (int i = 0; i < rows; i++) {
+                to[dst + j * toStride + i] = from[src + i * fromStride + j];
             }
         }
     }

@@ -172,23 +172,6 @@ final class PaddedImage {
         }
     }
 
-    /**
-     * Copies {@code count} channels of output rows {@code [oy0, oy1)} from products stored pixel by pixel
-     * over the output pixels only ({@code products[pixel - oy0 * outWidth][count]}, as
-     * {@link Gemm#multiplyShifted} writes them from {@link #outputPixels}) into
-     * {@code out[count][outHeight][outWidth]} from {@code outOff}.
-     */
-    void extractTransposed(float[] products, int count, int oy0, int oy1, float[] out, int outOff) {
-        int first = oy0 * outWidth;
-        int pixels = (oy1 - oy0) * outWidth;
-        for (int ch = 0; ch < count; ch++) {
-            int dst = outOff + ch * outHeight * outWidth + first;
-            for (int i = 0; i < pixels; i++) {
-                out[dst + i] = products[i * count + ch];
-            }
-        }
-    }
-
     /** The reverse of {@link #extract}: the junk columns of the grid are left as they are. */
     void spread(float[] out, int outOff, int count, int oy0, int oy1, float[] grid, int gridOff, int gridStride) {
         for (int ch = 0; ch < count; ch++) {

@@ -251,15 +251,9 @@ final class VectorPointwise {
         int i = from;
         FloatVector dy = FloatVector.zero(S);
         FloatVector dyx = FloatVector.zero(S);
-        FloatVector zero = FloatVector.zero(S);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
-            FloatVector g = FloatVector.fromArray(S, gradOut, i);
             FloatVector xv = FloatVector.fromArray(S, x, i);
-            if (mask != null) {
-                g = zero.blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
-            } else if (reluOfX) {
-                g = zero.blend(g, xv.fma(scale, shift).compare(VectorOperators.GT, 0f));
-            }
+            FloatVector g = gate(FloatVector.fromArray(S, gradOut, i), xv, mask, reluOfX, scale, shift, i);
             dy = dy.add(g);
             dyx = xv.sub(mean).fma(g, dyx);
         }
@@ -272,6 +266,15 @@ final class VectorPointwise {
         }
         sums[at] += a;
         sums[at + 1] += b;
+    }
+
+    /** g where ReLU let the lanes from {@code i} through, else 0: {@link #passes} a vector at a time. */
+    private static FloatVector gate(FloatVector g, FloatVector x, float[] mask, boolean reluOfX, float scale,
+                                    float shift, int i) {
+        if (mask != null) {
+            return FloatVector.zero(S).blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
+        }
+        return reluOfX ? FloatVector.zero(S).blend(g, x.fma(scale, shift).compare(VectorOperators.GT, 0f)) : g;
     }
 
     /** Whether ReLU let element i through, as {@link #gradientSums} reads or recomputes it. */
@@ -323,15 +326,9 @@ final class VectorPointwise {
                                        int to) {
         int i = from;
         FloatVector va = FloatVector.broadcast(S, a);
-        FloatVector zero = FloatVector.zero(S);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, i);
-            FloatVector g = FloatVector.fromArray(S, gradOut, i);
-            if (mask != null) {
-                g = zero.blend(g, FloatVector.fromArray(S, mask, i).compare(VectorOperators.GT, 0f));
-            } else if (reluOfX) {
-                g = zero.blend(g, xv.fma(scale, shift).compare(VectorOperators.GT, 0f));
-            }
+            FloatVector g = gate(FloatVector.fromArray(S, gradOut, i), xv, mask, reluOfX, scale, shift, i);
             g.fma(va, xv.sub(mean).fma(b, c)).intoArray(gradIn, i);
         }
         for (; i < to; i++) {
