@@ -469,7 +469,8 @@ def bench(args):
 RECIPE_DEFAULTS = {"model": "resnet20", "shortcut": "A", "dataset": "fashion-mnist", "epochs": "15", "batch": "128",
                    "lr": "0.1", "schedule": "step", "milestones": "", "momentum": "0.9", "weight_decay": "1e-4",
                    "nesterov": "false", "augment_pad": "0", "augment_padding": "zero", "augment_flip": "false",
-                   "normalization": "channel", "seed": "0", "eval_batch": "500", "limit_train": "0", "limit_test": "0"}
+                   "augment_erase": "0", "normalization": "channel", "seed": "0", "eval_batch": "500", "limit_train": "0",
+                   "limit_test": "0"}
 RECIPE_NEUTRAL = {"description", "backend", "checkpoint_every", "strict", "data_threads", "skip_nonfinite", "data"}
 RECIPE_UNSUPPORTED_UNLESS = {"holdout": "0", "warmup_steps": "0", "augment_scale": "", "augment_lighting": "0",
                              "accumulate": "1", "ghost_batch": "1", "sync_bn": "false", "resize": "0", "input": "",
@@ -504,6 +505,12 @@ def read_recipe(path):
         raise InteropError(f"{path}: normalization {recipe['normalization']!r} is not implemented on the PyTorch side")
     if recipe["augment_padding"] not in ("zero", "reflect"):
         raise InteropError(f"{path}: augment_padding must be zero or reflect, not {recipe['augment_padding']!r}")
+    try:
+        erasing = float(recipe["augment_erase"])
+    except ValueError:
+        erasing = -1.0
+    if not 0 <= erasing <= 1:
+        raise InteropError(f"{path}: augment_erase must be a probability from 0 to 1, not {recipe['augment_erase']!r}")
     return recipe
 
 
@@ -558,6 +565,26 @@ def augment(x, pad, reflect, flip, generator):
     return x
 
 
+def erase(x, p, generator):
+    """torchvision's RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, 3.3), value='random'), image by image."""
+    n, c, h, w = x.shape
+    x = x.clone()
+    log_ratio = (math.log(0.3), math.log(3.3))
+    for i in range(n):
+        if torch.rand(1, generator=generator).item() >= p:
+            continue
+        for _ in range(10):
+            area = h * w * (0.02 + 0.31 * torch.rand(1, generator=generator).item())
+            aspect = math.exp(log_ratio[0] + (log_ratio[1] - log_ratio[0]) * torch.rand(1, generator=generator).item())
+            height, width = round(math.sqrt(area * aspect)), round(math.sqrt(area / aspect))
+            if height < h and width < w:
+                top = torch.randint(0, h - height + 1, (1,), generator=generator).item()
+                left = torch.randint(0, w - width + 1, (1,), generator=generator).item()
+                x[i, :, top:top + height, left:left + width] = torch.randn(c, height, width, generator=generator)
+                break
+    return x
+
+
 def schedule(recipe, optimizer, steps_per_epoch, total_steps):
     """The recipe's learning rate per step, as train.LearningRateSchedule: step, cosine or onecycle."""
     kind, base = recipe["schedule"].lower(), float(recipe["lr"])
@@ -602,6 +629,7 @@ def train(args):
     rates = schedule(recipe, optimizer, steps_per_epoch, epochs * steps_per_epoch)
     pad, flip = int(recipe["augment_pad"]), recipe["augment_flip"].lower() == "true"
     reflect, eval_batch = recipe["augment_padding"] == "reflect", int(recipe["eval_batch"])
+    erasing = float(recipe["augment_erase"])
     history, trained_seconds = [], 0.0
     for epoch in range(epochs):
         model.train()
@@ -611,6 +639,8 @@ def train(args):
         for step in range(steps_per_epoch):
             idx = order[step * batch:(step + 1) * batch]
             x = augment(x_train[idx], pad, reflect, flip, generator)
+            if erasing > 0:
+                x = erase(x, erasing, generator)
             logits = model(x)
             loss = F.cross_entropy(logits, y_train[idx])
             optimizer.zero_grad()

@@ -11,6 +11,10 @@ import java.util.SplittableRandom;
  * {@code RandomCrop(H, padding=P)} followed by {@code RandomHorizontalFlip()}. It runs after
  * normalisation, so ZERO padding pads with the mean (He et al. 2016: "4 pixels are padded on each
  * side, and a 32x32 crop is randomly sampled from the padded image or its horizontal flip").
+ * Random erasing follows, where asked for (Zhong et al., "Random Erasing Data Augmentation", AAAI 2020),
+ * as torchvision's {@code RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, 3.3), value='random')} after
+ * {@code Normalize}: with probability p, a rectangle of 2% to 33% of the image, its aspect ratio
+ * log-uniform in [0.3, 3.3], is filled with N(0, 1) noise, the same rectangle in every channel.
  * The random choices of a sample come from a 64-bit key alone, so they do not depend on threads.
  *
  * <p>Two more parts act on the decoded image, so only a streaming image data set applies them
@@ -28,7 +32,16 @@ public final class Augmentation {
         REFLECT
     }
 
-    private static final Augmentation NONE = new Augmentation(0, Padding.ZERO, false, 0, 0, 0f);
+    private static final Augmentation NONE = new Augmentation(0, Padding.ZERO, false, 0, 0, 0f, 0f);
+
+    /** Random erasing's bounds on the erased area, as fractions of the image (torchvision's defaults). */
+    private static final double ERASE_MIN_AREA = 0.02;
+    private static final double ERASE_MAX_AREA = 0.33;
+    /** Random erasing's bounds on the rectangle's height over width, drawn log-uniform (torchvision's defaults). */
+    private static final double ERASE_LOG_MIN_ASPECT = Math.log(0.3);
+    private static final double ERASE_LOG_MAX_ASPECT = Math.log(3.3);
+    /** Rectangles drawn before random erasing gives up on an image, as torchvision. */
+    private static final int ERASE_ATTEMPTS = 10;
 
     /** Eigenvalues of the covariance of ImageNet's RGB values in [0,1], largest first (AlexNet, fb.resnet.torch). */
     private static final float[] EIGENVALUES = {0.2175f, 0.0188f, 0.0045f};
@@ -44,14 +57,17 @@ public final class Augmentation {
     private final int scaleMin;
     private final int scaleMax;
     private final float lighting;
+    private final float erase;
 
-    private Augmentation(int pad, Padding padding, boolean flip, int scaleMin, int scaleMax, float lighting) {
+    private Augmentation(int pad, Padding padding, boolean flip, int scaleMin, int scaleMax, float lighting,
+            float erase) {
         this.pad = pad;
         this.padding = padding;
         this.flip = flip;
         this.scaleMin = scaleMin;
         this.scaleMax = scaleMax;
         this.lighting = lighting;
+        this.erase = erase;
     }
 
     public static Augmentation none() {
@@ -63,7 +79,7 @@ public final class Augmentation {
         if (pad < 0) {
             throw new IllegalArgumentException("padding must not be negative: " + pad);
         }
-        return new Augmentation(pad, padding, flip, 0, 0, 0f);
+        return new Augmentation(pad, padding, flip, 0, 0, 0f, 0f);
     }
 
     /** This augmentation with the shorter side resized to a random length in [min, max] and a random crop. */
@@ -71,7 +87,7 @@ public final class Augmentation {
         if (min <= 0 || max < min) {
             throw new IllegalArgumentException("scale range must be 0 < min <= max, not [" + min + ", " + max + "]");
         }
-        return new Augmentation(pad, padding, flip, min, max, lighting);
+        return new Augmentation(pad, padding, flip, min, max, lighting, erase);
     }
 
     /** This augmentation with PCA lighting of standard deviation {@code std} (0 for none). */
@@ -79,9 +95,16 @@ public final class Augmentation {
         if (!(std >= 0) || !Float.isFinite(std)) {
             throw new IllegalArgumentException("lighting must be a finite number, 0 or more: " + std);
         }
-        return new Augmentation(pad, padding, flip, scaleMin, scaleMax, std);
+        return new Augmentation(pad, padding, flip, scaleMin, scaleMax, std, erase);
     }
 
+    /** This augmentation with random erasing of probability {@code p} (0 for none). */
+    public Augmentation withErasing(float p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("erasing probability must be from 0 to 1: " + p);
+        }
+        return new Augmentation(pad, padding, flip, scaleMin, scaleMax, lighting, p);
+    }
 
     /** The paper's CIFAR-10 augmentation: 4 pixels of zeros, random crop, random flip. */
     public static Augmentation paper() {
@@ -115,6 +138,11 @@ public final class Augmentation {
         return lighting;
     }
 
+    /** The probability of random erasing; 0 without it. */
+    public float erase() {
+        return erase;
+    }
+
     /** Whether it has parts that act on decoded images (scale, lighting). */
     public boolean needsDecoding() {
         return scaleMax > 0 || lighting > 0;
@@ -122,7 +150,7 @@ public final class Augmentation {
 
     /** True when {@link #apply} only copies. */
     public boolean isIdentity() {
-        return pad == 0 && !flip;
+        return pad == 0 && !flip && erase == 0;
     }
 
     /**
@@ -164,7 +192,7 @@ public final class Augmentation {
 
     /**
      * Writes the augmented image {@code src[srcOffset..]} to {@code dst[dstOffset..]} with the crop
-     * offsets and flip drawn from {@code key}.
+     * offsets, flip and erasing drawn from {@code key}.
      */
     public void apply(Shape shape, float[] src, int srcOffset, float[] dst, int dstOffset, long key) {
         long z = Seeds.mix64(key);
@@ -172,6 +200,46 @@ public final class Augmentation {
         int left = (int) Long.remainderUnsigned(Seeds.mix64(z), 2 * pad + 1);
         boolean flipped = flip && Seeds.mix64(z ^ 0x5DEECE66DL) < 0;
         apply(shape, src, srcOffset, dst, dstOffset, top, left, flipped);
+        if (erase > 0) {
+            erase(shape, dst, dstOffset, key);
+        }
+    }
+
+    /**
+     * With probability {@link #erase()}, fills a random rectangle of the image at {@code image[offset..]}
+     * with N(0, 1) noise, drawn from {@code key}; as torchvision, no rectangle after 10 that do not fit.
+     */
+    void erase(Shape shape, float[] image, int offset, long key) {
+        SplittableRandom random = new SplittableRandom(Seeds.mix64(key ^ 0x1B873593CC9E2D51L));
+        if (random.nextDouble() >= erase) {
+            return;
+        }
+        int channels = shape.dim(0);
+        int h = shape.dim(1);
+        int w = shape.dim(2);
+        for (int attempt = 0; attempt < ERASE_ATTEMPTS; attempt++) {
+            double area = (double) h * w
+                    * (ERASE_MIN_AREA + (ERASE_MAX_AREA - ERASE_MIN_AREA) * random.nextDouble());
+            double aspect = Math.exp(ERASE_LOG_MIN_ASPECT
+                    + (ERASE_LOG_MAX_ASPECT - ERASE_LOG_MIN_ASPECT) * random.nextDouble());
+            // Math.rint rounds halves to even, as Python's round.
+            int height = (int) Math.rint(Math.sqrt(area * aspect));
+            int width = (int) Math.rint(Math.sqrt(area / aspect));
+            if (height >= h || width >= w) {
+                continue;
+            }
+            int top = random.nextInt(h - height + 1);
+            int left = random.nextInt(w - width + 1);
+            for (int c = 0; c < channels; c++) {
+                for (int y = top; y < top + height; y++) {
+                    int row = offset + (c * h + y) * w;
+                    for (int x = left; x < left + width; x++) {
+                        image[row + x] = (float) gaussian(random);
+                    }
+                }
+            }
+            return;
+        }
     }
 
     /**
@@ -215,6 +283,9 @@ public final class Augmentation {
         }
         if (lighting > 0) {
             parts.add("PCA lighting " + lighting);
+        }
+        if (erase > 0) {
+            parts.add("random erasing " + erase);
         }
         return parts.isEmpty() ? "no augmentation" : String.join(" + ", parts);
     }

@@ -166,7 +166,12 @@ public final class Recipe {
             augment = augment.withScale(min, max);
         }
         double lighting = number("augment_lighting");
-        augmentation = lighting > 0 ? augment.withLighting((float) lighting) : augment;
+        augment = lighting > 0 ? augment.withLighting((float) lighting) : augment;
+        double erase = number("augment_erase");
+        if (erase > 1) {
+            throw bad("augment_erase", "must be a probability from 0 to 1");
+        }
+        augmentation = erase > 0 ? augment.withErasing((float) erase) : augment;
         normalization = choice("normalization", Map.of("none", Normalization.Kind.NONE,
                 "pixel", Normalization.Kind.PIXEL_MEAN, "channel", Normalization.Kind.CHANNEL_MEAN_STD));
         holdout = whole("holdout", 0, Integer.MAX_VALUE);
@@ -222,6 +227,7 @@ public final class Recipe {
         d.put("augment_flip", "false");
         d.put("augment_scale", "");
         d.put("augment_lighting", "0");
+        d.put("augment_erase", "0");
         d.put("normalization", "channel");
         d.put("holdout", "0");
         d.put("limit_train", "0");

@@ -151,4 +151,84 @@ class AugmentationTest {
                 Augmentation.of(0, Augmentation.Padding.ZERO, true).withScale(256, 480).withLighting(0.1f).toString());
         assertThrows(IllegalArgumentException.class, () -> Augmentation.none().withScale(300, 200));
     }
+
+    /**
+     * Random erasing as torchvision's {@code RandomErasing(p, value='random')}: about p of the images get one
+     * rectangle of noise, the same in every channel, of 2-33% of the image and aspect ratio 0.3-3.3 (to
+     * rounding); the rest of the image is the crop; the choices depend on the key alone.
+     */
+    @Test
+    void randomErasingFillsOneRectanglePerErasedImageWithNoise() {
+        Shape shape = Shape.of(2, 28, 28);
+        Augmentation erasing = Augmentation.of(0, Augmentation.Padding.ZERO, false).withErasing(0.5f);
+        assertFalse(erasing.isIdentity());
+        assertEquals("random erasing 0.5", erasing.toString());
+        float[] src = new float[shape.size()];
+        Arrays.fill(src, Float.NaN);
+        int images = 2000;
+        int erased = 0;
+        double sum = 0;
+        double squares = 0;
+        long values = 0;
+        Set<Integer> heights = new HashSet<>();
+        for (long key = 0; key < images; key++) {
+            float[] image = new float[shape.size()];
+            erasing.apply(shape, src, 0, image, 0, key);
+            float[] again = new float[shape.size()];
+            erasing.apply(shape, src, 0, again, 0, key);
+            assertArrayEquals(image, again, "key " + key);
+            int top = 28;
+            int bottom = -1;
+            int left = 28;
+            int right = -1;
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) {
+                    boolean noise = !Float.isNaN(image[y * 28 + x]);
+                    assertEquals(noise, !Float.isNaN(image[(28 + y) * 28 + x]), "same rectangle in both channels");
+                    if (noise) {
+                        top = Math.min(top, y);
+                        bottom = Math.max(bottom, y);
+                        left = Math.min(left, x);
+                        right = Math.max(right, x);
+                    }
+                }
+            }
+            if (bottom < 0) {
+                continue;
+            }
+            erased++;
+            int height = bottom - top + 1;
+            int width = right - left + 1;
+            heights.add(height);
+            for (int c = 0; c < 2; c++) {
+                for (int y = 0; y < 28; y++) {
+                    for (int x = 0; x < 28; x++) {
+                        float v = image[(c * 28 + y) * 28 + x];
+                        boolean inside = y >= top && y <= bottom && x >= left && x <= right;
+                        assertEquals(inside, !Float.isNaN(v), "a filled rectangle, key " + key);
+                        if (inside) {
+                            sum += v;
+                            squares += v * v;
+                            values++;
+                        }
+                    }
+                }
+            }
+            double area = height * width / (28.0 * 28.0);
+            assertTrue(area > 0.01 && area < 0.36, "area " + area + ", key " + key);
+            double aspect = (double) height / width;
+            assertTrue(aspect > 0.2 && aspect < 5, "aspect " + aspect + ", key " + key);
+        }
+        assertTrue(erased > 0.45 * images && erased < 0.55 * images, erased + " of " + images + " erased");
+        assertTrue(heights.size() > 10, "heights " + heights);
+        double mean = sum / values;
+        assertEquals(0, mean, 0.02, "noise mean");
+        assertEquals(1, Math.sqrt(squares / values - mean * mean), 0.02, "noise deviation");
+
+        float[] never = new float[shape.size()];
+        Augmentation.none().withErasing(0f).apply(shape, src, 0, never, 0, 3);
+        assertTrue(Float.isNaN(never[0]) && Augmentation.none().withErasing(0f).isIdentity());
+        assertThrows(IllegalArgumentException.class, () -> Augmentation.none().withErasing(1.5f));
+        assertThrows(IllegalArgumentException.class, () -> Augmentation.none().withErasing(Float.NaN));
+    }
 }

@@ -250,7 +250,7 @@ class TorchInteropTest {
         Path recipe = dir.resolve("tiny.properties");
         Files.writeString(recipe, String.join("\n", "# a ResNet-8 by the default task's recipe", "model=resnet8",
                 "dataset=fashion-mnist", "epochs=2", "batch=32", "lr=0.1", "schedule=onecycle", "nesterov=true",
-                "weight_decay=5e-4", "augment_pad=2", "augment_padding=reflect", "augment_flip=true", "backend=jvm"));
+                "weight_decay=5e-4", "augment_pad=2", "augment_padding=reflect", "augment_flip=true", "augment_erase=0.5", "backend=jvm"));
 
         Result trained = python("train", "--task", recipe.toString(), "--data", data.toString(), "--threads", "1");
         assertEquals(0, trained.exitCode, trained.toString());
@@ -277,6 +277,11 @@ class TorchInteropTest {
         Result refused = python("train", "--task", recipe.toString(), "--data", data.toString());
         assertEquals(2, refused.exitCode, refused.toString());
         assertTrue(refused.lastLine().contains("holdout=10 is not implemented on the PyTorch side"), refused.toString());
+
+        Files.writeString(recipe, "model=resnet8\naugment_erase=2\n");
+        Result badErasing = python("train", "--task", recipe.toString(), "--data", data.toString());
+        assertEquals(2, badErasing.exitCode, badErasing.toString());
+        assertTrue(badErasing.lastLine().contains("augment_erase must be a probability from 0 to 1"), badErasing.toString());
 
         Files.writeString(recipe, "model=resnet8\n");
         Result noData = python("train", "--task", recipe.toString(), "--data", dir.resolve("none").toString());

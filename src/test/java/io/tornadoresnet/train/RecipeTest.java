@@ -96,6 +96,8 @@ class RecipeTest {
             "augment_pad   | -2        | must be from 0",
             "nesterov      | yes       | must be one of false, true",
             "augment_flip  | 1         | must be one of false, true",
+            "augment_erase | 1.5       | must be a probability from 0 to 1",
+            "augment_erase | -0.5      | 0 or more",
             "normalization | batch     | must be one of channel, none, pixel",
             "schedule      | linear    | must be one of cosine, onecycle, step",
             "milestones    | 3x,4      | milestones are steps or epochs",
@@ -123,6 +125,14 @@ class RecipeTest {
         assertEquals(value, e.value());
         assertTrue(e.problem().contains(problem), e.getMessage());
         assertTrue(e.getMessage().startsWith(key + "=" + value + ": "), e.getMessage());
+    }
+
+    @Test
+    void theResNet56TaskErasesHalfItsTrainingImages() throws IOException {
+        Recipe r = Recipe.load(Path.of("tasks/fashion-mnist-resnet56.properties"));
+        assertEquals(0.5f, r.augmentation().erase());
+        assertEquals("pad 2 reflect + random crop + random flip + random erasing 0.5", r.augmentation().toString());
+        assertEquals(0f, Recipe.load(Path.of("tasks/fashion-mnist-resnet20.properties")).augmentation().erase());
     }
 
     @Test
