@@ -565,16 +565,22 @@ def augment(x, pad, reflect, flip, generator):
     return x
 
 
+# RandomErasing's defaults in torchvision, as data.Augmentation: the erased share of the image, the
+# rectangle's height over width, and the rectangles drawn before an image is left as it is.
+ERASE_SCALE, ERASE_RATIO, ERASE_ATTEMPTS = (0.02, 0.33), (0.3, 3.3), 10
+
+
 def erase(x, p, generator):
-    """torchvision's RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, 3.3), value='random'), image by image."""
+    """torchvision's RandomErasing(p, value='random') with its default scale and ratio, image by image."""
     n, c, h, w = x.shape
     x = x.clone()
-    log_ratio = (math.log(0.3), math.log(3.3))
+    log_ratio = (math.log(ERASE_RATIO[0]), math.log(ERASE_RATIO[1]))
     for i in range(n):
         if torch.rand(1, generator=generator).item() >= p:
             continue
-        for _ in range(10):
-            area = h * w * (0.02 + 0.31 * torch.rand(1, generator=generator).item())
+        for _ in range(ERASE_ATTEMPTS):
+            share = ERASE_SCALE[0] + (ERASE_SCALE[1] - ERASE_SCALE[0]) * torch.rand(1, generator=generator).item()
+            area = h * w * share
             aspect = math.exp(log_ratio[0] + (log_ratio[1] - log_ratio[0]) * torch.rand(1, generator=generator).item())
             height, width = round(math.sqrt(area * aspect)), round(math.sqrt(area / aspect))
             if height < h and width < w:

@@ -209,7 +209,7 @@ public final class Augmentation {
      * With probability {@link #erase()}, fills a random rectangle of the image at {@code image[offset..]}
      * with N(0, 1) noise, drawn from {@code key}; as torchvision, no rectangle after 10 that do not fit.
      */
-    void erase(Shape shape, float[] image, int offset, long key) {
+    private void erase(Shape shape, float[] image, int offset, long key) {
         SplittableRandom random = new SplittableRandom(Seeds.mix64(key ^ 0x1B873593CC9E2D51L));
         if (random.nextDouble() >= erase) {
             return;
