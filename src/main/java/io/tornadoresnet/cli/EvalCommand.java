@@ -46,14 +46,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit-test", paramLabel = "N", description = "Test on the first N images; 0 for all (limit_test).")
     private String limitTest;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Images per forward pass (eval_batch); with --crops 10,"
-            + " a tenth of it; with --crops multiscale, one (each image whole, of its own shape).")
+    @Option(names = "--batch", paramLabel = "N", description = "Images per forward pass (eval_batch); with --crops flip,"
+            + " half of it; with 10, a tenth; with multiscale, one (each image whole, of its own shape).")
     private String batch;
 
-    @Option(names = "--crops", paramLabel = "1|10|multiscale", defaultValue = "1",
-            description = "1: the centre crop; 10: the 10-crop test; multiscale: scores of the whole image averaged over "
-                    + "the shorter sides 224, 256, 384, 480, 640 (image folders and tar shards; default: "
-                    + "${DEFAULT-VALUE}).")
+    @Option(names = "--crops", paramLabel = "1|flip|10|multiscale", defaultValue = "1",
+            description = "1: the centre crop; flip: scores of the image and its mirror image averaged; 10: the 10-crop "
+                    + "test; multiscale: scores of the whole image averaged over the shorter sides 224, 256, 384, 480, "
+                    + "640 (10 and multiscale: image folders and tar shards; default: ${DEFAULT-VALUE}).")
     private String crops;
 
     @Option(names = "--strict", description = "An image file that cannot be decoded is an error, instead of being "
@@ -77,8 +77,8 @@ final class EvalCommand implements Callable<Integer> {
                 .put("--limit-test", "limit_test", limitTest)
                 .put("--batch", "eval_batch", batch)
                 .put("--strict", "strict", strict ? "true" : null);
-        if (!List.of("1", "10", "multiscale").contains(crops)) {
-            throw Usage.error(spec, "--crops " + crops + ": must be 1, 10 or multiscale");
+        if (!List.of("1", "flip", "10", "multiscale").contains(crops)) {
+            throw Usage.error(spec, "--crops " + crops + ": must be 1, flip, 10 or multiscale");
         }
         options.applyTo(spec, set.applyTo(Recipe.defaults("check")));
         Checkpoints ck = checkpoint.open();
@@ -91,7 +91,7 @@ final class EvalCommand implements Callable<Integer> {
         try (Backend backend = backendOptions.open(backendName)) {
             Shape shape = ck.model().imageShape();
             boolean images = kind.equals("folder") || kind.equals("tar");
-            if (!crops.equals("1") && !images) {
+            if ((crops.equals("10") || crops.equals("multiscale")) && !images) {
                 throw Usage.error(spec, "--crops " + crops + " needs an image folder or tar shards, not " + kind);
             }
             Dataset test = Datasets.open(kind, dir, false, images ? shape : null, recipe.resize(),
@@ -105,7 +105,9 @@ final class EvalCommand implements Callable<Integer> {
             }
             Evaluator.Evaluation e;
             int perPass = Math.min(recipe.evalBatch(), test.size());
-            if (crops.equals("10")) {
+            if (crops.equals("flip")) {
+                e = CropEvaluator.mirrored(backend, ck.model(), test, ck.normalization(), Math.max(1, perPass / 2));
+            } else if (crops.equals("10")) {
                 e = CropEvaluator.tenCrop(backend, ck.model(), (StreamingImages) test, ck.normalization(),
                         Math.max(1, perPass / 10));
             } else if (crops.equals("multiscale")) {
@@ -117,7 +119,12 @@ final class EvalCommand implements Callable<Integer> {
                     e = Evaluator.evaluate(inference, test, ck.normalization());
                 }
             }
-            String views = crops.equals("1") ? "" : crops.equals("10") ? ", 10 crops" : ", multi-scale";
+            String views = switch (crops) {
+                case "flip" -> ", with mirror images";
+                case "10" -> ", 10 crops";
+                case "multiscale" -> ", multi-scale";
+                default -> "";
+            };
             main.out.printf("%s on %s%s: accuracy %.2f%%, loss %.4f over %d images%n", ck.model().name(), test,
                     views, 100 * e.accuracy(), e.loss(), e.images());
             Map<String, Object> o = new LinkedHashMap<>();

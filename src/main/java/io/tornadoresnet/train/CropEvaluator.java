@@ -1,7 +1,9 @@
 package io.tornadoresnet.train;
 
 import io.tornadoresnet.data.Batch;
+import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.DataLoader;
+import io.tornadoresnet.data.Dataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.nn.ResNet;
@@ -23,8 +25,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The paper's two ImageNet tests beyond the single centre crop (section 3.4), on a streaming
- * image data set: the 10-crop test (the centre and four corners of the image resized to the
+ * Tests that average a model's scores over several views of each image. The mirror test runs each
+ * image of any data set and its horizontal mirror image, the test-time half of the training's
+ * random flips. The paper's two ImageNet tests beyond the single centre crop (section 3.4) run on
+ * a streaming image data set: the 10-crop test (the centre and four corners of the image resized to the
  * recipe's shorter side, and their mirror images) and the fully convolutional multi-scale test
  * (the model, which ends in global average pooling and so takes any height and width, run on the
  * whole image resized to each shorter side of {@link #PAPER_SCALES}). Each image's softmax scores
@@ -36,6 +40,52 @@ public final class CropEvaluator {
     public static final List<Integer> PAPER_SCALES = List.of(224, 256, 384, 480, 640);
 
     private CropEvaluator() {
+    }
+
+    /**
+     * The mirror test with {@code imagesPerBatch} images (two rows each) per forward pass. The
+     * mirror image is taken before normalisation, so that a per-pixel mean stays with its pixel.
+     */
+    public static Evaluator.Evaluation mirrored(Backend backend, ResNet model, Dataset data,
+            Normalization normalization, int imagesPerBatch) {
+        int classes = model.classes();
+        Shape shape = data.imageShape();
+        int size = shape.size();
+        int width = shape.dim(2);
+        Scores scores = new Scores(classes);
+        try (Backend.Executable inference = backend.compile(model.compileInference(2 * imagesPerBatch));
+             DataLoader loader = data.loader(imagesPerBatch, BatchLoader.Options.evaluation(Normalization.none()))) {
+            inference.pushModelState();
+            Plan plan = inference.plan();
+            float[] input = plan.input().data();
+            float[] mean = new float[classes];
+            loader.startEpoch(0);
+            for (Batch b; (b = loader.next()) != null; ) {
+                float[] images = b.images();
+                for (int image = 0; image < b.count(); image++) {
+                    System.arraycopy(images, image * size, input, 2 * image * size, size);
+                    int mirror = (2 * image + 1) * size;
+                    for (int row = 0; row < size; row += width) {
+                        for (int x = 0; x < width; x++) {
+                            input[mirror + row + x] = images[image * size + row + width - 1 - x];
+                        }
+                    }
+                }
+                Arrays.fill(input, 2 * b.count() * size, input.length, 0f);
+                normalization.apply(input, 0, 2 * b.count());
+                Arrays.fill(plan.labels(), -1);
+                inference.run();
+                float[] probabilities = plan.probabilities().data();
+                for (int image = 0; image < b.count(); image++) {
+                    for (int k = 0; k < classes; k++) {
+                        mean[k] = (probabilities[2 * image * classes + k]
+                                + probabilities[(2 * image + 1) * classes + k]) / 2;
+                    }
+                    scores.add(mean, 0, b.labels()[image]);
+                }
+            }
+        }
+        return scores.evaluation();
     }
 
     /** The 10-crop test with {@code imagesPerBatch} images (ten rows each) per forward pass. */

@@ -65,7 +65,7 @@ class ImagePipelineTest {
     }
 
     @Test
-    void trainCountsSkippedFilesAndEvalRunsTheTenCropTest() throws IOException {
+    void trainCountsSkippedFilesAndEvalRunsTheTenCropAndMirrorTests() throws IOException {
         Path task = task();
         Path run = dir.resolve("run");
         MainTest.Run train = MainTest.run("train", "--task", task.toString(), "--out", run.toString());
@@ -81,9 +81,13 @@ class ImagePipelineTest {
         assertEquals(0, ten.status(), ten.err());
         assertTrue(ten.json().contains("\"images\":6,"), ten.json());
         assertTrue(ten.json().contains("\"crops\":\"10\""), ten.json());
+        MainTest.Run mirrored = MainTest.run("eval", "--checkpoint", checkpoint, "--crops", "flip");
+        assertEquals(0, mirrored.status(), mirrored.err());
+        assertTrue(mirrored.out().contains(", with mirror images: accuracy ") && mirrored.out().contains("over 6 images"),
+                mirrored.out());
         MainTest.Run bad = MainTest.run("eval", "--checkpoint", checkpoint, "--crops", "5");
         assertEquals(2, bad.status());
-        assertTrue(bad.err().contains("--crops 5: must be 1, 10 or multiscale"), bad.err());
+        assertTrue(bad.err().contains("--crops 5: must be 1, flip, 10 or multiscale"), bad.err());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tornadoresnet.backend.jvm.JvmBackend;
 import io.tornadoresnet.data.Datasets;
+import io.tornadoresnet.data.InMemoryDataset;
 import io.tornadoresnet.data.Normalization;
 import io.tornadoresnet.data.StreamingImages;
 import io.tornadoresnet.nn.ResNet;
@@ -28,7 +29,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The 10-crop and multi-scale tests against the same scores computed view by view, image by image. */
+/** The mirror, 10-crop and multi-scale tests against the same scores computed view by view, image by image. */
 class CropEvaluatorTest {
     private static final Shape SHAPE = Shape.of(3, 8, 8);
     private static final int CLASSES = 3;
@@ -136,6 +137,61 @@ class CropEvaluatorTest {
             loss -= Math.log(p[labels.get(i)]);
         }
         return new Expected(loss / averaged.size(), (double) correct / averaged.size());
+    }
+
+    /**
+     * Seven images, held in memory, in three passes of three (the last one partial). The mean image
+     * is not symmetric, so that mirroring after normalising would show; neither are the images.
+     */
+    @Test
+    void mirrorTestAveragesEachImageAndItsMirrorImage() {
+        int size = SHAPE.size();
+        byte[] pixels = new byte[7 * size];
+        int[] labelOf = new int[7];
+        for (int i = 0; i < 7; i++) {
+            for (int j = 0; j < size; j++) {
+                pixels[i * size + j] = (byte) ((37 * i + 29 * j + j * j / 5) % 256);
+            }
+            labelOf[i] = i % CLASSES;
+            labels.add(labelOf[i]);
+        }
+        InMemoryDataset data = new InMemoryDataset("test", SHAPE, List.of("a", "b", "c"), pixels, labelOf);
+        float[] meanImage = new float[size];
+        for (int j = 0; j < size; j++) {
+            meanImage[j] = (j % 8) / 16f;
+        }
+        Normalization normalization = Normalization.of(Normalization.Kind.PIXEL_MEAN, SHAPE, meanImage, new float[0]);
+        ResNet model = model(SHAPE);
+        try (Backend backend = new JvmBackend(2)) {
+            List<float[]> averaged = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                float[] image = new float[size];
+                data.image(i, image, 0);
+                float[] mirror = new float[size];
+                for (int row = 0; row < size; row += 8) {
+                    for (int x = 0; x < 8; x++) {
+                        mirror[row + x] = image[row + 7 - x];
+                    }
+                }
+                float[] p = scores(backend, model, image, normalization);
+                float[] q = scores(backend, model, mirror, normalization);
+                float[] mean = new float[CLASSES];
+                for (int k = 0; k < CLASSES; k++) {
+                    mean[k] = (p[k] + q[k]) / 2;
+                }
+                averaged.add(mean);
+            }
+            Expected expected = expected(averaged);
+            Evaluator.Evaluation e = CropEvaluator.mirrored(backend, model, data, normalization, 3);
+            assertEquals(7, e.images());
+            assertEquals(expected.loss(), e.loss(), 1e-5);
+            assertEquals(expected.accuracy(), e.accuracy(), 1e-12);
+            try (Backend.Executable plain = backend.compile(model.compileInference(3))) {
+                plain.pushModelState();
+                double plainLoss = Evaluator.evaluate(plain, data, normalization).loss();
+                assertTrue(Math.abs(plainLoss - e.loss()) > 1e-3, "the mirror images change the scores: " + plainLoss);
+            }
+        }
     }
 
     @Test
