@@ -1,5 +1,6 @@
 package io.tornadoresnet.train;
 
+import io.tornadoresnet.data.Augmentation;
 import io.tornadoresnet.data.Batch;
 import io.tornadoresnet.data.BatchLoader;
 import io.tornadoresnet.data.DataLoader;
@@ -51,7 +52,6 @@ public final class CropEvaluator {
         int classes = model.classes();
         Shape shape = data.imageShape();
         int size = shape.size();
-        int width = shape.dim(2);
         Scores scores = new Scores(classes);
         try (Backend.Executable inference = backend.compile(model.compileInference(2 * imagesPerBatch));
              DataLoader loader = data.loader(imagesPerBatch, BatchLoader.Options.evaluation(Normalization.none()))) {
@@ -64,12 +64,7 @@ public final class CropEvaluator {
                 float[] images = b.images();
                 for (int image = 0; image < b.count(); image++) {
                     System.arraycopy(images, image * size, input, 2 * image * size, size);
-                    int mirror = (2 * image + 1) * size;
-                    for (int row = 0; row < size; row += width) {
-                        for (int x = 0; x < width; x++) {
-                            input[mirror + row + x] = images[image * size + row + width - 1 - x];
-                        }
-                    }
+                    Augmentation.none().apply(shape, images, image * size, input, (2 * image + 1) * size, 0, 0, true);
                 }
                 Arrays.fill(input, 2 * b.count() * size, input.length, 0f);
                 normalization.apply(input, 0, 2 * b.count());
