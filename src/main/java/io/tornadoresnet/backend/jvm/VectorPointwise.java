@@ -56,8 +56,12 @@ final class VectorPointwise {
             FloatVector.fromArray(S, from, src + x).intoArray(to, dst + x);
         }
         if (x < length) {
-            VectorMask<Float> m = S.indexInRange(x, length);
-            FloatVector.fromArray(S, from, src + x, m).intoArray(to, dst + x, m);
+            if (VectorApi.masksCompiled()) {
+                VectorMask<Float> m = S.indexInRange(x, length);
+                FloatVector.fromArray(S, from, src + x, m).intoArray(to, dst + x, m);
+            } else {
+                System.arraycopy(from, src + x, to, dst + x, length - x);
+            }
         }
     }
 
@@ -68,6 +72,12 @@ final class VectorPointwise {
      */
     static void deinterleave(float[] from, int src, int length, float[] to, int evens, int odds) {
         int x = 0;
+        if (!VectorApi.masksCompiled()) {
+            for (; x < length; x++) {
+                to[((x & 1) == 0 ? evens : odds) + x / 2] = from[src + x];
+            }
+            return;
+        }
         for (; x + 2 * S.length() <= length; x += 2 * S.length()) {
             FloatVector first = FloatVector.fromArray(S, from, src + x);
             FloatVector second = FloatVector.fromArray(S, from, src + x + S.length());
@@ -100,7 +110,7 @@ final class VectorPointwise {
     static void addAtEvenPlaces(float[] from, int src, int count, float[] to, int dst) {
         FloatVector zero = FloatVector.zero(S);
         int i = 0;
-        for (; i + S.length() <= count; i += S.length()) {
+        for (; VectorApi.masksCompiled() && i + S.length() <= count; i += S.length()) {
             FloatVector x = FloatVector.fromArray(S, from, src + i);
             int at = dst + 2 * i;
             FloatVector.fromArray(S, to, at).add(x.rearrange(SPREAD_LOW, zero)).intoArray(to, at);
@@ -230,13 +240,21 @@ final class VectorPointwise {
             }
         }
         // Rows of the small stages are short (7 to 56 floats): the last vector is masked, not scalar.
-        if (i < to) {
+        if (i < to && VectorApi.masksCompiled()) {
             VectorMask<Float> m = S.indexInRange(i, to);
             FloatVector v = FloatVector.fromArray(S, x, i, m).fma(scale, shift);
             if (residual != null) {
                 v = v.add(FloatVector.fromArray(S, residual, i, m));
             }
             (relu ? v.max(0f) : v).intoArray(y, i, m);
+        } else {
+            for (; i < to; i++) {
+                float v = Math.fma(x[i], scale, shift);
+                if (residual != null) {
+                    v += residual[i];
+                }
+                y[i] = relu ? Math.max(v, 0f) : v;
+            }
         }
     }
 
@@ -325,11 +343,14 @@ final class VectorPointwise {
                                        float[] x, float mean, float a, float b, float c, float[] gradIn, int from,
                                        int to) {
         int i = from;
+        // Broadcast once, out of the loop: Java 17 allocated two vectors an iteration for fma(float, float).
         FloatVector va = FloatVector.broadcast(S, a);
+        FloatVector vb = FloatVector.broadcast(S, b);
+        FloatVector vc = FloatVector.broadcast(S, c);
         for (int end = from + S.loopBound(to - from); i < end; i += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, i);
             FloatVector g = gate(FloatVector.fromArray(S, gradOut, i), xv, mask, reluOfX, scale, shift, i);
-            g.fma(va, xv.sub(mean).fma(b, c)).intoArray(gradIn, i);
+            g.fma(va, xv.sub(mean).fma(vb, vc)).intoArray(gradIn, i);
         }
         for (; i < to; i++) {
             float g = passes(mask, reluOfX, scale, shift, x, i) ? gradOut[i] : 0f;

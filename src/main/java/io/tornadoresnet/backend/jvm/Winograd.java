@@ -60,11 +60,12 @@ final class Winograd {
      * 64 or more channels each way on images of 14x14 and up (the stages of ImageNet ResNets but the last;
      * one thread, forward and input gradient) it took 0.4-0.8x the time of the other ways; with 16 to 64
      * channels (ResNet-20's stages) 0.8-1.4x, where the transforms weigh as much as the products, and
-     * 0.9x with 512 channels on 7x7 images.
+     * 0.9x with 512 channels on 7x7 images. Not on Java 17, whose masked tiles allocate
+     * ({@link VectorApi#masksCompiled}).
      */
     static boolean takes(int in, int out, int h, int w, int kh, int kw, int stride, int pad) {
         return kh == 3 && kw == 3 && stride == 1 && pad == 1 && out % Gemm.ROW_GROUP == 0
-                && Math.min(in, out) >= 64 && Math.min(h, w) >= 14;
+                && Math.min(in, out) >= 64 && Math.min(h, w) >= 14 && VectorApi.masksCompiled();
     }
 
     /**
