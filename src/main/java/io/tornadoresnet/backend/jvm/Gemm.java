@@ -31,7 +31,7 @@ public abstract class Gemm {
 
     /**
      * The first element of a float[] that starts a cache line when objects are 64-byte aligned
-     * ({@code -XX:ObjectAlignmentInBytes=64}, which scripts/resnet passes): a HotSpot array's elements
+     * ({@code -XX:ObjectAlignmentInBytes=64}, which scripts/jvm-options sets): a HotSpot array's elements
      * start 16 bytes (its header) past the object. Workspaces whose vectors start here, and step by
      * whole vectors, never read a vector across two lines (benchmarks/SplitLoads.java: 1.3-1.8x the loads
      * per second in L1 with AVX-512); without the flag they are as aligned as any other offset.
