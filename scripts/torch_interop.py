@@ -25,6 +25,11 @@ Usage (each command prints one JSON line last; errors print {"error": ...} and e
         (images/s of the same network in PyTorch: the median of timed blocks, as `resnet bench`;
          on cuda: fp32 throughout (TF32 off), cuDNN's autotuner on, the GPU synchronised around
          each timed block)
+  torch_interop.py eval --checkpoint F [--data DIR] [--crops 1|flip] [--limit-test N] [--batch 500]
+                        [--threads 2]
+        (test accuracy and loss of a Fashion-MNIST checkpoint, as `resnet eval` computes them: the
+         checkpoint's input normalisation, and with --crops flip each image's softmax scores
+         averaged with its mirror image's)
   torch_interop.py train --task tasks/NAME.properties [--data DIR] [--epochs N] [--limit-train N]
                          [--limit-test N] [--threads 2]
         (the recipe of a Fashion-MNIST task, as `resnet train` runs it, in PyTorch: a line per epoch
@@ -357,8 +362,8 @@ def randomise_batch_norm(model, spec):
             bn.num_batches_tracked.fill_(int(torch.randint(1, 100000, ())))
 
 
-def check(args):
-    tensors, metadata = read_safetensors(args.checkpoint)
+def load_model(tensors, metadata):
+    """(spec, model with the checkpoint's weights, parameter count), the weights checked name by name."""
     spec = Spec.from_metadata(metadata)
     model = ResNet(spec)
     state = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
@@ -377,7 +382,11 @@ def check(args):
     params = param_count(model)
     if "params" in metadata and metadata["params"] != str(params):
         raise InteropError(f"checkpoint metadata says {metadata['params']} parameters, {spec.model} built here has {params}")
+    return spec, model, params
 
+
+def check(args):
+    spec, model, params = load_model(*read_safetensors(args.checkpoint))
     probe, _ = read_safetensors(args.probe)
     x, want = probe.get("input"), probe.get("logits")
     if x is None or want is None:
@@ -397,6 +406,61 @@ def check(args):
 def params(args):
     spec = Spec(args.model, args.input, args.classes, args.shortcut)
     return {"params": param_count(ResNet(spec))}
+
+
+def normaliser(metadata, spec):
+    """The checkpoint's input normalisation as a function of a batch, computed as the JVM side does."""
+    kind = metadata.get("normalization", "none")
+
+    def floats(key, count):
+        text = metadata.get(key, "")
+        values = [float(v) for v in text.split(",")] if text else []
+        if len(values) != count:
+            raise InteropError(f"normalization {kind} of a {spec.input} input needs {count} values in {key}, "
+                               f"the checkpoint has {len(values)}")
+        return torch.tensor(values, dtype=torch.float32)
+
+    if kind == "none":
+        return lambda x: x
+    if kind == "channel_mean_std":
+        mean = floats("normalization_mean", spec.channels).reshape(1, -1, 1, 1)
+        scale = (1 / floats("normalization_std", spec.channels)).reshape(1, -1, 1, 1)
+        return lambda x: (x - mean) * scale
+    if kind == "pixel_mean":
+        mean = floats("normalization_mean", spec.channels * spec.height * spec.width)
+        mean = mean.reshape(1, spec.channels, spec.height, spec.width)
+        return lambda x: x - mean
+    raise InteropError(f"normalization {kind!r} is not implemented on the PyTorch side")
+
+
+def evaluate(args):
+    if args.batch < 1:
+        raise InteropError(f"--batch must be at least 1, not {args.batch}")
+    tensors, metadata = read_safetensors(args.checkpoint)
+    spec, model, _ = load_model(tensors, metadata)
+    if metadata.get("dataset", "fashion-mnist") != "fashion-mnist":
+        raise InteropError(f"{args.checkpoint} was trained on {metadata['dataset']}: the PyTorch side evaluates "
+                           f"fashion-mnist only")
+    x, y = idx_part(args.data or FASHION_MNIST, "t10k", args.limit_test or 0)
+    if list(x.shape[1:]) != [spec.channels, spec.height, spec.width] or y.max().item() >= spec.classes:
+        raise InteropError(f"the test images ({'x'.join(map(str, x.shape[1:]))}, labels up to {y.max().item()}) "
+                           f"do not fit {spec.model} on {spec.input} with {spec.classes} classes")
+    normalise = normaliser(metadata, spec)
+    torch.set_num_threads(args.threads)
+    model.eval()
+    # As `resnet eval --crops flip`: each view's softmax scores, averaged; the mirror image is taken
+    # before normalising, so that a per-pixel mean stays with its pixel.
+    views = [x] if args.crops == "1" else [x, torch.flip(x, dims=[3])]
+    scores = torch.zeros(x.shape[0], spec.classes)
+    with torch.no_grad():
+        for view in views:
+            for i in range(0, x.shape[0], args.batch):
+                scores[i:i + args.batch] += F.softmax(model(normalise(view[i:i + args.batch])), dim=1)
+    scores /= len(views)
+    loss = -torch.log(scores[torch.arange(x.shape[0]), y]).mean().item()
+    accuracy = (scores.argmax(1) == y).float().mean().item()
+    return {"system": "pytorch-" + torch.__version__, "model": spec.model, "crops": args.crops,
+            "images": x.shape[0], "test_accuracy": accuracy, "test_loss": loss}
 
 
 def bench(args):
@@ -536,17 +600,19 @@ def read_idx(directory, stem, kind):
     raise InteropError(f"no {stem}-{kind}-ubyte[.gz] in {directory}")
 
 
+def idx_part(directory, stem, limit):
+    """(images, labels) of the IDX files <stem>-images/labels: images float [N][1][H][W] in [0, 1]."""
+    images, labels = read_idx(directory, stem, "images-idx3"), read_idx(directory, stem, "labels-idx1")
+    if images.shape[0] != labels.shape[0]:
+        raise InteropError(f"{directory}: {images.shape[0]} {stem} images but {labels.shape[0]} labels")
+    if limit > 0:
+        images, labels = images[:limit], labels[:limit]
+    return images.unsqueeze(1).float() / 255, labels.long()
+
+
 def fashion_mnist(directory, limit_train, limit_test):
     """(train images, train labels, test images, test labels): images float [N][1][28][28] in [0, 1]."""
-    parts = []
-    for stem, limit in (("train", limit_train), ("t10k", limit_test)):
-        images, labels = read_idx(directory, stem, "images-idx3"), read_idx(directory, stem, "labels-idx1")
-        if images.shape[0] != labels.shape[0]:
-            raise InteropError(f"{directory}: {images.shape[0]} {stem} images but {labels.shape[0]} labels")
-        if limit > 0:
-            images, labels = images[:limit], labels[:limit]
-        parts += [images.unsqueeze(1).float() / 255, labels.long()]
-    return parts
+    return [*idx_part(directory, "train", limit_train), *idx_part(directory, "t10k", limit_test)]
 
 
 def augment(x, pad, reflect, flip, generator):
@@ -711,6 +777,14 @@ def main(argv=None):
     p.add_argument("--profile", action="store_true",
                    help="then profile --iters more steps and print the time per op (torch.autograd.profiler) to stderr")
     p.set_defaults(run=bench)
+    p = sub.add_parser("eval", help="test accuracy and loss of a Fashion-MNIST checkpoint, as `resnet eval`")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--data", help=f"the IDX files' folder (default: {FASHION_MNIST})")
+    p.add_argument("--crops", choices=["1", "flip"], default="1", help="flip: with mirror images")
+    p.add_argument("--limit-test", type=int, help="only the first N test images")
+    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(run=evaluate)
     p = sub.add_parser("train", help="train by a Fashion-MNIST recipe of tasks/ in PyTorch, test accuracy per epoch")
     p.add_argument("--task", required=True, help="a tasks/*.properties file")
     p.add_argument("--data", help=f"the IDX files' folder (default: the recipe's, else {FASHION_MNIST})")

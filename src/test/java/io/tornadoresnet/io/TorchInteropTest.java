@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tornadoresnet.backend.jvm.JvmBackend;
+import io.tornadoresnet.data.Dataset;
+import io.tornadoresnet.data.Idx;
+import io.tornadoresnet.data.Normalization;
+import io.tornadoresnet.train.CropEvaluator;
+import io.tornadoresnet.train.Evaluator;
+import io.tornadoresnet.train.SavedNormalization;
 import io.tornadoresnet.io.SafeTensors.Contents;
 import io.tornadoresnet.io.SafeTensors.DType;
 import io.tornadoresnet.io.SafeTensors.Entry;
@@ -157,15 +163,8 @@ class TorchInteropTest {
 
     @Test
     void weightsWrittenHereGiveTheSameLogitsInPyTorch() throws Exception {
-        ResNet model = ResNets.create("resnet8", Shape.of(2, 12, 12), 5, Shortcut.B);
-        model.initialize(3);
         Random random = new Random(4);
-        model.stateDict().forEach((name, t) -> {
-            float[] v = t.data();
-            for (int i = 0; i < v.length; i++) {
-                v[i] += name.endsWith("running_var") ? (float) random.nextDouble() : (float) (0.2 * random.nextGaussian());
-            }
-        });
+        ResNet model = perturbed(ResNets.create("resnet8", Shape.of(2, 12, 12), 5, Shortcut.B), random);
         Path checkpoint = dir.resolve("java.safetensors");
         Checkpoint.save(checkpoint, model, new CheckpointMetadata(model.name(), model.imageShape(), model.classes(),
                 model.shortcut(), 1, 12, CheckpointMetadata.EpochProgress.NONE, 3, "", "", List.of(), "",
@@ -185,6 +184,70 @@ class TorchInteropTest {
         Result r = python("check", "--checkpoint", checkpoint.toString(), "--probe", probe.toString());
         assertEquals(0, r.exitCode, r.toString());
         assertEquals("true", field(r.lastLine(), "ok"), r.toString());
+    }
+
+    /** Its initial weights and batch-norm statistics moved at random, so that no output is a default's. */
+    private static ResNet perturbed(ResNet model, Random random) {
+        model.initialize(3);
+        model.stateDict().forEach((name, t) -> {
+            float[] v = t.data();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += name.endsWith("running_var") ? (float) random.nextDouble() : (float) (0.2 * random.nextGaussian());
+            }
+        });
+        return model;
+    }
+
+    @Test
+    void pytorchEvaluatesACheckpointAsEvalDoes() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("test-set"));
+        Random random = new Random(6);
+        Path images = data.resolve("t10k-images-idx3-ubyte");
+        Path labels = data.resolve("t10k-labels-idx1-ubyte");
+        writeIdx(images, new int[] {24, 28, 28}, random, 256, false);
+        writeIdx(labels, new int[] {24}, random, 10, false);
+        Dataset test = Idx.read(images, labels, Idx.FASHION_MNIST_CLASSES);
+        Shape shape = Shape.of(1, 28, 28);
+        ResNet model = perturbed(ResNets.create("resnet8", shape, 10), random);
+        float[] pixelMean = new float[shape.size()];
+        for (int i = 0; i < pixelMean.length; i++) {
+            pixelMean[i] = 0.2f + 0.3f * random.nextFloat();
+        }
+        Path checkpoint = dir.resolve("eval.safetensors");
+        for (Normalization normalization : List.of(
+                Normalization.of(Normalization.Kind.CHANNEL_MEAN_STD, shape, new float[] {0.29f}, new float[] {0.35f}),
+                Normalization.of(Normalization.Kind.PIXEL_MEAN, shape, pixelMean, new float[0]))) {
+            Checkpoint.save(checkpoint, model, new CheckpointMetadata(model.name(), shape, 10, model.shortcut(), 1, 12,
+                    CheckpointMetadata.EpochProgress.NONE, 3, "", "fashion-mnist", List.of(), "",
+                    SavedNormalization.of(normalization)));
+            Evaluator.Evaluation plain;
+            Evaluator.Evaluation mirrored;
+            try (Backend backend = new JvmBackend(2)) {
+                try (Backend.Executable inference = backend.compile(model.compileInference(10))) {
+                    inference.pushModelState();
+                    plain = Evaluator.evaluate(inference, test, normalization);
+                }
+                mirrored = CropEvaluator.mirrored(backend, model, test, normalization, 5);
+            }
+            assertTrue(Math.abs(plain.loss() - mirrored.loss()) > 1e-3, "the mirror images change the scores");
+            for (Map.Entry<String, Evaluator.Evaluation> ours : Map.of("1", plain, "flip", mirrored).entrySet()) {
+                Result r = python("eval", "--checkpoint", checkpoint.toString(), "--data", data.toString(),
+                        "--crops", ours.getKey(), "--batch", "7", "--threads", "1");
+                String what = normalization.kind() + ", --crops " + ours.getKey() + ": " + r;
+                assertEquals(0, r.exitCode, what);
+                assertEquals("24", field(r.lastLine(), "images"), what);
+                assertEquals(ours.getValue().accuracy(), Double.parseDouble(field(r.lastLine(), "test_accuracy")), 1e-6, what);
+                assertEquals(ours.getValue().loss(), Double.parseDouble(field(r.lastLine(), "test_loss")), 1e-5, what);
+            }
+        }
+
+        Checkpoint.save(checkpoint, model, new CheckpointMetadata(model.name(), shape, 10, model.shortcut(), 1, 12,
+                CheckpointMetadata.EpochProgress.NONE, 3, "", "cifar10", List.of(), "",
+                CheckpointMetadata.InputNormalization.NONE));
+        Result refused = python("eval", "--checkpoint", checkpoint.toString(), "--data", data.toString());
+        assertEquals(2, refused.exitCode, refused.toString());
+        assertTrue(refused.lastLine().contains("was trained on cifar10: the PyTorch side evaluates fashion-mnist only"),
+                refused.toString());
     }
 
     /** Eval-mode logits of a checkpoint's weights on the JVM backend. */
