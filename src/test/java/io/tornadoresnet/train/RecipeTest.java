@@ -128,8 +128,9 @@ class RecipeTest {
     }
 
     @Test
-    void theResNet56TaskErasesHalfItsTrainingImages() throws IOException {
+    void theResNet56TaskErasesHalfItsTrainingImagesFor60Epochs() throws IOException {
         Recipe r = Recipe.load(Path.of("tasks/fashion-mnist-resnet56.properties"));
+        assertEquals(60, r.epochs());
         assertEquals(0.5f, r.augmentation().erase());
         assertEquals("pad 2 reflect + random crop + random flip + random erasing 0.5", r.augmentation().toString());
         assertEquals(0f, Recipe.load(Path.of("tasks/fashion-mnist-resnet20.properties")).augmentation().erase());
