@@ -9,7 +9,8 @@
 #                                                     (3x32x32) at batch 128, ResNet-50 (3x224x224)
 #                                                     at batch 16
 #   benchmarks/compare-pytorch.sh --model resnet20 --input 3x32x32 [--batch 128]   one model
-#   options: --threads N (2), --rounds N (1), --modes "train infer", --json (also print every run)
+#   options: --threads N (2), --rounds N (1), --modes "train infer", --warmup N (untimed steps per run,
+#            both sides; by default per model, below), --json (also print every run)
 #
 # GFLOP/s counts 2 flops per multiply-add of the convolutions and the fully connected layer
 # (`resnet info`): forward only for inference, 3x that for training (forward, input gradient,
@@ -17,7 +18,7 @@
 # measured by benchmarks/FmaPeak.java (its fma loop's own GFLOP/s is printed beside it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-threads=2 rounds=1 modes="train infer" json=0 one_model="" one_input="" one_batch=""
+threads=2 rounds=1 modes="train infer" json=0 one_model="" one_input="" one_batch="" warmup_steps=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) one_model=$2; shift 2 ;;
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
+    --warmup) warmup_steps=$2; shift 2 ;;
     --json) json=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -41,14 +43,24 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 # model input batch warmup iters repeats: few steps for the big nets, so that all of it runs in minutes.
+# The warm-up covers the JIT: for about its first 15-20 steps the JVM compiles on threads that share
+# the cores with the step, which a training run of thousands of steps does once (ResNet-20 training
+# on 1x28x28, 2 cores of a Zen 4: 420-550 images/s after 2 warm-up steps, 670-690 after 20).
+# PyTorch gets the same warm-up steps.
 configs=(
-  "resnet20 3x32x32 128 2 3 3"
-  "resnet20 1x28x28 128 2 3 3"
-  "resnet56 3x32x32 128 1 2 3"
-  "resnet50 3x224x224 16 1 1 3"
+  "resnet20 3x32x32 128 20 3 3"
+  "resnet20 1x28x28 128 20 3 3"
+  "resnet56 3x32x32 128 8 2 3"
+  "resnet50 3x224x224 16 2 1 3"
 )
 if [ -n "$one_model" ]; then
-  configs=("$one_model ${one_input:-3x32x32} ${one_batch:-128} 2 3 3")
+  configs=("$one_model ${one_input:-3x32x32} ${one_batch:-128} 20 3 3")
+fi
+if [ -n "$warmup_steps" ]; then
+  for i in "${!configs[@]}"; do
+    read -r model input batch _ iters repeats <<<"${configs[$i]}"
+    configs[$i]="$model $input $batch $warmup_steps $iters $repeats"
+  done
 fi
 
 # shellcheck source=cpu-name.sh
