@@ -3,14 +3,13 @@ package io.tornadoresnet.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Redraws curves.png (loss and error per epoch, train and test) from metrics.csv after each
- * epoch. A picture that cannot be written or drawn is not worth stopping a run for: it says so and
- * goes on. Drawing fails, for instance, on a node without fonts, where Java's text rendering
- * throws from its font configuration (metrics.csv still has every number).
+ * Redraws curves.png ({@link RunCurves}) from metrics.csv after each epoch. A picture that cannot be
+ * written or drawn is not worth stopping a run for: it says so and goes on. Drawing fails, for
+ * instance, on a node without fonts, where Java's text rendering throws from its font configuration
+ * (metrics.csv still has every number, and {@code resnet plot --curves} draws them later).
  */
 final class CurvesListener implements TrainingListener {
     /** How the panels become a PNG: {@link CurvePlot#write}, or a stand-in in tests. */
@@ -37,20 +36,9 @@ final class CurvesListener implements TrainingListener {
 
     @Override
     public void epochEnded(TrainingState state, EpochRecord record) throws IOException {
-        List<EpochRecord> rows = metrics.read();
-        String model = state.model().name();
-        double[] x = rows.stream().mapToDouble(EpochRecord::epoch).toArray();
-        List<CurvePlot.Series> error = new ArrayList<>();
-        error.add(new CurvePlot.Series(model + " train", x,
-                rows.stream().mapToDouble(r -> 100 * r.trainError()).toArray(), true, 0));
-        error.add(new CurvePlot.Series(model + " test", x,
-                rows.stream().mapToDouble(r -> 100 * r.testError()).toArray(), false, 0));
-        List<CurvePlot.Series> loss = new ArrayList<>();
-        loss.add(new CurvePlot.Series("train", x, rows.stream().mapToDouble(EpochRecord::trainLoss).toArray(), true, 0));
-        loss.add(new CurvePlot.Series("test", x, rows.stream().mapToDouble(EpochRecord::testLoss).toArray(), false, 0));
+        List<CurvePlot.Panel> panels = RunCurves.panels(state.model().name(), metrics.read());
         try {
-            painter.write(png, List.of(new CurvePlot.Panel(model + " loss", "loss", loss),
-                    new CurvePlot.Panel(model + " error", "error (%)", error)));
+            painter.write(png, panels);
         } catch (IOException e) {
             log.println("warning: could not write " + png + " (" + e.getMessage() + "); training goes on");
         } catch (RuntimeException | Error e) {

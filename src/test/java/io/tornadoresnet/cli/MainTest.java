@@ -1,5 +1,7 @@
 package io.tornadoresnet.cli;
 
+import io.tornadoresnet.train.EpochRecord;
+import io.tornadoresnet.train.MetricsLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -185,6 +188,37 @@ class MainTest {
         assertEquals(0, skipping.status(), skipping.err());
         String recipe = Files.readString(out.resolve("recipe.properties"));
         assertTrue(recipe.contains("skip_nonfinite=true") && recipe.contains("checkpoint_every=10"), recipe);
+    }
+
+    @Test
+    void plotCurvesRedrawsEachRunsOwnFigureFromItsMetrics(@TempDir Path dir) throws IOException {
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        for (Path run : List.of(first, second)) {
+            Files.createDirectories(run);
+            MetricsLog metrics = new MetricsLog(run.resolve("metrics.csv"));
+            metrics.append(new EpochRecord(1, 10, 0.1, 0.9, 0.30, 0.8, 0.25, 100, 2, 0));
+            metrics.append(new EpochRecord(2, 20, 0.1, 0.5, 0.15, 2.1, 0.56, 100, 2, 0));
+        }
+        Files.writeString(first.resolve("recipe.properties"), "model=resnet56\n");
+        Run plot = run("plot", "--curves", first.toString(), second.toString(), "--json");
+        assertEquals(0, plot.status(), plot.err());
+        assertTrue(plot.json().contains("\"plots\":[\"" + first.resolve("curves.png") + "\",\""
+                + second.resolve("curves.png") + "\"]"), plot.json());
+        for (Path run : List.of(first, second)) {
+            BufferedImage curves = ImageIO.read(run.resolve("curves.png").toFile());
+            assertEquals(2 * 560, curves.getWidth());
+        }
+
+        Run withOut = run("plot", "--curves", first.toString(), "--out", dir.resolve("x.png").toString());
+        assertEquals(2, withOut.status());
+        assertTrue(withOut.err().contains("--labels and --out do not apply"), withOut.err());
+        Path empty = dir.resolve("empty");
+        Files.createDirectories(empty);
+        Files.writeString(empty.resolve("metrics.csv"), "");
+        Run noEpoch = run("plot", "--curves", empty.toString());
+        assertEquals(1, noEpoch.status());
+        assertTrue(noEpoch.err().contains("holds no finished epoch"), noEpoch.err());
     }
 
     @Test

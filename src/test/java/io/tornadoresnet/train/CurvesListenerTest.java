@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,6 +49,21 @@ class CurvesListenerTest {
         new CurvesListener(metrics, png, log).epochEnded(state(), epoch(metrics));
         assertTrue(Files.size(png) > 0);
         assertEquals("", logged.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theAxesTopAtTheFirstEpochSoThatALaterSpikeDoesNotFlattenTheCurves() throws IOException {
+        MetricsLog metrics = new MetricsLog(dir.resolve("metrics.csv"));
+        metrics.append(new EpochRecord(1, 10, 0.1, 0.9, 0.30, 0.8, 0.25, 100, 2, 0));
+        metrics.append(new EpochRecord(2, 20, 0.1, 0.5, 0.15, 2.1, 0.56, 100, 2, 0));
+        EpochRecord last = new EpochRecord(3, 30, 0.1, 0.3, 0.10, 0.35, 0.11, 100, 2, 0);
+        metrics.append(last);
+        List<List<CurvePlot.Panel>> drawn = new ArrayList<>();
+        new CurvesListener(metrics, dir.resolve("curves.png"), log, (file, panels) -> drawn.add(panels))
+                .epochEnded(state(), last);
+        List<CurvePlot.Panel> panels = drawn.get(0);
+        assertEquals(0.9, panels.get(0).yCap(), 1e-12);
+        assertEquals(30, panels.get(1).yCap(), 1e-9);
     }
 
     @Test
