@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "plot", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         usageHelpWidth = 100, description = "Draw the training and test error of several runs in one figure "
-        + "(the paper's Figure 6 style), from their metrics.csv.")
+        + "(the paper's Figure 6 style), from their metrics.csv; or, with --curves, redraw each run's own "
+        + "curves.png.")
 final class PlotCommand implements Callable<Integer> {
     @ParentCommand
     private Main main;
