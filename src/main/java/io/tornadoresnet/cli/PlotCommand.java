@@ -3,6 +3,7 @@ package io.tornadoresnet.cli;
 import io.tornadoresnet.train.ComparisonPlot;
 import io.tornadoresnet.train.EpochRecord;
 import io.tornadoresnet.train.MetricsLog;
+import io.tornadoresnet.train.Recipe;
 import io.tornadoresnet.train.RunCurves;
 import io.tornadoresnet.train.Trainer;
 import picocli.CommandLine.Command;
@@ -14,14 +15,12 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /**
@@ -117,16 +116,7 @@ final class PlotCommand implements Callable<Integer> {
     /** The model the run's recipe names, as training titles its curves; the folder's name without one. */
     private static String modelName(Path dir) throws IOException {
         Path recipe = dir.resolve(Trainer.RECIPE);
-        if (Files.isRegularFile(recipe)) {
-            Properties p = new Properties();
-            try (Reader in = Files.newBufferedReader(recipe)) {
-                p.load(in);
-            }
-            String model = p.getProperty("model", "").trim();
-            if (!model.isEmpty()) {
-                return model;
-            }
-        }
-        return dir.toAbsolutePath().normalize().getFileName().toString();
+        return Files.isRegularFile(recipe) ? Recipe.load(recipe).get("model")
+                : dir.toAbsolutePath().normalize().getFileName().toString();
     }
 }
