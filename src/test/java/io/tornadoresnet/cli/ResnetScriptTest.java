@@ -66,6 +66,28 @@ class ResnetScriptTest {
         assertEquals("jvm", backend("bench", "--model", "resnet20"));
     }
 
+    private static String readsFashionMnist(String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(ROOT.toString()));
+        all.addAll(List.of(args));
+        return bash("resnet_reads_fashion_mnist", all.toArray(String[]::new));
+    }
+
+    @Test
+    void theDefaultDataIsInstalledForEveryTaskOnFashionMnistWithoutItsOwnFolder(@TempDir Path dir) throws Exception {
+        assertEquals("status 0", readsFashionMnist("train"));
+        assertEquals("status 0", readsFashionMnist("train", "--task", "tasks/fashion-mnist-resnet56.properties"));
+        assertEquals("status 0", readsFashionMnist("train", "--task=tasks/fashion-mnist-resnet20.properties",
+                "--epochs", "2"));
+        Path ownFolder = dir.resolve("own.properties");
+        Files.writeString(ownFolder, "dataset = fashion-mnist\ndata=/srv/fmnist\n");
+        assertEquals("status 1", readsFashionMnist("train", "--task", ownFolder.toString()));
+        assertEquals("status 1", readsFashionMnist("train", "--task", "tasks/cifar10-resnet20.properties"));
+        assertEquals("status 1", readsFashionMnist("train", "--data", "/srv/fmnist"));
+        assertEquals("status 1", readsFashionMnist("train", "--synthetic", "64"));
+        assertEquals("status 1", readsFashionMnist("train", "--set", "dataset=cifar10"));
+        assertEquals("status 1", readsFashionMnist("eval", "--checkpoint", "x"));
+    }
+
     @Test
     void helpAndVersionAreRecognised() throws Exception {
         assertEquals("status 0", bash("resnet_asks_help", "train", "-h"));
