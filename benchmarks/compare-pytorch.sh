@@ -10,7 +10,8 @@
 #                                                     at batch 16
 #   benchmarks/compare-pytorch.sh --model resnet20 --input 3x32x32 [--batch 128]   one model
 #   options: --threads N (2), --rounds N (1), --modes "train infer", --warmup N (untimed steps per run,
-#            both sides; by default per model, below), --json (also print every run)
+#            both sides; by default per model, below), --torch-malloc tcmalloc|glibc (PyTorch's
+#            allocator, benchmarks/torch-malloc.sh; tcmalloc), --json (also print every run)
 #
 # GFLOP/s counts 2 flops per multiply-add of the convolutions and the fully connected layer
 # (`resnet info`): forward only for inference, 3x that for training (forward, input gradient,
@@ -18,7 +19,7 @@
 # measured by benchmarks/FmaPeak.java (its fma loop's own GFLOP/s is printed beside it).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-threads=2 rounds=1 modes="train infer" json=0 one_model="" one_input="" one_batch="" warmup_steps=""
+threads=2 rounds=1 modes="train infer" json=0 one_model="" one_input="" one_batch="" warmup_steps="" malloc=tcmalloc
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) one_model=$2; shift 2 ;;
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
     --warmup) warmup_steps=$2; shift 2 ;;
+    --torch-malloc) malloc=$2; shift 2 ;;
     --json) json=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -41,6 +43,9 @@ if [ ! -x /usr/bin/time ]; then
   echo "GNU time is missing (peak RSS): apt-get install time" >&2
   exit 1
 fi
+# shellcheck source=torch-malloc.sh
+. "$root/benchmarks/torch-malloc.sh"
+torch_malloc "$malloc" || exit
 
 # model input batch warmup iters repeats: few steps for the big nets, so that all of it runs in minutes.
 # The warm-up covers the JIT: for about its first 15-20 steps the JVM compiles on threads that share
@@ -79,6 +84,7 @@ fma_peak=$(java --add-modules jdk.incubator.vector "$root/benchmarks/FmaPeak.jav
   { echo "benchmarks/FmaPeak.java gave no peak:" >&2; echo "$fma_peak" >&2; exit 1; }
 echo "$fma_peak" | tail -n 3
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "PyTorch's allocator: $malloc"
 # Build the jar now, so that no run below includes a build.
 "$root/scripts/resnet" info --model resnet20 >/dev/null 2>&1
 
@@ -102,7 +108,7 @@ for config in "${configs[@]}"; do
   for mode in $modes; do
     ours=("$root/scripts/resnet" bench --model "$model" --input "$input" --classes 10 --batch "$batch" --threads "$threads"
       --mode "$mode" --warmup "$warmup" --iters "$iters" --repeats "$repeats" --json)
-    theirs=("$python" "$root/scripts/torch_interop.py" bench --model "$model" --input "$input" --classes 10 --batch "$batch"
+    theirs=(env ${torch_env[@]+"${torch_env[@]}"} "$python" "$root/scripts/torch_interop.py" bench --model "$model" --input "$input" --classes 10 --batch "$batch"
       --threads "$threads" --mode "$mode" --warmup "$warmup" --iters "$iters" --repeats "$repeats")
     a=() b=()
     for _ in $(seq "$rounds"); do

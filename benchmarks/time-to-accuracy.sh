@@ -8,7 +8,8 @@
 #   benchmarks/time-to-accuracy.sh                          the default task, target 94%
 #   options: --task FILE (tasks/fashion-mnist-resnet20.properties), --target PERCENT (94),
 #            --threads N (2), --rounds N (1: ours, PyTorch; 2 adds PyTorch, ours), --keep DIR (keep
-#            the runs' folders and logs there), and for a short trial --epochs N, --limit-train N,
+#            the runs' folders and logs there), --torch-malloc tcmalloc|glibc (PyTorch's allocator,
+#            benchmarks/torch-malloc.sh; tcmalloc), and for a short trial --epochs N, --limit-train N,
 #            --limit-test N
 #   benchmarks/time-to-accuracy.sh --report DIR [--target PERCENT]
 #                                                           the table again from the runs kept in DIR
@@ -18,7 +19,7 @@
 # The full default task trains 20 epochs on each side: about an hour each on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-task=$root/tasks/fashion-mnist-resnet20.properties target=94 threads=2 rounds=1 keep="" report=""
+task=$root/tasks/fashion-mnist-resnet20.properties target=94 threads=2 rounds=1 keep="" report="" malloc=tcmalloc
 limits=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --report) report=$2; shift 2 ;;
+    --torch-malloc) malloc=$2; shift 2 ;;
     --epochs|--limit-train|--limit-test) limits+=("$1" "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -47,6 +49,9 @@ else
     echo "PyTorch is missing: apt-get install python3-torch" >&2
     exit 1
   fi
+  # shellcheck source=torch-malloc.sh
+  . "$root/benchmarks/torch-malloc.sh"
+  torch_malloc "$malloc" || exit
   if [ -n "$keep" ]; then
     mkdir -p "$keep"
     work=$(cd "$keep" && pwd)
@@ -57,7 +62,7 @@ else
 
   # shellcheck source=cpu-name.sh
   . "$root/benchmarks/cpu-name.sh"
-  echo "CPU: $(cpu_name), $(nproc) CPUs; $threads threads"
+  echo "CPU: $(cpu_name), $(nproc) CPUs; $threads threads; PyTorch's allocator: $malloc"
   echo "task: $task, target $target%; $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   # Build the jar now, so that no run includes a build.
   "$root/scripts/resnet" info --model resnet20 >/dev/null 2>&1
@@ -77,7 +82,7 @@ else
   run_pytorch() {
     local name=$1 start
     start=$(date +%s.%N)
-    "$python" "$root/scripts/torch_interop.py" train --task "$task" --threads "$threads" ${limits[@]+"${limits[@]}"} \
+    env ${torch_env[@]+"${torch_env[@]}"} "$python" "$root/scripts/torch_interop.py" train --task "$task" --threads "$threads" ${limits[@]+"${limits[@]}"} \
       >"$work/$name.json" 2>"$work/$name.log" || { echo "torch_interop.py train failed:" >&2; cat "$work/$name.json" "$work/$name.log" >&2; exit 1; }
     awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {printf "%.1f\n", a - b}' > "$work/$name.wall"
     "$python" -c 'import json, sys
