@@ -39,13 +39,15 @@ import java.util.Arrays;
  *
  * <p>Work is split over images and, where an image does not fit a core's L2 or there are fewer images
  * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
- * its {@link Gemm} and its share of the weight gradient, all allocated here, so a pass allocates
- * nothing; the shares are added up in worker order, so results are bit-identical from run to run for
+ * its {@link Gemm} and its share of the weight gradient, all allocated before the first pass, so a pass
+ * allocates nothing; the shares and the kernel copies live in a {@link ConvScratch}, which routines of
+ * other shapes may share. The shares are added up in worker order, so results are bit-identical from run to run for
  * a given number of workers. The forward pass and the input gradient, whose tiles do not depend on the
  * worker that computes them, hand their tiles out as workers come free
  * ({@link WorkerPool#parallelForBalanced}); the weight gradient keeps each worker's fixed share.
  *
- * <p>Not thread-safe: one pass at a time (the three passes share the workspaces).
+ * <p>Not thread-safe: one pass at a time (the three passes share the workspaces, and with a shared
+ * {@link ConvScratch} so do the routines that share it).
  */
 public final class ConvRoutine {
     /** Floats of im2col matrix per tile: 256 KiB, a quarter of a Zen 5 core's L2, beside the packed copy. */
@@ -83,9 +85,10 @@ public final class ConvRoutine {
     /**
      * weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient
      * (packed in groups of rows, {@link Gemm#rowGroupIndex}, with {@link #rowsData} or {@link #gridRowsData}),
-     * or as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}.
+     * or as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}. This and the other kernel copies are the
+     * scratch's one kernel buffer: a pass fills the one it reads.
      */
-    private final float[] rotatedWeight;
+    private float[] rotatedWeight;
     /** The forward pass runs as {@link Gemm#multiplyShifted}, output channels in vector lanes. */
     private final boolean shiftedForward;
     /** The gathered input gradient runs as {@link Gemm#multiplyShifted}, input channels in vector lanes. */
@@ -99,13 +102,13 @@ public final class ConvRoutine {
     /** The gathered input gradient runs {@link Gemm#multiplyGatheredRows} along each band's grid as one row. */
     private final boolean gridRowsData;
     /** With {@link #rowsForward} or {@link #gridRowsForward}: the kernel packed in groups of rows. */
-    private final float[] packedWeight;
+    private float[] packedWeight;
     /** The forward pass by Winograd's F(2x2, 3x3), or null. */
     private final Winograd winogradForward;
     /** The input gradient by Winograd's F(2x2, 3x3), or null. */
     private final Winograd winogradData;
     /** With {@link #shiftedForward}: weight[co][j] as [j][co]. */
-    private final float[] transposedWeight;
+    private float[] transposedWeight;
     private final int inputGridStride;
     private final int gradientGridStride;
     /** The weight gradient sums lane-split dot products along the grid ({@link Gemm#accumulateLaneDots}). */
@@ -136,7 +139,9 @@ public final class ConvRoutine {
      */
     private final float[][] gradientGrids;
     /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k], or [c*kh*kw][k][lanes]. */
-    private final float[][] weightGradients;
+    private float[][] weightGradients;
+    /** Holds the kernel copies and the weight-gradient shares; bound at the first pass. */
+    private final ConvScratch scratch;
 
     private final RangeTask forwardTask = this::forwardRange;
     private final RangeTask winogradKernelTask = this::winogradKernelRange;
@@ -167,6 +172,18 @@ public final class ConvRoutine {
      */
     public ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
                        int workers, boolean backward) {
+        this(n, c, h, w, k, kh, kw, stride, pad, oh, ow, backward, new ConvScratch(workers));
+        scratch.allocate();
+    }
+
+    /**
+     * As {@link #ConvRoutine(int, int, int, int, int, int, int, int, int, int, int, int, boolean)}, for
+     * {@code scratch.workers()} workers, with its kernel copies and weight-gradient shares reserved in
+     * {@code scratch}, which must be allocated before the first pass.
+     */
+    ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
+                boolean backward, ConvScratch scratch) {
+        int workers = scratch.workers();
         if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || kh <= 0 || kw <= 0 || stride <= 0 || pad < 0
                 || workers <= 0) {
             throw new IllegalArgumentException("invalid convolution shape or worker count");
@@ -214,13 +231,11 @@ public final class ConvRoutine {
         }
         if (gatheredData) {
             gradientImage = new PaddedImage(k, oh, ow, kh, kw, 1, kh - 1 - pad, kw - 1 - pad);
-            rotatedWeight = new float[backward ? c * k * taps : 0];
             dataTiles = tiles(h, minTiles, (long) k * gradientImage.plane + (long) c * gradientImage.gridSize(h),
                     IMAGE_BUDGET);
             gradientGridStride = gradientImage.gridSize(ceilDiv(h, dataTiles));
         } else {
             gradientImage = null;
-            rotatedWeight = null;
             dataTiles = tiles(c, minTiles, pointwise ? 0 : (long) channelFloats * c, COLUMN_BUDGET);
             gradientGridStride = 0;
         }
@@ -238,7 +253,6 @@ public final class ConvRoutine {
         this.columnBuffers = new float[workers][];
         this.grids = new float[workers][];
         this.gradientGrids = new float[workers][];
-        this.weightGradients = new float[workers][];
         for (int t = 0; t < workers; t++) {
             // Packed products: depth c, depth, k (forward, input gradient) or pixels and grid rows (weight
             // gradient); width pixels, or only k where the forward pass and input gradient read in place.
@@ -263,8 +277,6 @@ public final class ConvRoutine {
         this.gridRowsForward = directForward && !shiftedForward && !rowsForward
                 && gridsRunAsRows(k, inputImage, oh, bands);
         this.gridRowsData = directData && !shiftedData && !rowsData && gridsRunAsRows(c, gradientImage, h, dataTiles);
-        this.transposedWeight = new float[shiftedForward ? depth * k : 0];
-        this.packedWeight = new float[rowsForward || gridRowsForward ? depth * k : 0];
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
         this.shiftedWeights = gathered && backward && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
         this.lanes = laneDots ? vectorLanes : 1;
@@ -276,7 +288,21 @@ public final class ConvRoutine {
             int forwardGrid = rowsForward || winogradForward != null ? 0 : k * inputGridStride;
             grids[t] = new float[Math.max(forwardGrid, rowsData || winogradData != null ? 0 : c * gradientGridStride)];
             gradientGrids[t] = new float[backward ? Gemm.LINE_START + k * spreadStride : 0];
-            weightGradients[t] = new float[backward ? depth * k * lanes : 0];
+        }
+        int rotated = backward && gatheredData ? c * k * taps : 0;
+        int kernelCopy = shiftedForward || rowsForward || gridRowsForward ? depth * k : 0;
+        this.scratch = scratch;
+        scratch.reserve(Math.max(rotated, kernelCopy), backward ? depth * k * lanes : 0);
+    }
+
+    /** Takes the scratch's buffers, at the first pass: it is allocated once every routine sharing it is built. */
+    private void bindScratch() {
+        if (weightGradients == null) {
+            float[] kernelCopy = scratch.kernel();
+            rotatedWeight = kernelCopy;
+            packedWeight = kernelCopy;
+            transposedWeight = kernelCopy;
+            weightGradients = scratch.weightGradients();
         }
     }
 
@@ -317,6 +343,7 @@ public final class ConvRoutine {
      */
     void forward(float[] in, float[] weight, TileEpilogue epilogue, float[] out, WorkerPool pool) {
         checkPool(pool);
+        bindScratch();
         this.in = in;
         this.weight = weight;
         this.epilogue = epilogue;
@@ -344,6 +371,7 @@ public final class ConvRoutine {
     /** gradOut [n][k][oh][ow], weight [k][c][kh][kw] -> gradIn [n][c][h][w]. */
     public void backwardData(float[] gradOut, float[] weight, float[] gradIn, WorkerPool pool) {
         checkPool(pool);
+        bindScratch();
         checkBackward();
         this.gradOut = gradOut;
         this.weight = weight;
@@ -368,6 +396,7 @@ public final class ConvRoutine {
     /** in [n][c][h][w], gradOut [n][k][oh][ow] -> gradWeight [k][c][kh][kw], summed over the batch. */
     public void backwardWeights(float[] in, float[] gradOut, float[] gradWeight, WorkerPool pool) {
         checkPool(pool);
+        bindScratch();
         checkBackward();
         this.in = in;
         this.gradOut = gradOut;
@@ -591,7 +620,7 @@ public final class ConvRoutine {
                 int grid = inputImage.gridSize(oy1 - oy0);
                 if (laneDots) {
                     if (!accumulate) {
-                        Arrays.fill(partial, 0f);
+                        Arrays.fill(partial, 0, depth * k * lanes, 0f);
                     }
                     // Whole vectors along the grid: past its end, zeros (a taller band may have left values).
                     int end = ceilDiv(grid, lanes) * lanes;

@@ -69,7 +69,7 @@ public final class JvmBackend implements Backend {
 
     /** As {@link #compile(Plan)}, each step counting its time in {@code times} when that is not null. */
     public Executable compile(Plan plan, OpTimes times) {
-        Map<ConvGeometry, ConvRoutine> convolutions = new HashMap<>();
+        Convolutions convolutions = new Convolutions();
         boolean training = plan.mode() == Mode.TRAIN;
         Set<Op> updateOps = Collections.newSetFromMap(new IdentityHashMap<>());
         if (plan.updateStart() >= 0) {
@@ -134,18 +134,19 @@ public final class JvmBackend implements Backend {
         if (gradientSteps < 0) {
             gradientSteps = steps.size();
         }
+        convolutions.scratch.allocate();
         LOG.debug("compiled {} plan of batch {}: {} stages, {} steps, {} convolution shapes, {} chains of fused ops",
-                plan.mode(), plan.batch(), plan.stages().size(), steps.size(), convolutions.size(), fused);
+                plan.mode(), plan.batch(), plan.stages().size(), steps.size(), convolutions.byShape.size(), fused);
         return new HostExecutable(plan, steps.subList(0, gradientSteps).toArray(new Runnable[0]),
                 steps.subList(gradientSteps, steps.size()).toArray(new Runnable[0]));
     }
 
     /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */
-    private Runnable fusedRoutine(Fusion.ConvChain chain, Map<ConvGeometry, ConvRoutine> convolutions,
+    private Runnable fusedRoutine(Fusion.ConvChain chain, Convolutions convolutions,
                                   boolean training) {
         Op.ConvForward conv = chain.conv();
         Op.BatchNormInfer norm = chain.norm();
-        ConvRoutine r = routine(conv.g(), convolutions, training);
+        ConvRoutine r = convolutions.routine(conv.g(), training);
         ConvEpilogue epilogue = new ConvEpilogue(norm.gamma().data(), norm.beta().data(), norm.runningMean().data(),
                 norm.runningVar().data(), norm.eps(), chain.residual() == null ? null : chain.residual().data(),
                 chain.relu());
@@ -173,9 +174,9 @@ public final class JvmBackend implements Backend {
      * A convolution whose output only a training batch norm normalises: it gathers the batch norm's
      * statistics as it writes each tile ({@link ChannelMoments}, kept in {@code moments} by output).
      */
-    private Runnable convolutionWithMoments(Op.ConvForward f, Map<ConvGeometry, ConvRoutine> convolutions,
+    private Runnable convolutionWithMoments(Op.ConvForward f, Convolutions convolutions,
                                             boolean training, Map<Tensor, ChannelMoments> moments) {
-        ConvRoutine r = routine(f.g(), convolutions, training);
+        ConvRoutine r = convolutions.routine(f.g(), training);
         ChannelMoments m = new ChannelMoments(r.forwardTiles(), f.g().k());
         moments.put(f.out(), m);
         float[] in = f.in().data(), weight = f.weight().data(), out = f.out().data();
@@ -183,19 +184,19 @@ public final class JvmBackend implements Backend {
     }
 
     /** A faster routine with the kernels' results for this op, or null to run its kernels. */
-    private Runnable fastRoutine(Op op, Map<ConvGeometry, ConvRoutine> convolutions, boolean training) {
+    private Runnable fastRoutine(Op op, Convolutions convolutions, boolean training) {
         if (op instanceof Op.ConvForward f) {
-            ConvRoutine r = routine(f.g(), convolutions, training);
+            ConvRoutine r = convolutions.routine(f.g(), training);
             float[] in = f.in().data(), weight = f.weight().data(), out = f.out().data();
             return () -> r.forward(in, weight, out, pool);
         }
         if (op instanceof Op.ConvBackwardData d) {
-            ConvRoutine r = routine(d.g(), convolutions, training);
+            ConvRoutine r = convolutions.routine(d.g(), training);
             float[] gradOut = d.gradOut().data(), weight = d.weight().data(), gradIn = d.gradIn().data();
             return () -> r.backwardData(gradOut, weight, gradIn, pool);
         }
         if (op instanceof Op.ConvBackwardWeights b) {
-            ConvRoutine r = routine(b.g(), convolutions, training);
+            ConvRoutine r = convolutions.routine(b.g(), training);
             float[] in = b.in().data(), gradOut = b.gradOut().data(), gradWeight = b.gradWeight().data();
             return () -> r.backwardWeights(in, gradOut, gradWeight, pool);
         }
@@ -215,12 +216,18 @@ public final class JvmBackend implements Backend {
     }
 
     /**
-     * Convolutions of one shape share a routine (and its workspaces): ops run one at a time. Those of
-     * an inference plan have no workspaces for the gradient passes.
+     * The convolutions of one compiled plan. Those of one shape share a routine (and its workspaces), and all
+     * share one {@link ConvScratch}: the plan runs one op at a time. Those of an inference plan have no
+     * workspaces for the gradient passes.
      */
-    private ConvRoutine routine(ConvGeometry g, Map<ConvGeometry, ConvRoutine> convolutions, boolean backward) {
-        return convolutions.computeIfAbsent(g, x -> new ConvRoutine(x.n(), x.c(), x.h(), x.w(), x.k(), x.kh(), x.kw(),
-                x.stride(), x.pad(), x.oh(), x.ow(), threads, backward));
+    private final class Convolutions {
+        final Map<ConvGeometry, ConvRoutine> byShape = new HashMap<>();
+        final ConvScratch scratch = new ConvScratch(threads);
+
+        ConvRoutine routine(ConvGeometry g, boolean backward) {
+            return byShape.computeIfAbsent(g, x -> new ConvRoutine(x.n(), x.c(), x.h(), x.w(), x.k(), x.kh(), x.kw(),
+                    x.stride(), x.pad(), x.oh(), x.ow(), backward, scratch));
+        }
     }
 
     @Override

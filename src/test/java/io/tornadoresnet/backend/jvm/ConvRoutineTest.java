@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConvRoutineTest {
 
@@ -222,6 +223,69 @@ class ConvRoutineTest {
                 }
             }
         }
+    }
+
+    /**
+     * Routines of every test shape sharing one scratch, its buffers poisoned with NaN and then left as the other
+     * shapes leave them, give the bits of routines with their own: each pass writes all it reads.
+     */
+    @ParameterizedTest(name = "workers={0}")
+    @ValueSource(ints = {1, 2, 3})
+    void routinesSharingOneScratchGiveTheBitsOfRoutinesWithTheirOwn(int workers) {
+        ConvScratch scratch = new ConvScratch(workers);
+        List<Conv> convs = new ArrayList<>();
+        List<ConvRoutine> shared = new ArrayList<>();
+        for (int[] s : SHAPES) {
+            Conv conv = new Conv(s);
+            convs.add(conv);
+            shared.add(new ConvRoutine(conv.n, conv.c, conv.h, conv.w, conv.k, conv.kh, conv.kw, conv.stride,
+                    conv.pad, conv.oh, conv.ow, true, scratch));
+        }
+        scratch.allocate();
+        Arrays.fill(scratch.kernel(), Float.NaN);
+        for (float[] share : scratch.weightGradients()) {
+            Arrays.fill(share, Float.NaN);
+        }
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            // Forwards, then backwards: each shape finds the buffers as the shapes before it left them.
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < convs.size(); i++) {
+                    int at = round == 0 ? i : convs.size() - 1 - i;
+                    Conv conv = convs.get(at);
+                    Random random = new Random(at);
+                    float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
+                    float[] weight = uniform(random, conv.k * conv.depth());
+                    float[] gradOut = uniform(random, conv.n * conv.k * conv.oh * conv.ow);
+                    ConvRoutine own = conv.routine(workers);
+                    float[][] expected = {new float[gradOut.length], new float[in.length], new float[weight.length]};
+                    own.forward(in, weight, expected[0], pool);
+                    own.backwardData(gradOut, weight, expected[1], pool);
+                    own.backwardWeights(in, gradOut, expected[2], pool);
+                    float[][] actual = {new float[gradOut.length], new float[in.length], new float[weight.length]};
+                    ConvRoutine routine = shared.get(at);
+                    routine.forward(in, weight, actual[0], pool);
+                    routine.backwardData(gradOut, weight, actual[1], pool);
+                    routine.backwardWeights(in, gradOut, actual[2], pool);
+                    for (int r = 0; r < 3; r++) {
+                        assertArrayEquals(expected[r], actual[r], "result " + r + " of " + Arrays.toString(SHAPES[at]));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSharedScratchIsAllocatedOnceEveryRoutineIsBuiltAndBeforeAnyPass() {
+        ConvScratch scratch = new ConvScratch(2);
+        ConvRoutine routine = new ConvRoutine(1, 3, 8, 8, 4, 3, 3, 1, 1, 8, 8, true, scratch);
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertThrows(IllegalStateException.class,
+                    () -> routine.forward(new float[192], new float[108], new float[256], pool));
+        }
+        scratch.allocate();
+        assertThrows(IllegalStateException.class, () -> new ConvRoutine(1, 3, 8, 8, 4, 3, 3, 1, 1, 8, 8, true, scratch));
+        assertThrows(IllegalStateException.class, scratch::allocate);
+        assertThrows(IllegalArgumentException.class, () -> new ConvScratch(0));
     }
 
     @Test
