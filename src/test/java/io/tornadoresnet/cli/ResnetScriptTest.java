@@ -30,10 +30,15 @@ class ResnetScriptTest {
         return out.isEmpty() ? "status 0" : out;
     }
 
-    private static String backend(String... args) throws IOException, InterruptedException {
+    /** Runs a function of scripts/backend.sh that takes the project's root before the command line. */
+    private static String withRoot(String function, String... args) throws IOException, InterruptedException {
         List<String> all = new ArrayList<>(List.of(ROOT.toString()));
         all.addAll(List.of(args));
-        return bash("resnet_backend", all.toArray(String[]::new));
+        return bash(function, all.toArray(String[]::new));
+    }
+
+    private static String backend(String... args) throws IOException, InterruptedException {
+        return withRoot("resnet_backend", args);
     }
 
     @Test
@@ -67,9 +72,7 @@ class ResnetScriptTest {
     }
 
     private static String readsFashionMnist(String... args) throws IOException, InterruptedException {
-        List<String> all = new ArrayList<>(List.of(ROOT.toString()));
-        all.addAll(List.of(args));
-        return bash("resnet_reads_fashion_mnist", all.toArray(String[]::new));
+        return withRoot("resnet_reads_fashion_mnist", args);
     }
 
     @Test

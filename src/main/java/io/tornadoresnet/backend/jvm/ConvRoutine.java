@@ -41,8 +41,8 @@ import java.util.Arrays;
  * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
  * its {@link Gemm} and its share of the weight gradient, all allocated before the first pass, so a pass
  * allocates nothing; the shares and the kernel copies live in a {@link ConvScratch}, which routines of
- * other shapes may share. The shares are added up in worker order, so results are bit-identical from run to run for
- * a given number of workers. The forward pass and the input gradient, whose tiles do not depend on the
+ * other shapes may share. The shares are added up in worker order, so results are bit-identical from run
+ * to run for a given number of workers. The forward pass and the input gradient, whose tiles do not depend on the
  * worker that computes them, hand their tiles out as workers come free
  * ({@link WorkerPool#parallelForBalanced}); the weight gradient keeps each worker's fixed share.
  *

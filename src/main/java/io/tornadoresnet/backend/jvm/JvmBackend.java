@@ -142,8 +142,7 @@ public final class JvmBackend implements Backend {
     }
 
     /** A convolution with its batch norm, residual add and ReLU applied to each output tile. */
-    private Runnable fusedRoutine(Fusion.ConvChain chain, Convolutions convolutions,
-                                  boolean training) {
+    private Runnable fusedRoutine(Fusion.ConvChain chain, Convolutions convolutions, boolean training) {
         Op.ConvForward conv = chain.conv();
         Op.BatchNormInfer norm = chain.norm();
         ConvRoutine r = convolutions.routine(conv.g(), training);
