@@ -83,12 +83,13 @@ public final class ConvRoutine {
     /** The output gradient as the input gradient reads it. */
     private final PaddedImage gradientImage;
     /**
-     * weight[co][ci][ky][kx] as [ci][co][kh-1-ky][kw-1-kx], the kernel of the gathered input gradient
-     * (packed in groups of rows, {@link Gemm#rowGroupIndex}, with {@link #rowsData} or {@link #gridRowsData}),
-     * or as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}. This and the other kernel copies are the
-     * scratch's one kernel buffer: a pass fills the one it reads.
+     * The scratch's kernel copy, which each pass fills in the layout it reads. Forward: with
+     * {@link #rowsForward} or {@link #gridRowsForward}, weight[co][j] packed in groups of rows
+     * ({@link Gemm#rowGroupIndex}); with {@link #shiftedForward}, as [j][co]. Input gradient (gathered):
+     * weight[co][ci][ky][kx] rotated as [ci][co][kh-1-ky][kw-1-kx], packed in groups of rows with
+     * {@link #rowsData} or {@link #gridRowsData}, or as [co][kh-1-ky][kw-1-kx][ci] with {@link #shiftedData}.
      */
-    private float[] rotatedWeight;
+    private float[] weightCopy;
     /** The forward pass runs as {@link Gemm#multiplyShifted}, output channels in vector lanes. */
     private final boolean shiftedForward;
     /** The gathered input gradient runs as {@link Gemm#multiplyShifted}, input channels in vector lanes. */
@@ -101,14 +102,10 @@ public final class ConvRoutine {
     private final boolean gridRowsForward;
     /** The gathered input gradient runs {@link Gemm#multiplyGatheredRows} along each band's grid as one row. */
     private final boolean gridRowsData;
-    /** With {@link #rowsForward} or {@link #gridRowsForward}: the kernel packed in groups of rows. */
-    private float[] packedWeight;
     /** The forward pass by Winograd's F(2x2, 3x3), or null. */
     private final Winograd winogradForward;
     /** The input gradient by Winograd's F(2x2, 3x3), or null. */
     private final Winograd winogradData;
-    /** With {@link #shiftedForward}: weight[co][j] as [j][co]. */
-    private float[] transposedWeight;
     private final int inputGridStride;
     private final int gradientGridStride;
     /** The weight gradient sums lane-split dot products along the grid ({@link Gemm#accumulateLaneDots}). */
@@ -184,9 +181,8 @@ public final class ConvRoutine {
     ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
                 boolean backward, ConvScratch scratch) {
         int workers = scratch.workers();
-        if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || kh <= 0 || kw <= 0 || stride <= 0 || pad < 0
-                || workers <= 0) {
-            throw new IllegalArgumentException("invalid convolution shape or worker count");
+        if (n <= 0 || c <= 0 || h <= 0 || w <= 0 || k <= 0 || kh <= 0 || kw <= 0 || stride <= 0 || pad < 0) {
+            throw new IllegalArgumentException("invalid convolution shape");
         }
         if (oh != (h + 2 * pad - kh) / stride + 1 || ow != (w + 2 * pad - kw) / stride + 1 || oh <= 0 || ow <= 0) {
             throw new IllegalArgumentException("output " + oh + "x" + ow + " does not match input " + h + "x" + w
@@ -289,19 +285,16 @@ public final class ConvRoutine {
             grids[t] = new float[Math.max(forwardGrid, rowsData || winogradData != null ? 0 : c * gradientGridStride)];
             gradientGrids[t] = new float[backward ? Gemm.LINE_START + k * spreadStride : 0];
         }
-        int rotated = backward && gatheredData ? c * k * taps : 0;
-        int kernelCopy = shiftedForward || rowsForward || gridRowsForward ? depth * k : 0;
+        int forDataFloats = backward && gatheredData ? c * k * taps : 0;
+        int forForwardFloats = shiftedForward || rowsForward || gridRowsForward ? depth * k : 0;
         this.scratch = scratch;
-        scratch.reserve(Math.max(rotated, kernelCopy), backward ? depth * k * lanes : 0);
+        scratch.reserve(Math.max(forDataFloats, forForwardFloats), backward ? depth * k * lanes : 0);
     }
 
     /** Takes the scratch's buffers, at the first pass: it is allocated once every routine sharing it is built. */
     private void bindScratch() {
         if (weightGradients == null) {
-            float[] kernelCopy = scratch.kernel();
-            rotatedWeight = kernelCopy;
-            packedWeight = kernelCopy;
-            transposedWeight = kernelCopy;
+            weightCopy = scratch.weightCopy();
             weightGradients = scratch.weightGradients();
         }
     }
@@ -442,16 +435,16 @@ public final class ConvRoutine {
                 inputImage.load(in, b * c * h * w, oy0, oy1, buffer);
                 if (shiftedForward) {
                     gemm.multiplyShifted(np, k, depth, buffer, inputImage.outputPixels, p0, inputImage.taps, 0,
-                            transposedWeight, grid, 0, k, false);
+                            weightCopy, grid, 0, k, false);
                     transpose(grid, 0, k, np, k, out, outOff, pixels);
                 } else if (rowsForward) {
-                    gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, packedWeight, buffer, inputImage.taps,
+                    gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, weightCopy, buffer, inputImage.taps,
                             oy0 * inputImage.rowStride, inputImage.rowStride, out, outOff, pixels);
                 } else {
                     int gridSize = inputImage.gridSize(oy1 - oy0);
                     int start = oy0 * inputImage.rowStride;
                     if (gridRowsForward) {
-                        gemm.multiplyGatheredRows(k, 1, gridSize, depth, packedWeight, buffer, inputImage.taps, start,
+                        gemm.multiplyGatheredRows(k, 1, gridSize, depth, weightCopy, buffer, inputImage.taps, start,
                                 gridSize, grid, 0, inputGridStride);
                     } else {
                         gemm.multiplyGathered(k, gridSize, depth, weight, 0, depth, buffer, inputImage.taps, start,
@@ -507,17 +500,17 @@ public final class ConvRoutine {
                 if (shiftedData) {
                     int last = (co * taps + taps - 1) * c + ci;
                     for (int t = 0; t < taps; t++) {
-                        rotatedWeight[last - t * c] = weight[src + t];
+                        weightCopy[last - t * c] = weight[src + t];
                     }
                 } else if (rowsData || gridRowsData) {
                     int last = co * taps + taps - 1;
                     for (int t = 0; t < taps; t++) {
-                        rotatedWeight[Gemm.rowGroupIndex(ci, last - t, k * taps)] = weight[src + t];
+                        weightCopy[Gemm.rowGroupIndex(ci, last - t, k * taps)] = weight[src + t];
                     }
                 } else {
                     int dst = (ci * k + co) * taps + taps - 1;
                     for (int t = 0; t < taps; t++) {
-                        rotatedWeight[dst - t] = weight[src + t];
+                        weightCopy[dst - t] = weight[src + t];
                     }
                 }
             }
@@ -528,7 +521,7 @@ public final class ConvRoutine {
     private void packRange(int from, int to, int worker) {
         for (int j = from; j < to; j++) {
             for (int co = 0; co < k; co++) {
-                packedWeight[Gemm.rowGroupIndex(co, j, depth)] = weight[co * depth + j];
+                weightCopy[Gemm.rowGroupIndex(co, j, depth)] = weight[co * depth + j];
             }
         }
     }
@@ -537,7 +530,7 @@ public final class ConvRoutine {
     private void transposeRange(int from, int to, int worker) {
         for (int j = from; j < to; j++) {
             for (int co = 0; co < k; co++) {
-                transposedWeight[j * k + co] = weight[co * depth + j];
+                weightCopy[j * k + co] = weight[co * depth + j];
             }
         }
     }
@@ -560,20 +553,20 @@ public final class ConvRoutine {
                 gradientImage.load(gradOut, gradOutOff, y0, y1, padded);
                 if (shiftedData) {
                     gemm.multiplyShifted((y1 - y0) * w, c, k * taps, padded, gradientImage.outputPixels, y0 * w,
-                            gradientImage.taps, 0, rotatedWeight, grid, 0, c, false);
+                            gradientImage.taps, 0, weightCopy, grid, 0, c, false);
                     transpose(grid, 0, c, (y1 - y0) * w, c, gradIn, b * c * h * w + y0 * w, h * w);
                 } else if (rowsData) {
-                    gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, rotatedWeight, padded, gradientImage.taps,
+                    gemm.multiplyGatheredRows(c, y1 - y0, w, k * taps, weightCopy, padded, gradientImage.taps,
                             y0 * gradientImage.rowStride, gradientImage.rowStride, gradIn, b * c * h * w + y0 * w,
                             h * w);
                 } else {
                     int gridSize = gradientImage.gridSize(y1 - y0);
                     int start = y0 * gradientImage.rowStride;
                     if (gridRowsData) {
-                        gemm.multiplyGatheredRows(c, 1, gridSize, k * taps, rotatedWeight, padded, gradientImage.taps,
+                        gemm.multiplyGatheredRows(c, 1, gridSize, k * taps, weightCopy, padded, gradientImage.taps,
                                 start, gridSize, grid, 0, gradientGridStride);
                     } else {
-                        gemm.multiplyGathered(c, gridSize, k * taps, rotatedWeight, 0, k * taps, padded,
+                        gemm.multiplyGathered(c, gridSize, k * taps, weightCopy, 0, k * taps, padded,
                                 gradientImage.taps, start, grid, 0, gradientGridStride, false);
                     }
                     gradientImage.extract(grid, gradientGridStride, c, y0, y1, gradIn, b * c * h * w);

@@ -10,9 +10,9 @@ package io.tornadoresnet.backend.jvm;
  */
 final class ConvScratch {
     private final int workers;
-    private int kernelFloats;
+    private int weightCopyFloats;
     private int weightGradientFloats;
-    private float[] kernel;
+    private float[] weightCopy;
     private float[][] weightGradients;
 
     ConvScratch(int workers) {
@@ -22,28 +22,28 @@ final class ConvScratch {
         this.workers = workers;
     }
 
-    /** Reserves a kernel copy of {@code kernel} floats and, per worker, {@code weightGradient} floats. */
-    void reserve(int kernel, int weightGradient) {
-        if (this.kernel != null) {
+    /** Reserves a kernel copy of {@code copyFloats} floats and, per worker, {@code shareFloats} floats. */
+    void reserve(int copyFloats, int shareFloats) {
+        if (weightCopy != null) {
             throw new IllegalStateException("scratch already allocated");
         }
-        kernelFloats = Math.max(kernelFloats, kernel);
-        weightGradientFloats = Math.max(weightGradientFloats, weightGradient);
+        weightCopyFloats = Math.max(weightCopyFloats, copyFloats);
+        weightGradientFloats = Math.max(weightGradientFloats, shareFloats);
     }
 
     /** Allocates the buffers for the largest reservations; once. */
     void allocate() {
-        if (kernel != null) {
+        if (weightCopy != null) {
             throw new IllegalStateException("scratch already allocated");
         }
-        kernel = new float[kernelFloats];
+        weightCopy = new float[weightCopyFloats];
         weightGradients = new float[workers][weightGradientFloats];
     }
 
     /** The kernel copy, shared by all workers. */
-    float[] kernel() {
+    float[] weightCopy() {
         checkAllocated();
-        return kernel;
+        return weightCopy;
     }
 
     /** Each worker's weight-gradient share. */
@@ -57,7 +57,7 @@ final class ConvScratch {
     }
 
     private void checkAllocated() {
-        if (kernel == null) {
+        if (weightCopy == null) {
             throw new IllegalStateException("scratch not allocated: call allocate() once every routine is built");
         }
     }

@@ -242,7 +242,7 @@ class ConvRoutineTest {
                     conv.pad, conv.oh, conv.ow, true, scratch));
         }
         scratch.allocate();
-        Arrays.fill(scratch.kernel(), Float.NaN);
+        Arrays.fill(scratch.weightCopy(), Float.NaN);
         for (float[] share : scratch.weightGradients()) {
             Arrays.fill(share, Float.NaN);
         }
