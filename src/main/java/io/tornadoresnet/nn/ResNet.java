@@ -160,7 +160,8 @@ public final class ResNet {
      * allocating them (tensors that are never needed at the same time share a buffer), and the
      * model's state (parameters and running statistics) with, for training, each parameter's
      * gradient and momentum. A backend's own workspaces come on top (the JVM backend's: per
-     * convolution shape and thread, and once per plan the largest kernel copy and weight-gradient shares).
+     * convolution shape and thread, and once per plan the largest kernel copy, weight-gradient shares and
+     * packing buffers).
      */
     public long memoryNeeded(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
         return memoryNeeded(PlanBuilder.sizing(mode, batch, imageShape, inputGradient), sgd);

@@ -40,10 +40,10 @@ import java.util.Arrays;
  * <p>Work is split over images and, where an image does not fit a core's L2 or there are fewer images
  * than workers, over bands of rows (or, for col2im, groups of channels). Each worker owns its buffers,
  * its {@link Gemm} and its share of the weight gradient, all allocated before the first pass, so a pass
- * allocates nothing; the shares and the kernel copies live in a {@link ConvScratch}, which routines of
- * other shapes may share. The shares are added up in worker order, so results are bit-identical from run
- * to run for a given number of workers. The forward pass and the input gradient, whose tiles do not depend on the
- * worker that computes them, hand their tiles out as workers come free
+ * allocates nothing; the Gemms, the shares and the kernel copies live in a {@link ConvScratch}, which
+ * routines of other shapes may share. The shares are added up in worker order, so results are
+ * bit-identical from run to run for a given number of workers. The forward pass and the input gradient,
+ * whose tiles do not depend on the worker that computes them, hand their tiles out as workers come free
  * ({@link WorkerPool#parallelForBalanced}); the weight gradient keeps each worker's fixed share.
  *
  * <p>Not thread-safe: one pass at a time (the three passes share the workspaces, and with a shared
@@ -120,7 +120,8 @@ public final class ConvRoutine {
     /** Channel stride of the output gradient spread onto the grid. */
     private final int spreadStride;
 
-    private final Gemm[] gemms;
+    /** Each worker's products, the scratch's; bound at the first pass. */
+    private Gemm[] gemms;
     /** Per worker: the padded input. */
     private final float[][] inputBuffers;
     /** Per worker: the padded output gradient. */
@@ -243,22 +244,16 @@ public final class ConvRoutine {
             columnFloats = Math.max(columnFloats, channelFloats * ceilDiv(c, dataTiles));
         }
 
-        this.gemms = new Gemm[workers];
         this.inputBuffers = new float[workers][];
         this.gradientBuffers = new float[workers][];
         this.columnBuffers = new float[workers][];
         this.grids = new float[workers][];
         this.gradientGrids = new float[workers][];
-        for (int t = 0; t < workers; t++) {
-            // Packed products: depth c, depth, k (forward, input gradient) or pixels and grid rows (weight
-            // gradient); width pixels, or only k where the forward pass and input gradient read in place.
-            int maxDepth = Math.max(Math.max(depth, k), Math.max(pixels, inputGridStride));
-            int maxWidth = gathered && gatheredData ? k : Math.max(pixels, k);
-            gemms[t] = Gemm.create(maxDepth, maxWidth);
-        }
+        // What the products can do depends on the vector species, not on the sizes they are built for.
+        Gemm products = Gemm.create(1, 1);
         // With no more output channels than a vector has lanes, the product's panels would be one vector
         // wide, where its kernels run at half speed: vectors along the grid serve better.
-        int vectorLanes = gemms[0].dotLanes();
+        int vectorLanes = products.dotLanes();
         // The Vector API's product (more than one lane) is what makes the Winograd class loadable.
         this.winogradForward = vectorLanes > 1 && Winograd.takes(c, k, h, w, kh, kw, stride, pad)
                 ? new Winograd(n, c, k, h, w, workers, IMAGE_BUDGET) : null;
@@ -266,15 +261,16 @@ public final class ConvRoutine {
                 ? new Winograd(n, k, c, oh, ow, workers, IMAGE_BUDGET) : null;
         boolean directForward = gathered && winogradForward == null;
         boolean directData = backward && gatheredData && winogradData == null;
-        this.shiftedForward = directForward && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
-        this.shiftedData = directData && h * w <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(c);
-        this.rowsForward = directForward && !shiftedForward && gemms[0].multipliesRows(k, ow);
-        this.rowsData = directData && !shiftedData && gemms[0].multipliesRows(c, w);
+        this.shiftedForward = directForward && pixels <= SHIFTED_MAX_PIXELS && products.multipliesShifted(k);
+        this.shiftedData = directData && h * w <= SHIFTED_MAX_PIXELS && products.multipliesShifted(c);
+        this.rowsForward = directForward && !shiftedForward && products.multipliesRows(k, ow);
+        this.rowsData = directData && !shiftedData && products.multipliesRows(c, w);
         this.gridRowsForward = directForward && !shiftedForward && !rowsForward
-                && gridsRunAsRows(k, inputImage, oh, bands);
-        this.gridRowsData = directData && !shiftedData && !rowsData && gridsRunAsRows(c, gradientImage, h, dataTiles);
+                && gridsRunAsRows(products, k, inputImage, oh, bands);
+        this.gridRowsData = directData && !shiftedData && !rowsData
+                && gridsRunAsRows(products, c, gradientImage, h, dataTiles);
         this.laneDots = gathered && backward && vectorLanes > 1 && k <= vectorLanes;
-        this.shiftedWeights = gathered && backward && pixels <= SHIFTED_MAX_PIXELS && gemms[0].multipliesShifted(k);
+        this.shiftedWeights = gathered && backward && pixels <= SHIFTED_MAX_PIXELS && products.multipliesShifted(k);
         this.lanes = laneDots ? vectorLanes : 1;
         this.spreadStride = ceilDiv(inputGridStride, lanes) * lanes;
         for (int t = 0; t < workers; t++) {
@@ -288,7 +284,13 @@ public final class ConvRoutine {
         int forDataFloats = backward && gatheredData ? c * k * taps : 0;
         int forForwardFloats = shiftedForward || rowsForward || gridRowsForward ? depth * k : 0;
         this.scratch = scratch;
-        scratch.reserve(Math.max(forDataFloats, forForwardFloats), backward ? depth * k * lanes : 0);
+        // Products of depth c or c*taps (forward), k or k*taps (input gradient), pixels or grid rows (weight
+        // gradient); width pixels, or only k where the forward pass and input gradient read in place. Every
+        // depth counted, a shared Gemm cuts each product's depth as this routine's own would.
+        int productDepth = Math.max(Math.max(depth, k * taps), Math.max(pixels, inputGridStride));
+        int productWidth = gathered && gatheredData ? k : Math.max(pixels, k);
+        scratch.reserve(Math.max(forDataFloats, forForwardFloats), backward ? depth * k * lanes : 0, productDepth,
+                productWidth);
     }
 
     /** Takes the scratch's buffers, at the first pass: it is allocated once every routine sharing it is built. */
@@ -296,13 +298,14 @@ public final class ConvRoutine {
         if (weightGradients == null) {
             weightCopy = scratch.weightCopy();
             weightGradients = scratch.weightGradients();
+            gemms = scratch.gemms();
         }
     }
 
     /** Whether the grid of every band, {@code extent} rows cut into {@code tiles}, runs as one row of m rows. */
-    private boolean gridsRunAsRows(int m, PaddedImage image, int extent, int tiles) {
-        return gemms[0].multipliesRows(m, image.gridSize(extent / tiles))
-                && gemms[0].multipliesRows(m, image.gridSize(ceilDiv(extent, tiles)));
+    private static boolean gridsRunAsRows(Gemm products, int m, PaddedImage image, int extent, int tiles) {
+        return products.multipliesRows(m, image.gridSize(extent / tiles))
+                && products.multipliesRows(m, image.gridSize(ceilDiv(extent, tiles)));
     }
 
     /** Tiles of a dimension of {@code extent}: enough for {@code floats} to fit {@code budget} per tile. */
