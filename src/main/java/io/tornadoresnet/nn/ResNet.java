@@ -150,7 +150,7 @@ public final class ResNet {
         PlanBuilder sizing = PlanBuilder.sizing(mode, batch, imageShape, inputGradient)
                 .synchronizingBatchNorm(synchronizedBatchNorm);
         HostMemory.require(name + " at " + imageShape + ", batch " + batch,
-                mode == Mode.TRAIN ? "training" : "inference", memoryNeeded(sizing, sgd));
+                mode == Mode.TRAIN ? "training" : "inference", memory(sizing, sgd).total());
         return emit(new PlanBuilder(mode, batch, imageShape, inputGradient)
                 .synchronizingBatchNorm(synchronizedBatchNorm), sgd);
     }
@@ -164,14 +164,30 @@ public final class ResNet {
      * packing buffers).
      */
     public long memoryNeeded(Mode mode, int batch, Sgd sgd, boolean inputGradient) {
-        return memoryNeeded(PlanBuilder.sizing(mode, batch, imageShape, inputGradient), sgd);
+        return memory(PlanBuilder.sizing(mode, batch, imageShape, inputGradient), sgd).total();
     }
 
-    private long memoryNeeded(PlanBuilder sizing, Sgd sgd) {
+    /**
+     * What {@link #memoryNeeded} counts, in bytes and in parts: the plan's buffers and index arrays,
+     * of which the tensors in use at once hold at most {@code planAtOnce}, and the model's state.
+     */
+    public record Memory(long plan, long planAtOnce, long state) {
+        /** {@link #memoryNeeded}'s answer: the plan and the state. */
+        public long total() {
+            return plan > Long.MAX_VALUE - state ? Long.MAX_VALUE : plan + state;
+        }
+    }
+
+    /** {@link #memoryNeeded} in parts, for a plan without the input's gradient. */
+    public Memory memory(Mode mode, int batch, Sgd sgd) {
+        return memory(PlanBuilder.sizing(mode, batch, imageShape, false), sgd);
+    }
+
+    private Memory memory(PlanBuilder sizing, Sgd sgd) {
         emit(sizing, sgd);
         long state = stateDict().values().stream().mapToLong(Tensor::size).sum()
                 + (sizing.mode() == Mode.TRAIN ? 2L * parameterCount() : 0);
-        return sizing.bytes() + Float.BYTES * state;
+        return new Memory(sizing.bytes(), sizing.bytesAtOnce(), Float.BYTES * state);
     }
 
     private Plan emit(PlanBuilder b, Sgd sgd) {

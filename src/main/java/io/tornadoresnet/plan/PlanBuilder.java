@@ -25,6 +25,7 @@ public final class PlanBuilder {
     private final boolean inputGradient;
     private final boolean allocate;
     private long bytes;
+    private long bytesAtOnce;
     private final Set<String> names = new HashSet<>();
     private final List<Tensor> tensors = new ArrayList<>();
     private final List<Stage> stages = new ArrayList<>();
@@ -65,6 +66,15 @@ public final class PlanBuilder {
      */
     public long bytes() {
         return bytes;
+    }
+
+    /**
+     * Of {@link #bytes()}, once {@link #build} has planned the buffers: the index arrays and the most the
+     * tensors hold at once (SharedBuffers' {@code bytesAtOnce}), what the plan would take if tensors
+     * could share buffers in part.
+     */
+    public long bytesAtOnce() {
+        return bytesAtOnce;
     }
 
     public Mode mode() {
@@ -164,7 +174,10 @@ public final class PlanBuilder {
             }
         }
         SharedBuffers buffers = SharedBuffers.plan(stages, tensors, pinned);
+        long indexBytes = bytes;
         count(buffers.bytes());
+        bytesAtOnce = indexBytes > Long.MAX_VALUE - buffers.bytesAtOnce() ? Long.MAX_VALUE
+                : indexBytes + buffers.bytesAtOnce();
         if (allocate) {
             buffers.allocate();
         }

@@ -36,6 +36,8 @@ final class SharedBuffers {
 
     private final List<List<Tensor>> buffers = new ArrayList<>();
     private final List<Tensor> own = new ArrayList<>();
+    /** The most elements the shared tensors alive at one op hold, over the plan. */
+    private long sharedElementsAtOnce;
 
     /** Ops (indices in plan order) from the first that touches a tensor to the last it may run at. */
     private record Life(int first, int last) {
@@ -64,6 +66,7 @@ final class SharedBuffers {
                 shared.add(t);
             }
         }
+        plan.sharedElementsAtOnce = mostAtOnce(shared, lives);
         shared.sort(Comparator.comparingLong((Tensor t) -> t.shape().elements()).reversed());
         // per buffer, the lives of its tensors by first op: they never overlap
         List<TreeMap<Integer, Integer>> taken = new ArrayList<>();
@@ -86,6 +89,24 @@ final class SharedBuffers {
             taken.get(best).put(life.first(), life.last());
         }
         return plan;
+    }
+
+    /** The most elements that {@code tensors} alive at one op hold together. */
+    private static long mostAtOnce(List<Tensor> tensors, Map<Tensor, Life> lives) {
+        int ops = lives.values().stream().mapToInt(Life::last).max().orElse(-1) + 1;
+        long[] change = new long[ops + 1];
+        for (Tensor t : tensors) {
+            Life life = lives.get(t);
+            change[life.first()] += t.shape().elements();
+            change[life.last() + 1] -= t.shape().elements();
+        }
+        long alive = 0;
+        long most = 0;
+        for (int op = 0; op < ops; op++) {
+            alive += change[op];
+            most = Math.max(most, alive);
+        }
+        return most;
     }
 
     /**
@@ -165,6 +186,20 @@ final class SharedBuffers {
         }
         for (int b = 0; b < buffers.size(); b++) {
             floats = saturatingAdd(floats, capacity(b));
+        }
+        return floats > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : floats * Float.BYTES;
+    }
+
+    /**
+     * Bytes the tensors hold at once at most: the pinned tensors' own and the shared tensors alive at the
+     * op where they hold the most. {@link #bytes()} is above it by what whole buffers cost: each tensor
+     * starts its buffer, so a buffer as large as the largest tensor it ever holds stands idle in part
+     * while smaller ones use it.
+     */
+    long bytesAtOnce() {
+        long floats = sharedElementsAtOnce;
+        for (Tensor t : own) {
+            floats = saturatingAdd(floats, t.shape().elements());
         }
         return floats > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : floats * Float.BYTES;
     }

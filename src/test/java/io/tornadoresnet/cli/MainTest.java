@@ -1,5 +1,10 @@
 package io.tornadoresnet.cli;
 
+import io.tornadoresnet.nn.ResNet;
+import io.tornadoresnet.nn.ResNets;
+import io.tornadoresnet.nn.Sgd;
+import io.tornadoresnet.plan.Mode;
+import io.tornadoresnet.tensor.Shape;
 import io.tornadoresnet.train.EpochRecord;
 import io.tornadoresnet.train.MetricsLog;
 import org.junit.jupiter.api.Test;
@@ -52,6 +57,23 @@ class MainTest {
         assertTrue(r.json().startsWith("{\"model\":\"resnet50\""), r.json());
         assertTrue(r.json().contains("\"params\":25557032"), r.json());
         assertTrue(r.json().contains("\"macs\":4089184256"), r.json());
+    }
+
+    @Test
+    void infoWithABatchSizePrintsTheMemoryOfBothModes() {
+        Run r = run("info", "--model", "resnet20", "--input", "1x28x28", "--batch", "64", "--json");
+        assertEquals(0, r.status(), r.err());
+        ResNet model = ResNets.create("resnet20", Shape.of(1, 28, 28), 10);
+        ResNet.Memory training = model.memory(Mode.TRAIN, 64, Sgd.PAPER);
+        String total = Double.toString(Math.round(training.total() / (1024.0 * 1024.0) * 10) / 10.0);
+        assertTrue(r.out().contains("memory at batch 64"), r.out());
+        assertTrue(r.json().contains("\"memory\":{\"batch\":64,\"train\":{\"total_mib\":" + total + ","), r.json());
+        assertTrue(r.json().contains("\"infer\":{\"total_mib\":"), r.json());
+        assertFalse(run("info", "--model", "resnet20", "--json").json().contains("memory"));
+
+        Run zero = run("info", "--model", "resnet20", "--batch", "0");
+        assertEquals(2, zero.status());
+        assertTrue(zero.err().contains("--batch 0: must be from 1 to"), zero.err());
     }
 
     @Test

@@ -59,6 +59,20 @@ class PlanMemoryTest {
     }
 
     @Test
+    void memoryInPartsAddsUpToTheEstimate() {
+        ResNet model = ResNets.create("resnet18", Shape.of(3, 32, 32), 5);
+        for (Mode mode : Mode.values()) {
+            Sgd sgd = mode == Mode.TRAIN ? Sgd.PAPER : null;
+            ResNet.Memory memory = model.memory(mode, 3, sgd);
+            assertEquals(model.memoryNeeded(mode, 3, sgd, false), memory.total(), mode.toString());
+            long stateFloats = model.stateDict().values().stream().mapToLong(Tensor::size).sum()
+                    + (mode == Mode.TRAIN ? 2L * model.parameterCount() : 0);
+            assertEquals(Float.BYTES * stateFloats, memory.state(), mode.toString());
+            assertTrue(memory.planAtOnce() > 0 && memory.planAtOnce() < memory.plan(), memory.toString());
+        }
+    }
+
+    @Test
     void aModelThatOnlyInfersHoldsNoGradientOrMomentum() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
