@@ -151,7 +151,7 @@ public final class PlanBuilder {
 
     /** Adds bytes, saturating at Long.MAX_VALUE. */
     private void count(long more) {
-        bytes = bytes > Long.MAX_VALUE - more ? Long.MAX_VALUE : bytes + more;
+        bytes = SharedBuffers.saturatingAdd(bytes, more);
     }
 
     /** A layer-table row: models describe themselves while they emit their forward ops. */
@@ -174,10 +174,8 @@ public final class PlanBuilder {
             }
         }
         SharedBuffers buffers = SharedBuffers.plan(stages, tensors, pinned);
-        long indexBytes = bytes;
+        bytesAtOnce = SharedBuffers.saturatingAdd(bytes, buffers.bytesAtOnce());
         count(buffers.bytes());
-        bytesAtOnce = indexBytes > Long.MAX_VALUE - buffers.bytesAtOnce() ? Long.MAX_VALUE
-                : indexBytes + buffers.bytesAtOnce();
         if (allocate) {
             buffers.allocate();
         }

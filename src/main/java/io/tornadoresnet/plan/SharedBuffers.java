@@ -180,14 +180,11 @@ final class SharedBuffers {
 
     /** Bytes of all the buffers: the shared ones and the pinned tensors' own; Long.MAX_VALUE stands for more. */
     long bytes() {
-        long floats = 0;
-        for (Tensor t : own) {
-            floats = saturatingAdd(floats, t.shape().elements());
-        }
+        long floats = ownElements();
         for (int b = 0; b < buffers.size(); b++) {
             floats = saturatingAdd(floats, capacity(b));
         }
-        return floats > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : floats * Float.BYTES;
+        return floatBytes(floats);
     }
 
     /**
@@ -197,14 +194,23 @@ final class SharedBuffers {
      * while smaller ones use it.
      */
     long bytesAtOnce() {
-        long floats = sharedElementsAtOnce;
+        return floatBytes(saturatingAdd(ownElements(), sharedElementsAtOnce));
+    }
+
+    private long ownElements() {
+        long floats = 0;
         for (Tensor t : own) {
             floats = saturatingAdd(floats, t.shape().elements());
         }
+        return floats;
+    }
+
+    private static long floatBytes(long floats) {
         return floats > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : floats * Float.BYTES;
     }
 
-    private static long saturatingAdd(long a, long b) {
+    /** a + b, or Long.MAX_VALUE where that is more. */
+    static long saturatingAdd(long a, long b) {
         return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
     }
 

@@ -138,7 +138,7 @@ public final class ConvRoutine {
     private final float[][] gradientGrids;
     /** Per worker: its part of the weight gradient, transposed, [c*kh*kw][k], or [c*kh*kw][k][lanes]. */
     private float[][] weightGradients;
-    /** Holds the kernel copies and the weight-gradient shares; bound at the first pass. */
+    /** Holds the Gemms, the kernel copies and the weight-gradient shares; bound at the first pass. */
     private final ConvScratch scratch;
 
     private final RangeTask forwardTask = this::forwardRange;
@@ -176,7 +176,7 @@ public final class ConvRoutine {
 
     /**
      * As {@link #ConvRoutine(int, int, int, int, int, int, int, int, int, int, int, int, boolean)}, for
-     * {@code scratch.workers()} workers, with its kernel copies and weight-gradient shares reserved in
+     * {@code scratch.workers()} workers, with its Gemms, kernel copies and weight-gradient shares reserved in
      * {@code scratch}, which must be allocated before the first pass.
      */
     ConvRoutine(int n, int c, int h, int w, int k, int kh, int kw, int stride, int pad, int oh, int ow,
