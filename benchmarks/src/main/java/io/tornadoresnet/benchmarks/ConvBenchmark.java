@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 public class ConvBenchmark {
 
-    @Param({"r20-stage1", "r20-stage2", "r20-stage3", "r20-down2", "r20-down3", "r20-stem", "r20-28-stage3",
+    @Param({"r20-stage1", "r20-stage2", "r20-stage3", "r20-down2", "r20-down3", "r20-stem", "r20-28-stage1",
+            "r20-28-stage2", "r20-28-stage3",
             "r50-stem", "r50-1x1", "r50-3x3", "r50-3x3s2"})
     public String shape;
 

@@ -14,7 +14,9 @@ record ConvShape(int n, int c, int h, int w, int k, int kh, int kw, int stride, 
             case "r20-stage3" -> new ConvShape(128, 64, 8, 8, 64, 3, 3, 1, 1);
             case "r20-down2" -> new ConvShape(128, 16, 32, 32, 32, 3, 3, 2, 1);
             case "r20-down3" -> new ConvShape(128, 32, 16, 16, 64, 3, 3, 2, 1);
-            // ResNet-20 on 1x28x28 (Fashion-MNIST): the last stage sees 7x7 pixels.
+            // ResNet-20 on 1x28x28 (Fashion-MNIST): its stages see 28x28, 14x14 and 7x7 pixels.
+            case "r20-28-stage1" -> new ConvShape(128, 16, 28, 28, 16, 3, 3, 1, 1);
+            case "r20-28-stage2" -> new ConvShape(128, 32, 14, 14, 32, 3, 3, 1, 1);
             case "r20-28-stage3" -> new ConvShape(128, 64, 7, 7, 64, 3, 3, 1, 1);
             // ResNet-50 at 224 pixels, batch 16: the stem, a conv2_x bottleneck's 1x1 and 3x3, a strided 3x3.
             case "r50-stem" -> new ConvShape(16, 3, 224, 224, 64, 7, 7, 2, 3);

@@ -305,8 +305,8 @@ class GemmTest {
     }
 
     /**
-     * A width of 4 vectors (what {@link Gemm#multipliesShifted} takes), rows around the 6- and 4-row groups,
-     * depths around the blocks (128 rows).
+     * A width of 4 vectors (what {@link Gemm#multipliesShifted} takes), rows around the 6-, 5- and 4-row groups
+     * (49: a 7x7 image, four groups of 6 and five of 5), depths around the blocks (128 rows).
      */
     static Stream<Arguments> shiftedCases() {
         List<Arguments> out = new ArrayList<>();
@@ -315,7 +315,7 @@ class GemmTest {
                 continue;
             }
             int lanes = impl.equals("vector") ? Gemm.create().dotLanes() : 16;
-            for (int m : new int[] {1, 3, 4, 6, 7, 10, 11, 13, 72}) {
+            for (int m : new int[] {1, 3, 4, 5, 6, 7, 9, 10, 11, 13, 20, 49, 72}) {
                 for (int k : new int[] {0, 1, 9, 144, 577}) {
                     out.add(Arguments.of(impl, m, 4 * lanes, k));
                 }
