@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+/* The JVM options of ConvBenchmark, whose routines it is compared with. */
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g", "-XX:+UseSerialGC",
+        "-XX:ObjectAlignmentInBytes=64"})
 public class ConvKernelBenchmark {
 
     @Param({"r20-stage1", "r20-stage2", "r20-stage3"})

@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+/* The collector and object alignment the JVM backend runs with, as in ConvBenchmark. */
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseSerialGC",
+        "-XX:ObjectAlignmentInBytes=64"})
 public class GemmBenchmark {
 
     @Param({"ab:16x1024x144", "ab:32x256x288", "ab:64x64x576",
