@@ -46,6 +46,34 @@ final class ConvEpilogue implements TileEpilogue {
     }
 
     /**
+     * Batch norm along the tile's vectors, a channel in each lane (and ReLU there, with no residual), then
+     * the transposition into the output, which adds the residual and applies ReLU: the arithmetic of
+     * {@link #apply}, the same bits, without a pass over each short segment of the output.
+     */
+    @Override
+    public boolean applyTransposed(float[] tile, int pixels, int channels, float[] out, int outOff, int outStride,
+                                   int tileIndex) {
+        if (!VectorApi.available()
+                || !VectorPointwise.scaleShiftLanes(tile, pixels, channels, scale, shift, relu && residual == null)) {
+            return false;
+        }
+        for (int ch = 0; ch < channels; ch++) {
+            int at = outOff + ch * outStride;
+            if (residual == null) {
+                for (int i = 0; i < pixels; i++) {
+                    out[at + i] = tile[i * channels + ch];
+                }
+            } else {
+                for (int i = 0; i < pixels; i++) {
+                    float v = tile[i * channels + ch] + residual[at + i];
+                    out[at + i] = relu ? Math.max(v, 0f) : v;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
      * {@code x[i] = relu(x[i] * scale + shift + residual[i])} for {@code i} in {@code [from, to)}, with
      * channel {@code ch}'s scale and shift.
      */

@@ -439,6 +439,9 @@ public final class ConvRoutine {
                 if (shiftedForward) {
                     gemm.multiplyShifted(np, k, depth, buffer, inputImage.outputPixels, p0, inputImage.taps, 0,
                             weightCopy, grid, 0, k, false);
+                    if (epilogue != null && epilogue.applyTransposed(grid, np, k, out, outOff, pixels, item)) {
+                        continue;
+                    }
                     transpose(grid, 0, k, np, k, out, outOff, pixels);
                 } else if (rowsForward) {
                     gemm.multiplyGatheredRows(k, oy1 - oy0, ow, depth, weightCopy, buffer, inputImage.taps,

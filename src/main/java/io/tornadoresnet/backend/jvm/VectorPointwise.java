@@ -220,6 +220,26 @@ final class VectorPointwise {
     }
 
     /**
+     * {@code x[p][c] = fma(x[p][c], scale[c], shift[c])}, then ReLU where asked, for {@code rows} rows of
+     * {@code width} floats from 0: a channel in each lane, with {@link #scaleShiftAddRelu}'s arithmetic.
+     * Returns false, having changed nothing, where a row is not whole vectors.
+     */
+    static boolean scaleShiftLanes(float[] x, int rows, int width, float[] scale, float[] shift, boolean relu) {
+        if (width % S.length() != 0) {
+            return false;
+        }
+        for (int v = 0; v < width; v += S.length()) {
+            FloatVector s = FloatVector.fromArray(S, scale, v);
+            FloatVector t = FloatVector.fromArray(S, shift, v);
+            for (int at = v; at < rows * width; at += width) {
+                FloatVector y = FloatVector.fromArray(S, x, at).fma(s, t);
+                (relu ? y.max(0f) : y).intoArray(x, at);
+            }
+        }
+        return true;
+    }
+
+    /**
      * y = relu(x * scale + shift + residual) over {@code [from, to)}, the residual (null for none)
      * read at the same indices, ReLU only when asked; x and y may be the same array.
      */

@@ -121,6 +121,43 @@ class ConvRoutineTest {
         }
     }
 
+    /**
+     * The epilogue inside the pass gives the bits of the pass and then the epilogue over each channel's
+     * segments, also where it runs on the transposed tiles of the shifted products (64 output channels).
+     */
+    @ParameterizedTest(name = "workers={0} shape={1}")
+    @MethodSource("cases")
+    void forwardWithAnEpilogueGivesTheBitsOfTheEpilogueAfterThePass(int workers, int[] s) {
+        Conv conv = new Conv(s);
+        Random random = new Random(Arrays.hashCode(s) + 3);
+        float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
+        float[] weight = uniform(random, conv.k * conv.depth());
+        int pixels = conv.oh * conv.ow;
+        float[] residual = uniform(random, conv.n * conv.k * pixels);
+        Conv.Norm norm = Conv.Norm.random(random, conv.k);
+        try (WorkerPool pool = new WorkerPool(workers)) {
+            ConvRoutine routine = conv.routine(workers);
+            float[] plain = new float[conv.n * conv.k * pixels];
+            routine.forward(in, weight, plain, pool);
+            for (boolean add : new boolean[] {false, true}) {
+                for (boolean relu : new boolean[] {false, true}) {
+                    ConvEpilogue epilogue = norm.epilogue(add ? residual : null, relu);
+                    epilogue.prepare();
+                    float[] expected = plain.clone();
+                    for (int b = 0; b < conv.n; b++) {
+                        for (int ch = 0; ch < conv.k; ch++) {
+                            int at = (b * conv.k + ch) * pixels;
+                            epilogue.apply(expected, at, at + pixels, ch, 0);
+                        }
+                    }
+                    float[] actual = poisoned(expected.length);
+                    routine.forward(in, weight, epilogue, actual, pool);
+                    assertArrayEquals(expected, actual, "add " + add + ", relu " + relu);
+                }
+            }
+        }
+    }
+
     /** Batch norm's batch statistics gathered tile by tile as the output is written: the output stays as it was. */
     @ParameterizedTest(name = "workers={0} shape={1}")
     @MethodSource("cases")
