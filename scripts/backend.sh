@@ -9,6 +9,9 @@
 #                                  succeeds when the command trains on Debian's Fashion-MNIST: train with
 #                                  no data option and a task (the default one included) that names
 #                                  dataset fashion-mnist and no data folder
+#   resnet_page_options [FILE]     prints the JVM backend's extra page option: -XX:+UseTransparentHugePages
+#                                  where the kernel gives huge pages on request (FILE, by default
+#                                  /sys/kernel/mm/transparent_hugepage/enabled, shows [madvise]), else nothing
 
 # The task file a train command reads (the default task without --task), or nothing.
 resnet_task_file() {
@@ -75,4 +78,13 @@ resnet_asks_help() {
     esac
   done
   return 1
+}
+
+# Huge pages for the heap's tensors: ResNet-20's inference at 1x28x28 ran 5-13% faster with them on a Zen 5
+# (benchmarks/README.md). Only where the kernel gives them on request: with [always] every process has them
+# already, and with [never] the JVM would warn on every start that the flag does nothing.
+resnet_page_options() {
+  local mode
+  mode=$(cat "${1:-/sys/kernel/mm/transparent_hugepage/enabled}" 2>/dev/null) || return 0
+  case "$mode" in *"[madvise]"*) echo "-XX:+UseTransparentHugePages" ;; esac
 }

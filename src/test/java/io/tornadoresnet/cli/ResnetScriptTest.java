@@ -13,8 +13,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * scripts/resnet chooses the JVM before java starts: TornadoVM's for the tornado backend. These run
- * the script's own functions (scripts/backend.sh) in bash.
+ * scripts/resnet chooses the JVM before java starts: TornadoVM's for the tornado backend, and for the JVM
+ * backend whether to ask for huge pages. These run the script's own functions (scripts/backend.sh) in bash.
  */
 class ResnetScriptTest {
     private static final Path ROOT = Path.of("").toAbsolutePath();
@@ -97,5 +97,18 @@ class ResnetScriptTest {
         assertEquals("status 0", bash("resnet_asks_help", "train", "--epochs", "3", "--help"));
         assertEquals("status 0", bash("resnet_asks_help", "--version"));
         assertEquals("status 1", bash("resnet_asks_help", "train", "--epochs", "3"));
+    }
+
+    /** Huge pages only where the kernel hands them out on request; nothing where it cannot be read. */
+    @Test
+    void hugePagesAreAskedForOnlyInMadviseMode(@TempDir Path dir) throws Exception {
+        Path mode = dir.resolve("enabled");
+        Files.writeString(mode, "always [madvise] never\n");
+        assertEquals("-XX:+UseTransparentHugePages", bash("resnet_page_options", mode.toString()));
+        Files.writeString(mode, "[always] madvise never\n");
+        assertEquals("status 0", bash("resnet_page_options", mode.toString()));
+        Files.writeString(mode, "always madvise [never]\n");
+        assertEquals("status 0", bash("resnet_page_options", mode.toString()));
+        assertEquals("status 0", bash("resnet_page_options", dir.resolve("missing").toString()));
     }
 }
