@@ -95,7 +95,11 @@ class ConvRoutineTest {
         }
     }
 
-    /** Batch norm (running statistics), the residual add and ReLU, in every combination, as one pass. */
+    /**
+     * Batch norm (running statistics), the residual add and ReLU, in every combination, as one pass: close to
+     * the kernels one after another, and the very bits of the pass followed by the epilogue over each channel's
+     * segments, also where it runs on the transposed tiles of the shifted products (64 output channels).
+     */
     @ParameterizedTest(name = "workers={0} shape={1}")
     @MethodSource("cases")
     void forwardWithAnEpilogueMatchesTheKernelsOneAfterAnother(int workers, int[] s) {
@@ -103,11 +107,14 @@ class ConvRoutineTest {
         Random random = new Random(Arrays.hashCode(s) + 1);
         float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
         float[] weight = uniform(random, conv.k * conv.depth());
-        float[] residual = uniform(random, conv.n * conv.k * conv.oh * conv.ow);
+        int pixels = conv.oh * conv.ow;
+        float[] residual = uniform(random, conv.n * conv.k * pixels);
         Conv.Norm norm = Conv.Norm.random(random, conv.k);
         float[] plain = conv.forwardKernel(in, weight);
         try (WorkerPool pool = new WorkerPool(workers)) {
             ConvRoutine routine = conv.routine(workers);
+            float[] pass = new float[plain.length];
+            routine.forward(in, weight, pass, pool);
             for (boolean add : new boolean[] {false, true}) {
                 for (boolean relu : new boolean[] {false, true}) {
                     float[] expected = conv.epilogueKernels(plain, norm, add ? residual : null, relu);
@@ -115,44 +122,13 @@ class ConvRoutineTest {
                     epilogue.prepare();
                     float[] actual = poisoned(expected.length);
                     routine.forward(in, weight, epilogue, actual, pool);
-                    assertClose(expected, actual, conv.depth() * 4, "add " + add + ", relu " + relu);
-                }
-            }
-        }
-    }
-
-    /**
-     * The epilogue inside the pass gives the bits of the pass and then the epilogue over each channel's
-     * segments, also where it runs on the transposed tiles of the shifted products (64 output channels).
-     */
-    @ParameterizedTest(name = "workers={0} shape={1}")
-    @MethodSource("cases")
-    void forwardWithAnEpilogueGivesTheBitsOfTheEpilogueAfterThePass(int workers, int[] s) {
-        Conv conv = new Conv(s);
-        Random random = new Random(Arrays.hashCode(s) + 3);
-        float[] in = uniform(random, conv.n * conv.c * conv.h * conv.w);
-        float[] weight = uniform(random, conv.k * conv.depth());
-        int pixels = conv.oh * conv.ow;
-        float[] residual = uniform(random, conv.n * conv.k * pixels);
-        Conv.Norm norm = Conv.Norm.random(random, conv.k);
-        try (WorkerPool pool = new WorkerPool(workers)) {
-            ConvRoutine routine = conv.routine(workers);
-            float[] plain = new float[conv.n * conv.k * pixels];
-            routine.forward(in, weight, plain, pool);
-            for (boolean add : new boolean[] {false, true}) {
-                for (boolean relu : new boolean[] {false, true}) {
-                    ConvEpilogue epilogue = norm.epilogue(add ? residual : null, relu);
-                    epilogue.prepare();
-                    float[] expected = plain.clone();
-                    for (int b = 0; b < conv.n; b++) {
-                        for (int ch = 0; ch < conv.k; ch++) {
-                            int at = (b * conv.k + ch) * pixels;
-                            epilogue.apply(expected, at, at + pixels, ch, 0);
-                        }
+                    String what = "add " + add + ", relu " + relu;
+                    assertClose(expected, actual, conv.depth() * 4, what);
+                    float[] passThenEpilogue = pass.clone();
+                    for (int at = 0; at < passThenEpilogue.length; at += pixels) {
+                        epilogue.apply(passThenEpilogue, at, at + pixels, at / pixels % conv.k, 0);
                     }
-                    float[] actual = poisoned(expected.length);
-                    routine.forward(in, weight, epilogue, actual, pool);
-                    assertArrayEquals(expected, actual, "add " + add + ", relu " + relu);
+                    assertArrayEquals(passThenEpilogue, actual, what);
                 }
             }
         }
