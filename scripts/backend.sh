@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced by scripts/resnet: which backend a command line asks for, before any JVM starts, since
 # the tornado backend needs TornadoVM's JVM. The rule is the program's own: --backend wins, then
-# --set backend=..., then (for train) the backend= key of the --task file, then jvm.
+# --set backend=..., then (for train) the backend= key of the --task file, then jvm. Also the JVM backend's
+# one option that depends on the machine (huge pages).
 #
 #   resnet_backend ROOT ARG...     prints jvm or tornado (or whatever name was given, for java to refuse)
 #   resnet_asks_help ARG...        succeeds when the command line asks for help or the version
